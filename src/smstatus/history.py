@@ -1,0 +1,326 @@
+"""``JobHistory``: the ``jobs`` and ``transitions`` frames of many training jobs.
+
+No per-job Python objects: a history is two tidy DataFrames whose schemas are checked here
+(design §4), plus the frame of input records that could not be loaded (``unparsed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smstatus.errors import ParseError, SmStatusError
+from smstatus.records import SecondaryStatusTransition
+from smstatus.status import SecondaryStatus
+
+__all__ = [
+    "JOBS_SCHEMA",
+    "TRANSITIONS_SCHEMA",
+    "UNPARSED_SCHEMA",
+    "JobHistory",
+    "status_categorical",
+]
+
+UTC = "datetime64[ns, UTC]"
+STRING = pd.StringDtype("pyarrow")
+
+TRANSITIONS_SCHEMA: Mapping[str, Any] = {
+    "job_name": "category",
+    "step": "int32",
+    "status": "category",
+    "start_time": UTC,
+    "end_time": UTC,
+    "status_message": STRING,
+}
+"""Columns and dtypes of :attr:`JobHistory.transitions`, in order."""
+
+JOBS_SCHEMA: Mapping[str, Any] = {
+    "job_name": STRING,
+    "training_job_status": "category",
+    "secondary_status": "category",
+    "failure_reason": STRING,
+    "creation_time": UTC,
+    "training_start_time": UTC,
+    "training_end_time": UTC,
+    "last_modified_time": UTC,
+    "instance_type": "category",
+    "instance_count": "Int64",
+    "spot": "boolean",
+    "max_runtime_s": "Int64",
+    "max_wait_s": "Int64",
+    "training_time_s": "Int64",
+    "billable_time_s": "Int64",
+    "warm_pool_status": "category",
+    "tuning_job_arn": STRING,
+    "source": "category",
+}
+"""Columns and dtypes of :attr:`JobHistory.jobs`, in order."""
+
+UNPARSED_SCHEMA: Mapping[str, Any] = {
+    "file": STRING,
+    "line": "Int64",
+    "field": STRING,
+    "reason": STRING,
+}
+"""Columns of :attr:`JobHistory.unparsed`: every input record that could not be loaded."""
+
+KNOWN_STATUSES: tuple[str, ...] = tuple(s.value for s in SecondaryStatus)
+
+
+def status_categorical(values: Any) -> pd.Categorical:
+    """Categorical of statuses: the 17 known ones in lifecycle order, then unknown values kept
+    as their own categories (in order of first appearance)."""
+    if isinstance(values, pd.Categorical | pd.Series) and isinstance(
+        getattr(values, "dtype", None), pd.CategoricalDtype
+    ):
+        cats = list(values.cat.categories if isinstance(values, pd.Series) else values.categories)
+    else:
+        cats = list(pd.unique(pd.Series(values, dtype=object).dropna()))
+    extra = [str(c) for c in cats if c not in KNOWN_STATUSES]
+    return pd.Categorical(
+        pd.Series(values, dtype=object).astype(object), categories=[*KNOWN_STATUSES, *extra]
+    )
+
+
+def _empty(schema: Mapping[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema.items()})
+
+
+def _coerce(frame: pd.DataFrame, schema: Mapping[str, Any], what: str) -> pd.DataFrame:
+    missing = [c for c in schema if c not in frame.columns]
+    required = ("job_name",) if what == "jobs" else tuple(schema)
+    if what == "transitions":
+        required = ("job_name", "step", "status", "start_time")
+    absent = [c for c in missing if c in required]
+    if absent:
+        raise SmStatusError(
+            f"the {what} frame lacks the column(s) {absent}; it needs {list(schema)}"
+        )
+    out = {}
+    n = len(frame)
+    for col, dtype in schema.items():
+        if col not in frame.columns:
+            out[col] = pd.Series(pd.NaT if dtype == UTC else None, index=frame.index,
+                                 dtype=dtype if dtype != "category" else object).astype(dtype)
+            continue
+        col_values = frame[col]
+        if col == "status":
+            if not (isinstance(col_values.dtype, pd.CategoricalDtype)
+                    and list(col_values.cat.categories[: len(KNOWN_STATUSES)])
+                    == list(KNOWN_STATUSES)):
+                col_values = pd.Series(status_categorical(col_values), index=frame.index)
+        elif dtype == UTC:
+            if str(col_values.dtype) != UTC:
+                from smstatus.timestamps import parse_timestamps
+
+                parsed, bad = parse_timestamps(col_values)
+                if bad.any():
+                    first = int(np.flatnonzero(bad)[0])
+                    raise ParseError(
+                        f"column {col!r} of the {what} frame holds {col_values.iloc[first]!r} "
+                        f"at row {first}, which is not a timestamp",
+                        field=col,
+                    )
+                col_values = pd.Series(parsed, index=frame.index)
+        elif str(col_values.dtype) != str(dtype):
+            col_values = col_values.astype(dtype)
+        out[col] = col_values
+    result = pd.DataFrame(out)
+    return result.reset_index(drop=True)
+
+
+class JobHistory:
+    """The status histories of many training jobs.
+
+    Parameters
+    ----------
+    jobs
+        One row per job (jobs with an empty history included); see :data:`JOBS_SCHEMA`.
+    transitions
+        One row per status entry, in the order given; see :data:`TRANSITIONS_SCHEMA`.
+    unparsed
+        Input records that could not be loaded: ``file, line, field, reason``.
+
+    Notes
+    -----
+    Jobs named in ``transitions`` but not in ``jobs`` get a row of their own; the categories of
+    ``transitions.job_name`` follow the order of ``jobs.job_name``. Rows are never re-sorted.
+    """
+
+    __slots__ = ("jobs", "transitions", "unparsed")
+
+    def __init__(
+        self,
+        jobs: pd.DataFrame | None,
+        transitions: pd.DataFrame,
+        *,
+        unparsed: pd.DataFrame | None = None,
+        check: bool = True,
+    ) -> None:
+        if check:
+            transitions = _coerce(transitions, TRANSITIONS_SCHEMA, "transitions")
+            if jobs is None:
+                jobs = pd.DataFrame({"job_name": pd.unique(transitions["job_name"].astype(str))})
+            jobs = _coerce(jobs, JOBS_SCHEMA, "jobs")
+            named = pd.unique(transitions["job_name"].astype(object))
+            listed = set(jobs["job_name"].dropna())
+            extra = [n for n in named if n not in listed]
+            if extra:
+                jobs = pd.concat(
+                    [jobs, _coerce(pd.DataFrame({"job_name": extra}), JOBS_SCHEMA, "jobs")],
+                    ignore_index=True,
+                )
+            order = list(pd.unique(jobs["job_name"].astype(object)))
+            transitions["job_name"] = pd.Categorical(
+                transitions["job_name"].astype(object), categories=order
+            )
+            unparsed = _coerce(
+                unparsed if unparsed is not None else _empty(UNPARSED_SCHEMA),
+                UNPARSED_SCHEMA,
+                "unparsed",
+            )
+        self.jobs: pd.DataFrame = jobs  # type: ignore[assignment]
+        self.transitions: pd.DataFrame = transitions
+        self.unparsed: pd.DataFrame = (
+            unparsed if unparsed is not None else _empty(UNPARSED_SCHEMA)
+        )
+
+    # -- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def empty(cls) -> JobHistory:
+        """A history with no jobs."""
+        return cls(_empty(JOBS_SCHEMA), _empty(TRANSITIONS_SCHEMA))
+
+    @classmethod
+    def from_transitions(
+        cls,
+        job_name: str,
+        records: Iterable[SecondaryStatusTransition | Mapping[str, Any]],
+        **job_attributes: Any,
+    ) -> JobHistory:
+        """Build the history of one job by hand.
+
+        Parameters
+        ----------
+        job_name
+            The job's name.
+        records
+            :class:`SecondaryStatusTransition` objects or API dicts (``Status``, ``StartTime``...).
+        **job_attributes
+            Columns of the ``jobs`` frame (``training_job_status="Completed"``, ``spot=True``...).
+
+        Examples
+        --------
+        >>> h = JobHistory.from_transitions("j1", [
+        ...     {"Status": "Starting", "StartTime": "2024-01-01T00:00:00Z"}],
+        ...     training_job_status="InProgress")
+        >>> h.transitions.status.tolist()
+        ['Starting']
+        """
+        unknown = set(job_attributes) - set(JOBS_SCHEMA)
+        if unknown:
+            raise ValueError(
+                f"unknown job attribute(s) {sorted(unknown)}; the jobs frame has "
+                f"{list(JOBS_SCHEMA)[1:]}"
+            )
+        recs = [
+            r if isinstance(r, SecondaryStatusTransition)
+            else SecondaryStatusTransition.from_api(r)
+            for r in records
+        ]
+        transitions = pd.DataFrame(
+            {
+                "job_name": [job_name] * len(recs),
+                "step": np.arange(len(recs), dtype="int32"),
+                "status": [r.status for r in recs],
+                "start_time": pd.Series([r.start_time for r in recs], dtype=UTC),
+                "end_time": pd.Series(
+                    [pd.NaT if r.end_time is None else r.end_time for r in recs], dtype=UTC
+                ),
+                "status_message": [r.status_message for r in recs],
+            }
+        )
+        jobs = pd.DataFrame(
+            {"job_name": [job_name], "source": ["records"], **{
+                k: [v] for k, v in job_attributes.items()}}
+        )
+        return cls(jobs, transitions)
+
+    @classmethod
+    def concat(cls, histories: Sequence[JobHistory]) -> JobHistory:
+        """Put several histories together (jobs in order; duplicates kept, for validation)."""
+        histories = list(histories)
+        if not histories:
+            return cls.empty()
+        jobs = pd.concat([h.jobs for h in histories], ignore_index=True)
+        trans = pd.concat(
+            [h.transitions.assign(job_name=h.transitions["job_name"].astype(object))
+             for h in histories],
+            ignore_index=True,
+        )
+        unparsed = pd.concat([h.unparsed for h in histories], ignore_index=True)
+        return cls(jobs, trans, unparsed=unparsed)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def job_names(self) -> pd.Index:
+        """Names of the jobs, in order."""
+        return pd.Index(self.jobs["job_name"])
+
+    @property
+    def n_jobs(self) -> int:
+        """Number of jobs (rows of ``jobs``)."""
+        return len(self.jobs)
+
+    def __len__(self) -> int:
+        return len(self.jobs)
+
+    def job_codes(self) -> np.ndarray:
+        """Position of each transition's job among ``transitions.job_name`` categories."""
+        return self.transitions["job_name"].cat.codes.to_numpy()
+
+    def records(self, job_name: str) -> list[SecondaryStatusTransition]:
+        """The entries of one job as :class:`SecondaryStatusTransition` records."""
+        if job_name not in set(self.jobs["job_name"]):
+            raise KeyError(f"no job named {job_name!r} in this history")
+        rows = self.transitions[self.transitions["job_name"] == job_name]
+        return [
+            SecondaryStatusTransition(
+                status=str(r.status),
+                start_time=r.start_time,
+                end_time=None if pd.isna(r.end_time) else r.end_time,
+                status_message=None if pd.isna(r.status_message) else str(r.status_message),
+            )
+            for r in rows.itertuples(index=False)
+        ]
+
+    def select(self, jobs: Iterable[str] | pd.Series | np.ndarray) -> JobHistory:
+        """A history of the given jobs only: names, or a boolean mask over ``jobs`` rows."""
+        if isinstance(jobs, pd.Series | np.ndarray) and np.asarray(jobs).dtype == bool:
+            keep_jobs = self.jobs[np.asarray(jobs)]
+        else:
+            wanted = set(jobs)
+            keep_jobs = self.jobs[self.jobs["job_name"].isin(wanted)]
+        names = set(keep_jobs["job_name"])
+        trans = self.transitions[self.transitions["job_name"].isin(names)]
+        trans = trans.assign(job_name=trans["job_name"].astype(object))
+        return JobHistory(keep_jobs, trans, unparsed=self.unparsed)
+
+    def __repr__(self) -> str:
+        bad = f", {len(self.unparsed)} unparsed" if len(self.unparsed) else ""
+        return f"<JobHistory: {self.n_jobs} jobs, {len(self.transitions)} entries{bad}>"
+
+    def _repr_html_(self) -> str:
+        head = self.transitions.head(10).to_html(index=False)
+        counts = self.transitions["status"].value_counts()
+        counts = counts[counts > 0].to_frame("entries").to_html()
+        return (
+            f"<div><b>JobHistory</b>: {self.n_jobs} jobs, {len(self.transitions)} entries, "
+            f"{len(self.unparsed)} unparsed records<br>{counts}<br>"
+            f"<details><summary>first entries</summary>{head}</details></div>"
+        )
