@@ -18,8 +18,20 @@ PATHS = [
     (["Starting", "Downloading", "Training", "Uploading", "Completed"], 0.55),
     (["Starting", "Training", "Uploading", "Completed"], 0.10),
     (["Starting", "Pending", "Downloading", "Training", "Uploading", "Completed"], 0.10),
-    (["Starting", "Downloading", "Training", "Interrupted", "Starting", "Downloading",
-      "Training", "Uploading", "Completed"], 0.05),
+    (
+        [
+            "Starting",
+            "Downloading",
+            "Training",
+            "Interrupted",
+            "Starting",
+            "Downloading",
+            "Training",
+            "Uploading",
+            "Completed",
+        ],
+        0.05,
+    ),
     (["Starting", "Downloading", "Training", "Uploading", "Failed"], 0.06),
     (["Starting", "Downloading", "Training", "Stopping", "Stopped"], 0.04),
     (["Starting", "Downloading", "Training"], 0.05),
@@ -39,10 +51,21 @@ MESSAGES = {
     "Stopped": "Training job stopped",
     "MaxWaitTimeExceeded": "Training job stopped: MaxWaitTime exceeded",
 }
-PRIMARY = {"Completed": "Completed", "Failed": "Failed", "Stopped": "Stopped",
-           "MaxWaitTimeExceeded": "Stopped"}
-MEAN_S = {"Starting": 150, "Pending": 600, "Downloading": 90, "Training": 3600,
-          "Interrupted": 30, "Uploading": 40, "Stopping": 20}
+PRIMARY = {
+    "Completed": "Completed",
+    "Failed": "Failed",
+    "Stopped": "Stopped",
+    "MaxWaitTimeExceeded": "Stopped",
+}
+MEAN_S = {
+    "Starting": 150,
+    "Pending": 600,
+    "Downloading": 90,
+    "Training": 3600,
+    "Interrupted": 30,
+    "Uploading": 40,
+    "Stopping": 20,
+}
 INSTANCES = ["ml.m5.xlarge", "ml.g5.2xlarge", "ml.p3.2xlarge", "ml.c5.4xlarge", "ml.p4d.24xlarge"]
 
 
@@ -89,23 +112,36 @@ def describe_lines(n_jobs: int, *, seed: int = 0):
             "HyperParameters": "__HYPER__",
             "AlgorithmSpecification": {
                 "TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/"
-                                 "sagemaker-xgboost:1.7-1",
+                "sagemaker-xgboost:1.7-1",
                 "TrainingInputMode": "File",
                 "EnableSageMakerMetricsTimeSeries": False,
             },
             "RoleArn": "arn:aws:iam::123456789012:role/service-role/SageMakerRole",
-            "InputDataConfig": [{
-                "ChannelName": "train",
-                "DataSource": {"S3DataSource": {
-                    "S3DataType": "S3Prefix", "S3Uri": "s3://bench-bucket/data/train/",
-                    "S3DataDistributionType": "FullyReplicated"}},
-                "ContentType": "text/csv", "CompressionType": "None",
-                "RecordWrapperType": "None"}],
+            "InputDataConfig": [
+                {
+                    "ChannelName": "train",
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3Uri": "s3://bench-bucket/data/train/",
+                            "S3DataDistributionType": "FullyReplicated",
+                        }
+                    },
+                    "ContentType": "text/csv",
+                    "CompressionType": "None",
+                    "RecordWrapperType": "None",
+                }
+            ],
             "OutputDataConfig": {"KmsKeyId": "", "S3OutputPath": "s3://bench-bucket/output/"},
-            "ResourceConfig": {"InstanceType": INSTANCES[inst[i]],
-                               "InstanceCount": int(count[i]), "VolumeSizeInGB": 30},
-            "StoppingCondition": {"MaxRuntimeInSeconds": 86400,
-                                  **({"MaxWaitTimeInSeconds": 172800} if spot[i] else {})},
+            "ResourceConfig": {
+                "InstanceType": INSTANCES[inst[i]],
+                "InstanceCount": int(count[i]),
+                "VolumeSizeInGB": 30,
+            },
+            "StoppingCondition": {
+                "MaxRuntimeInSeconds": 86400,
+                **({"MaxWaitTimeInSeconds": 172800} if spot[i] else {}),
+            },
             "CreationTime": _iso(created),
             "TrainingStartTime": entries[0]["StartTime"],
             **({"TrainingEndTime": _iso(t)} if not running else {}),

@@ -100,17 +100,20 @@ def _coerce(frame: pd.DataFrame, schema: Mapping[str, Any], what: str) -> pd.Dat
             f"the {what} frame lacks the column(s) {absent}; it needs {list(schema)}"
         )
     out = {}
-    n = len(frame)
     for col, dtype in schema.items():
         if col not in frame.columns:
-            out[col] = pd.Series(pd.NaT if dtype == UTC else None, index=frame.index,
-                                 dtype=dtype if dtype != "category" else object).astype(dtype)
+            out[col] = pd.Series(
+                pd.NaT if dtype == UTC else None,
+                index=frame.index,
+                dtype=dtype if dtype != "category" else object,
+            ).astype(dtype)
             continue
         col_values = frame[col]
         if col == "status":
-            if not (isinstance(col_values.dtype, pd.CategoricalDtype)
-                    and list(col_values.cat.categories[: len(KNOWN_STATUSES)])
-                    == list(KNOWN_STATUSES)):
+            if not (
+                isinstance(col_values.dtype, pd.CategoricalDtype)
+                and list(col_values.cat.categories[: len(KNOWN_STATUSES)]) == list(KNOWN_STATUSES)
+            ):
                 col_values = pd.Series(status_categorical(col_values), index=frame.index)
         elif dtype == UTC:
             if str(col_values.dtype) != UTC:
@@ -184,9 +187,7 @@ class JobHistory:
             )
         self.jobs: pd.DataFrame = jobs  # type: ignore[assignment]
         self.transitions: pd.DataFrame = transitions
-        self.unparsed: pd.DataFrame = (
-            unparsed if unparsed is not None else _empty(UNPARSED_SCHEMA)
-        )
+        self.unparsed: pd.DataFrame = unparsed if unparsed is not None else _empty(UNPARSED_SCHEMA)
 
     # -- construction -----------------------------------------------------------------------
 
@@ -228,8 +229,7 @@ class JobHistory:
                 f"{list(JOBS_SCHEMA)[1:]}"
             )
         recs = [
-            r if isinstance(r, SecondaryStatusTransition)
-            else SecondaryStatusTransition.from_api(r)
+            r if isinstance(r, SecondaryStatusTransition) else SecondaryStatusTransition.from_api(r)
             for r in records
         ]
         transitions = pd.DataFrame(
@@ -245,8 +245,11 @@ class JobHistory:
             }
         )
         jobs = pd.DataFrame(
-            {"job_name": [job_name], "source": ["records"], **{
-                k: [v] for k, v in job_attributes.items()}}
+            {
+                "job_name": [job_name],
+                "source": ["records"],
+                **{k: [v] for k, v in job_attributes.items()},
+            }
         )
         return cls(jobs, transitions)
 
@@ -258,8 +261,10 @@ class JobHistory:
             return cls.empty()
         jobs = pd.concat([h.jobs for h in histories], ignore_index=True)
         trans = pd.concat(
-            [h.transitions.assign(job_name=h.transitions["job_name"].astype(object))
-             for h in histories],
+            [
+                h.transitions.assign(job_name=h.transitions["job_name"].astype(object))
+                for h in histories
+            ],
             ignore_index=True,
         )
         unparsed = pd.concat([h.unparsed for h in histories], ignore_index=True)

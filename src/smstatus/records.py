@@ -49,8 +49,9 @@ class SecondaryStatusTransition:
 
     def __post_init__(self) -> None:
         if not isinstance(self.status, str) or not self.status:
-            raise ParseError(f"Status must be a non-empty string, got {self.status!r}",
-                             field="Status")
+            raise ParseError(
+                f"Status must be a non-empty string, got {self.status!r}", field="Status"
+            )
         start = _as_utc(self.start_time, "StartTime")
         if start is None:
             raise ParseError("StartTime is required", field="StartTime")
@@ -75,7 +76,7 @@ class SecondaryStatusTransition:
 
     @classmethod
     def from_api(cls, record: Mapping[str, Any]) -> SecondaryStatusTransition:
-        """Build from the API's casing: ``Status``, ``StartTime``, ``EndTime``, ``StatusMessage``."""
+        """Build from the API's dict (``Status``, ``StartTime``, ``EndTime``, ``StatusMessage``)."""
         if not isinstance(record, Mapping):
             raise ParseError(f"a status entry must be an object, got {type(record).__name__}")
         for key in ("Status", "StartTime"):

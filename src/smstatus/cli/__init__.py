@@ -17,7 +17,14 @@ from smstatus.errors import SmStatusError
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: tuple[str, ...] = (
-    "validate", "stats", "gantt", "report", "diagram", "fetch", "simulate", "convert",
+    "validate",
+    "stats",
+    "gantt",
+    "report",
+    "diagram",
+    "fetch",
+    "simulate",
+    "convert",
 )
 
 

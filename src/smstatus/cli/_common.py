@@ -33,24 +33,30 @@ class CliError(Exception):
 def add_input_arguments(parser: argparse.ArgumentParser, *, nargs: str = "*") -> None:
     """``INPUT...`` (files, directories, globs, ``-``), ``--source`` and ``--tz``."""
     parser.add_argument(
-        "inputs", nargs=nargs, metavar="INPUT",
+        "inputs",
+        nargs=nargs,
+        metavar="INPUT",
         help="files, directories, globs or - (stdin); none: the bundled sample",
     )
     parser.add_argument(
-        "--source", default="auto",
+        "--source",
+        default="auto",
         choices=["auto", "describe", "events", "sdk-log", "table"],
         help="what the inputs hold (default: detected from the content)",
     )
     parser.add_argument(
-        "--tz", default="UTC", metavar="ZONE",
+        "--tz",
+        default="UTC",
+        metavar="ZONE",
         help="zone of timestamps printed without one, as in SDK logs (default: UTC)",
     )
 
 
 def add_format_argument(parser: argparse.ArgumentParser, default: str = "text") -> None:
     """``--format text|json|csv``."""
-    parser.add_argument("--format", choices=FORMATS, default=default,
-                        help=f"output format (default: {default})")
+    parser.add_argument(
+        "--format", choices=FORMATS, default=default, help=f"output format (default: {default})"
+    )
 
 
 def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> Any:
@@ -86,18 +92,19 @@ def report_unparsed(history: Any, *, stream: IO[str], limit: int = 20) -> None:
         print(f"  ... and {len(bad) - limit} more (use --format json for all)", file=stream)
 
 
-def emit_frame(frame: pd.DataFrame, fmt: str, *, stream: IO[str] | None = None,
-               index: bool = False) -> None:
+def emit_frame(
+    frame: pd.DataFrame, fmt: str, *, stream: IO[str] | None = None, index: bool = False
+) -> None:
     """Print a frame as an aligned text table, JSON records or CSV."""
     stream = stream or sys.stdout
     if fmt == "csv":
         frame.to_csv(stream, index=index)
     elif fmt == "json":
         out = frame.reset_index() if index else frame
-        json.dump(json.loads(out.to_json(orient="records", date_format="iso")), stream,
-                  indent=2)
+        json.dump(json.loads(out.to_json(orient="records", date_format="iso")), stream, indent=2)
         stream.write("\n")
     else:
-        with pd.option_context("display.width", 200, "display.max_columns", 50,
-                               "display.max_colwidth", 80):
+        with pd.option_context(
+            "display.width", 200, "display.max_columns", 50, "display.max_colwidth", 80
+        ):
             stream.write(frame.to_string(index=index) + "\n")

@@ -22,8 +22,9 @@ __all__ = ["SOURCES", "Source", "detect_source", "expand_inputs", "load", "read_
 Source = Literal["auto", "describe", "events", "sdk-log", "table"]
 
 
-def read_file(file: InputFile, *, source: Source = "auto", errors: Errors = "raise",
-              naive_tz: str = "UTC") -> JobHistory:
+def read_file(
+    file: InputFile, *, source: Source = "auto", errors: Errors = "raise", naive_tz: str = "UTC"
+) -> JobHistory:
     """Read one input file of the given (or detected) source."""
     kind = detect_source(file) if source == "auto" else source
     if kind == "describe":
@@ -90,18 +91,21 @@ def load(
         if items and all(isinstance(i, Mapping) for i in items):
             return _from_records(items, source=source, errors=errors, naive_tz=naive_tz)
         if any(isinstance(i, Mapping) for i in items):
-            raise ParseError("inputs mix paths and records; pass one kind at a time",
-                             file="<inputs>")
+            raise ParseError(
+                "inputs mix paths and records; pass one kind at a time", file="<inputs>"
+            )
         inputs = items
-    parts = [read_file(f, source=source, errors=errors, naive_tz=naive_tz)
-             for f in expand_inputs(inputs)]
+    parts = [
+        read_file(f, source=source, errors=errors, naive_tz=naive_tz) for f in expand_inputs(inputs)
+    ]
     if len(parts) == 1:
         return parts[0]
     return JobHistory.concat(parts)
 
 
-def _from_records(items: list[Mapping[str, Any]], *, source: Source, errors: Errors,
-                  naive_tz: str) -> JobHistory:
+def _from_records(
+    items: list[Mapping[str, Any]], *, source: Source, errors: Errors, naive_tz: str
+) -> JobHistory:
     if source == "events" or (source == "auto" and "detail" in items[0]):
         from smstatus.io.events import from_events
 

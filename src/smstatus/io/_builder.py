@@ -95,13 +95,19 @@ class DescribeBuilder:
         self._t_message: list[Any] = []
         self._rejects: list[dict[str, Any]] = []
 
-    def reject(self, *, file: str, line: int | None, reason: str, field: str | None = None
-               ) -> None:
+    def reject(self, *, file: str, line: int | None, reason: str, field: str | None = None) -> None:
         """Report a record that cannot be loaded."""
         self._rejects.append({"file": file, "line": line, "field": field, "reason": reason})
 
-    def add(self, record: Any, *, file: str, line: int | None, errors: Errors = "raise",
-            source: str | None = None) -> None:
+    def add(
+        self,
+        record: Any,
+        *,
+        file: str,
+        line: int | None,
+        errors: Errors = "raise",
+        source: str | None = None,
+    ) -> None:
         """Add one describe response; structural problems are raised or collected at once."""
         problem = _structure_problem(record)
         if problem is not None:
@@ -123,8 +129,14 @@ class DescribeBuilder:
             self._t_end.append(entry.get("EndTime"))
             self._t_message.append(entry.get("StatusMessage"))
 
-    def add_job(self, job: Mapping[str, Any], entries: list[Mapping[str, Any]], *,
-                file: str, line: int | None) -> None:
+    def add_job(
+        self,
+        job: Mapping[str, Any],
+        entries: list[Mapping[str, Any]],
+        *,
+        file: str,
+        line: int | None,
+    ) -> None:
         """Add a job given as ``jobs`` columns and entries given as ``transitions`` columns."""
         index = len(self._jobs)
         self._jobs.append(dict(job))
@@ -140,15 +152,20 @@ class DescribeBuilder:
     def build(self, *, errors: Errors = "raise") -> JobHistory:
         """Parse every timestamp at once and return the history (rejects in ``unparsed``)."""
         n_jobs = len(self._jobs)
-        jobs = pd.DataFrame(self._jobs, columns=[*JOBS_SCHEMA]) if n_jobs else pd.DataFrame(
-            columns=[*JOBS_SCHEMA])
+        jobs = (
+            pd.DataFrame(self._jobs, columns=[*JOBS_SCHEMA])
+            if n_jobs
+            else pd.DataFrame(columns=[*JOBS_SCHEMA])
+        )
         bad_job = np.zeros(n_jobs, dtype=bool)
         reasons: dict[int, tuple[str, str]] = {}
         t_job = np.asarray(self._t_job, dtype=np.int64)
         start, bad_start = parse_timestamps(self._t_start, naive_tz=self.naive_tz)
         end, bad_end = parse_timestamps(self._t_end, naive_tz=self.naive_tz)
-        for mask, values, field in ((bad_start, self._t_start, "StartTime"),
-                                    (bad_end, self._t_end, "EndTime")):
+        for mask, values, field in (
+            (bad_start, self._t_start, "StartTime"),
+            (bad_end, self._t_end, "EndTime"),
+        ):
             for i in np.flatnonzero(mask):
                 job = int(t_job[i])
                 if job not in reasons:
@@ -191,12 +208,13 @@ class DescribeBuilder:
 def _structure_problem(record: Any) -> tuple[str, str | None] | None:
     """Return ``(reason, field)`` when a describe response cannot be loaded, else ``None``."""
     if not isinstance(record, Mapping):
-        return (f"expected a JSON object (a describe response), got {type(record).__name__}",
-                None)
+        return (f"expected a JSON object (a describe response), got {type(record).__name__}", None)
     name = record.get("TrainingJobName")
     if not isinstance(name, str) or not name:
-        return ("record has no TrainingJobName (is this a DescribeTrainingJob response?)",
-                "TrainingJobName")
+        return (
+            "record has no TrainingJobName (is this a DescribeTrainingJob response?)",
+            "TrainingJobName",
+        )
     entries = record.get("SecondaryStatusTransitions")
     if entries is None:
         return None
@@ -204,8 +222,10 @@ def _structure_problem(record: Any) -> tuple[str, str | None] | None:
         return ("SecondaryStatusTransitions must be a list", "SecondaryStatusTransitions")
     for step, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
-            return (f"entry {step} of SecondaryStatusTransitions is not an object",
-                    "SecondaryStatusTransitions")
+            return (
+                f"entry {step} of SecondaryStatusTransitions is not an object",
+                "SecondaryStatusTransitions",
+            )
         status = entry.get("Status")
         if not isinstance(status, str) or not status:
             return (f"entry {step} of job {name!r} has no Status", "Status")

@@ -57,13 +57,17 @@ def _is_jsonl(head: bytes) -> bool:
         return False
 
 
-def read_describe(file: InputFile, *, errors: Errors = "raise", naive_tz: str = "UTC",
-                  source: str = "describe") -> JobHistory:
+def read_describe(
+    file: InputFile, *, errors: Errors = "raise", naive_tz: str = "UTC", source: str = "describe"
+) -> JobHistory:
     """Read a file of describe responses: a JSON document (object or list) or JSON Lines."""
     head = file.head(1 << 16)
     if _is_jsonl(head):
-        if file.path is not None and (file.size or 0) >= FAST_PATH_MIN_BYTES and \
-                source == "describe":
+        if (
+            file.path is not None
+            and (file.size or 0) >= FAST_PATH_MIN_BYTES
+            and source == "describe"
+        ):
             from smstatus.io._fastjsonl import read_describe_jsonl
 
             return read_describe_jsonl(file, errors=errors, naive_tz=naive_tz)
@@ -73,9 +77,12 @@ def read_describe(file: InputFile, *, errors: Errors = "raise", naive_tz: str = 
     try:
         doc = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ParseError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=file.name,
-                         line=exc.lineno, hint="Check the file is a JSON document or JSON Lines"
-                         ) from exc
+        raise ParseError(
+            f"not valid JSON: {exc.msg} (column {exc.colno})",
+            file=file.name,
+            line=exc.lineno,
+            hint="Check the file is a JSON document or JSON Lines",
+        ) from exc
     records = doc if isinstance(doc, list) else [doc]
     if isinstance(doc, dict) and isinstance(doc.get("TrainingJobs"), list):
         records = doc["TrainingJobs"]
@@ -96,10 +103,16 @@ def _read_jsonl(file: InputFile, *, errors: Errors, naive_tz: str, source: str) 
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 if errors == "raise":
-                    raise ParseError(f"malformed JSON line: {exc.msg} (column {exc.colno})",
-                                     file=file.name, line=lineno) from exc
-                builder.reject(file=file.name, line=lineno,
-                               reason=f"malformed JSON line: {exc.msg} (column {exc.colno})")
+                    raise ParseError(
+                        f"malformed JSON line: {exc.msg} (column {exc.colno})",
+                        file=file.name,
+                        line=lineno,
+                    ) from exc
+                builder.reject(
+                    file=file.name,
+                    line=lineno,
+                    reason=f"malformed JSON line: {exc.msg} (column {exc.colno})",
+                )
                 continue
             builder.add(record, file=file.name, line=lineno, errors=errors)
     return builder.build(errors=errors)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from smstatus.errors import ParseError
@@ -38,10 +37,6 @@ def detect_source(file: InputFile) -> str:
         return "table"
     if SDK_LOG_LINE.search(head):
         return "sdk-log"
-    try:
-        json.loads(head)
-    except ValueError:
-        pass
     raise ParseError(
         "cannot tell what this file holds (describe JSON, EventBridge events, SageMaker SDK "
         "log, or a smstatus table)",

@@ -86,7 +86,8 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[InputFile]:
         path = Path(text)
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*")
+                p
+                for p in path.rglob("*")
                 if p.is_file() and not p.name.startswith(".") and p.suffix not in _SKIP_SUFFIXES
             )
             if not found:
