@@ -32,9 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     missed = 0
     with tempfile.TemporaryDirectory() as tmp:
         ctx = Context(n_jobs=args.jobs, workdir=Path(tmp))
-        print(
-            f"smstatus benchmarks: {args.jobs:,} jobs ({ctx.describe_jsonl.stat().st_size / 1e9:.2f} GB JSONL)"
-        )
+        size_gb = ctx.describe_jsonl.stat().st_size / 1e9
+        print(f"smstatus benchmarks: {args.jobs:,} jobs ({size_gb:.2f} GB JSONL)")
         for name in names:
             module = importlib.import_module(f"bench_{name}")
             print(f"-- {name}", flush=True)
