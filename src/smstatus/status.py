@@ -47,13 +47,18 @@ class SecondaryStatus(StrEnum):
 
 
 class PrimaryStatus(StrEnum):
-    """The primary status (``TrainingJobStatus``) of a training job."""
+    """The primary status (``TrainingJobStatus``) of a training job.
+
+    ``Deleting`` is in the current botocore model though not in design §1; no secondary status
+    maps to it (a job being deleted keeps the history it had).
+    """
 
     IN_PROGRESS = "InProgress"
     COMPLETED = "Completed"
     FAILED = "Failed"
     STOPPING = "Stopping"
     STOPPED = "Stopped"
+    DELETING = "Deleting"
 
 
 S = SecondaryStatus

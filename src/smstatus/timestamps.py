@@ -30,7 +30,8 @@ def _epoch_to_ns(values: np.ndarray) -> np.ndarray:
     values = values.astype("float64")
     scale = np.where(np.abs(values) >= EPOCH_MS_THRESHOLD, 1_000_000, 1_000_000_000)
     whole = np.floor(values)
-    frac_ns = np.round((values - whole) * scale).astype("int64")
+    # fractions to whole microseconds: float64 epochs carry no more precision than that
+    frac_ns = np.round((values - whole) * (scale // 1000)).astype("int64") * 1000
     return whole.astype("int64") * scale + frac_ns
 
 
