@@ -1,0 +1,531 @@
+"""How long each status lasted: entry durations, censoring, the phase table, statistics by group.
+
+An entry's duration is ``EndTime - StartTime``. An entry without an end time is *open*:
+
+- when another entry of the same job follows it, it ended when that entry started (the history
+  says so); it is not censored;
+- when it is the job's last entry and its status is terminal (``Completed``, ``Failed``...), it
+  lasts zero seconds, as terminal entries do in ``DescribeTrainingJob``; not censored;
+- otherwise the job is still in that status: the entry is measured up to ``as_of`` and marked
+  ``censored`` (a right-censored observation, as in survival analysis).
+
+``as_of`` is never a silent "now": when not given it is the latest timestamp in the data (entry
+start and end times and the jobs' ``last_modified_time``), and every frame says which time was
+used in ``frame.attrs["as_of"]``.
+
+Everything is vectorised over the ``transitions`` frame (numpy ``bincount`` and ufunc ``.at``
+over the job codes); no Python work per job.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smstatus._groups import By, group_frame, percentile_names
+from smstatus.history import JobHistory
+from smstatus.status import TERMINAL_STATUSES, SecondaryStatus
+from smstatus.timestamps import parse_timestamp
+
+__all__ = ["duration_stats", "durations", "phase_table", "resolve_as_of"]
+
+NAT = np.iinfo(np.int64).min
+_TERMINAL = frozenset(s.value for s in TERMINAL_STATUSES)
+_NS = 1e9
+
+
+def _ns(series: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch (int64, ``NAT`` for NaT) of a UTC datetime column."""
+    if not isinstance(series.dtype, pd.DatetimeTZDtype):
+        series = pd.Series(pd.to_datetime(series, utc=True))
+    if series.dtype.unit != "ns":
+        series = series.dt.as_unit("ns")
+    return np.asarray(series.array.asi8, dtype=np.int64)
+
+
+def ns_to_times(values: np.ndarray) -> pd.Series:
+    """UTC times of int64 nanoseconds (``NAT`` gives NaT)."""
+    return pd.Series(pd.DatetimeIndex(values.view("M8[ns]")).tz_localize("UTC"))
+
+
+def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
+    """The time open entries are measured up to.
+
+    Parameters
+    ----------
+    history
+        The histories.
+    as_of
+        A time (ISO-8601 string, epoch number, ``datetime``, ``Timestamp``; naive means UTC), or
+        ``None`` for the latest timestamp in the data: the maximum of the entries' start and end
+        times and the jobs' ``last_modified_time``. ``NaT`` when the data holds no time at all.
+
+    Returns
+    -------
+    pandas.Timestamp
+        In UTC.
+    """
+    if as_of is not None:
+        return parse_timestamp(as_of, field="as_of")
+    latest = NAT
+    for frame, col in (
+        (history.transitions, "start_time"),
+        (history.transitions, "end_time"),
+        (history.jobs, "last_modified_time"),
+    ):
+        if col in frame.columns and len(frame):
+            latest = max(latest, int(_ns(frame[col]).max()))
+    if latest == NAT:
+        return pd.NaT  # type: ignore[return-value]
+    return pd.Timestamp(latest, unit="ns", tz="UTC")
+
+
+@dataclass(frozen=True, eq=False)
+class Entries:
+    """The entries of a history as numpy arrays, in the row order of ``transitions``.
+
+    Internal to the duration modules; ``job`` and ``status`` are category codes (``status`` is
+    ``-1`` where missing).
+    """
+
+    history: JobHistory
+    job: np.ndarray
+    status: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    duration_s: np.ndarray
+    censored: np.ndarray
+    as_of: pd.Timestamp
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.job)
+
+    @cached_property
+    def job_names(self) -> pd.Index:
+        """The job-name categories (one per distinct name)."""
+        return pd.Index(self.history.transitions["job_name"].cat.categories)
+
+    @property
+    def n_codes(self) -> int:
+        return len(self.job_names)
+
+    @cached_property
+    def status_names(self) -> list[str]:
+        return [str(c) for c in self.history.transitions["status"].cat.categories]
+
+    @property
+    def n_status(self) -> int:
+        return len(self.status_names)
+
+    def status_code(self, name: str) -> int:
+        """Code of a status, ``-1`` when no category of that name exists."""
+        try:
+            return self.status_names.index(name)
+        except ValueError:
+            return -1
+
+    @cached_property
+    def order(self) -> np.ndarray | None:
+        """A stable permutation that makes each job's rows contiguous (``None``: already so)."""
+        job = self.job
+        if len(job) < 2 or bool(np.all(job[1:] >= job[:-1])):
+            return None
+        return np.argsort(job, kind="stable")
+
+    def ordered(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per row) in job-contiguous order."""
+        return values if self.order is None else values[self.order]
+
+    @cached_property
+    def jobs_code(self) -> np.ndarray:
+        """For each row of ``history.jobs``, the code of its name (``-1`` when absent)."""
+        jobs = self.history.jobs
+        names = self.job_names
+        if len(names) == len(jobs):
+            listed = jobs["job_name"].astype(object).to_numpy()
+            if np.array_equal(listed, names.to_numpy(dtype=object)):
+                return np.arange(len(jobs), dtype=np.int64)
+        codes = names.get_indexer(jobs["job_name"].astype(object))
+        if len(codes) and pd.Series(jobs["job_name"]).duplicated().any():
+            dup = pd.unique(jobs["job_name"][jobs["job_name"].duplicated()].astype(object))
+            warnings.warn(
+                f"{len(dup)} job name(s) appear more than once (e.g. {dup[0]!r}); the entries of "
+                "each name are pooled and its figures repeated on each of its rows. "
+                "Run smstatus validate (duplicate_job) and keep one copy of each job.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return codes.astype(np.int64)
+
+    @cached_property
+    def code_row(self) -> np.ndarray:
+        """For each job code, the first ``jobs`` row with that name (``-1`` when none)."""
+        out = np.full(self.n_codes, -1, dtype=np.int64)
+        jc = self.jobs_code
+        rows = np.arange(len(jc), dtype=np.int64)
+        ok = jc >= 0
+        # reversed assignment: the first row of each name wins
+        out[jc[ok][::-1]] = rows[ok][::-1]
+        return out
+
+    # -- per-job reductions (length n_codes) ------------------------------------------------
+
+    def per_job_sum(self, mask: np.ndarray | None = None, weights: np.ndarray | None = None):
+        """Sum (or count, without weights) over rows of each job; ``mask`` selects rows."""
+        job = self.job if mask is None else self.job[mask]
+        if weights is not None and mask is not None:
+            weights = weights[mask]
+        return np.bincount(job, weights=weights, minlength=self.n_codes)
+
+    @cached_property
+    def first_start(self) -> np.ndarray:
+        """Earliest start of each job (``NAT`` when it has no entry or no start)."""
+        out = np.full(self.n_codes, np.iinfo(np.int64).max, dtype=np.int64)
+        ok = self.start != NAT
+        np.minimum.at(out, self.job[ok], self.start[ok])
+        out[out == np.iinfo(np.int64).max] = NAT
+        return out
+
+    @cached_property
+    def last_end(self) -> np.ndarray:
+        """Latest effective end of each job (``NAT`` when none)."""
+        out = np.full(self.n_codes, NAT, dtype=np.int64)
+        ok = self.end != NAT
+        np.maximum.at(out, self.job[ok], self.end[ok])
+        return out
+
+    @cached_property
+    def wall_s(self) -> np.ndarray:
+        """Wall time of each job: first start to last effective end, seconds (NaN if unknown)."""
+        first, last = self.first_start, self.last_end
+        ok = (first != NAT) & (last != NAT)
+        return np.where(ok, (last - first) / _NS, np.nan)
+
+    @cached_property
+    def run_start(self) -> np.ndarray:
+        """Mask over job-contiguous rows: the row starts a run of one status within its job."""
+        job, status = self.ordered(self.job), self.ordered(self.status)
+        out = np.ones(len(job), dtype=bool)
+        if len(job) > 1:
+            out[1:] = (job[1:] != job[:-1]) | (status[1:] != status[:-1])
+        return out
+
+    def phase_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds in each status per job (``n_codes x n_status``) and the entry counts."""
+        ok = self.status >= 0
+        key = self.job[ok] * self.n_status + self.status[ok]
+        size = self.n_codes * self.n_status
+        secs = np.bincount(key, weights=self.duration_s[ok], minlength=size)
+        counts = np.bincount(key, minlength=size)
+        return secs.reshape(self.n_codes, self.n_status), counts.reshape(
+            self.n_codes, self.n_status
+        )
+
+    def to_rows(self, values: np.ndarray, fill: Any) -> np.ndarray:
+        """Per-job ``values`` (one per code) spread to the rows of ``history.jobs``."""
+        rows = self.jobs_code
+        valid = rows >= 0
+        if valid.all():
+            return values[rows]
+        dtype = float if isinstance(fill, float) and np.isnan(fill) else values.dtype
+        out = np.full(len(rows), fill, dtype=dtype)
+        out[valid] = values[rows[valid]]
+        return out
+
+    def first_start_of(self, status: str) -> np.ndarray:
+        """Earliest start of an entry of ``status`` in each job (``NAT`` when none)."""
+        out = np.full(self.n_codes, np.iinfo(np.int64).max, dtype=np.int64)
+        code = self.status_code(status)
+        if code >= 0:
+            m = (self.status == code) & (self.start != NAT)
+            np.minimum.at(out, self.job[m], self.start[m])
+        out[out == np.iinfo(np.int64).max] = NAT
+        return out
+
+    def runs_of(self, status: str) -> np.ndarray:
+        """Number of runs of ``status`` (repeats counted once) in each job."""
+        code = self.status_code(status)
+        if code < 0:
+            return np.zeros(self.n_codes, dtype=np.int64)
+        runs = self.run_start
+        job, st = self.ordered(self.job)[runs], self.ordered(self.status)[runs]
+        return np.bincount(job[st == code], minlength=self.n_codes)
+
+    def frame_index(self) -> pd.Index:
+        return pd.RangeIndex(self.n_rows)
+
+
+def entries(history: JobHistory, as_of: Any = None) -> Entries:
+    """Measure every entry of ``history`` (see the module notes); internal building block."""
+    if not isinstance(history, JobHistory):
+        raise TypeError(
+            f"expected a JobHistory (smstatus.load(...) returns one), got {type(history).__name__}"
+        )
+    when = resolve_as_of(history, as_of)
+    t = history.transitions
+    job = t["job_name"].cat.codes.to_numpy().astype(np.int64)
+    if len(job) and job.min() < 0:
+        raise ValueError("the transitions frame has rows without a job_name; name every job")
+    status = t["status"].cat.codes.to_numpy().astype(np.int64)
+    start = _ns(t["start_time"])
+    end = _ns(t["end_time"]).copy()
+    open_ = end == NAT
+
+    # the row that follows each row within the same job (rows of a job in the order given)
+    order = np.argsort(job, kind="stable") if len(job) > 1 and np.any(job[1:] < job[:-1]) else None
+    oj = job if order is None else job[order]
+    ostart = start if order is None else start[order]
+    has_next_o = np.zeros(len(job), dtype=bool)
+    next_start_o = np.full(len(job), NAT, dtype=np.int64)
+    if len(job) > 1:
+        has_next_o[:-1] = oj[1:] == oj[:-1]
+        next_start_o[:-1] = ostart[1:]
+    if order is None:
+        has_next, next_start = has_next_o, next_start_o
+    else:
+        has_next = np.empty_like(has_next_o)
+        has_next[order] = has_next_o
+        next_start = np.empty_like(next_start_o)
+        next_start[order] = next_start_o
+
+    followed = open_ & has_next
+    end[followed] = next_start[followed]
+    cats = t["status"].cat.categories
+    terminal_codes = np.flatnonzero(np.asarray([str(c) in _TERMINAL for c in cats], dtype=bool))
+    last_open = open_ & ~has_next
+    terminal = last_open & np.isin(status, terminal_codes)
+    end[terminal] = start[terminal]
+    censored = last_open & ~terminal & (start != NAT)
+    if censored.any():
+        if pd.isna(when):
+            raise ValueError("open entries need an as_of time and the data holds none; pass as_of")
+        limit = when.value
+        early = censored & (start > limit)
+        if early.any():
+            i = int(np.flatnonzero(early)[0])
+            raise ValueError(
+                f"as_of={when.isoformat()} is before the start of the open entry "
+                f"{t['status'].iloc[i]!r} of job {t['job_name'].iloc[i]!r} "
+                f"({pd.Timestamp(start[i], tz='UTC').isoformat()}); "
+                f"{int(early.sum())} open entries start after as_of: pass a later as_of"
+            )
+        end[censored] = limit
+    known = (start != NAT) & (end != NAT)
+    duration = np.full(len(job), np.nan)
+    duration[known] = (end[known] - start[known]) / _NS
+    end[~known] = NAT
+    return Entries(
+        history=history,
+        job=job,
+        status=status,
+        start=start,
+        end=end,
+        duration_s=duration,
+        censored=censored,
+        as_of=when,
+    )
+
+
+def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
+    """The duration of every entry, with censoring.
+
+    Parameters
+    ----------
+    history
+        The histories (:func:`smstatus.load`).
+    as_of
+        Time open entries are measured up to; ``None``: the latest timestamp in the data (never
+        the clock). Naive times are UTC.
+
+    Returns
+    -------
+    DataFrame
+        One row per ``transitions`` row, in the same order: ``job_name, step, status,
+        start_time, end_time`` (as recorded: ``NaT`` when open), ``duration_s`` (float seconds)
+        and ``censored`` (the entry is open and was measured up to ``as_of``).
+        ``frame.attrs["as_of"]`` is the time used. A negative ``duration_s`` means the data
+        ends an entry before it starts (``smstatus validate`` reports ``negative_duration``).
+
+    Examples
+    --------
+    >>> h = JobHistory.from_transitions("j", [
+    ...     {"Status": "Starting", "StartTime": "2024-01-01T00:00:00Z",
+    ...      "EndTime": "2024-01-01T00:01:00Z"},
+    ...     {"Status": "Training", "StartTime": "2024-01-01T00:01:00Z"}])
+    >>> durations(h, as_of="2024-01-01T00:11:00Z")[["status", "duration_s", "censored"]]
+         status  duration_s  censored
+    0  Starting        60.0     False
+    1  Training       600.0      True
+    """
+    e = entries(history, as_of)
+    t = history.transitions
+    out = pd.DataFrame(
+        {
+            "job_name": t["job_name"],
+            "step": t["step"],
+            "status": t["status"],
+            "start_time": t["start_time"],
+            "end_time": t["end_time"],
+            "duration_s": e.duration_s,
+            "censored": e.censored,
+        },
+        index=e.frame_index(),
+    )
+    out.attrs["as_of"] = e.as_of
+    return out
+
+
+def _attributes(history: JobHistory) -> pd.DataFrame:
+    return history.jobs.drop(columns=["job_name"]).reset_index(drop=True)
+
+
+def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
+    """One row per job: the time spent in each status, and what it says about the job.
+
+    Parameters
+    ----------
+    history
+        The histories.
+    as_of
+        Time open entries are measured up to (see :func:`durations`).
+
+    Returns
+    -------
+    DataFrame
+        One row per row of ``history.jobs``, in that order:
+
+        - ``job_name``;
+        - ``<Status>_s`` for each status present in the data: total seconds in that status,
+          repeats and revisits added up (0 when the job never was in it);
+        - ``wall_s``: first entry's start to the last entry's end (``as_of`` when open);
+        - ``to_first_training_from_creation_s``, ``to_first_training_s``: from the job's
+          ``creation_time``, and from its first entry, to the start of its first ``Training``
+          (NaN when it never trained or the creation time is unknown);
+        - ``overhead_share``: share of the wall time not in ``Training`` (NaN when the wall
+          time is zero or unknown);
+        - ``n_interruptions``: runs of ``Interrupted`` (a repeat counts once);
+        - ``n_attempts``: runs of ``Starting`` after the first one (retries and restarts);
+        - ``censored``: the job is still open (an entry was measured up to ``as_of``);
+        - then every other column of ``history.jobs`` (instance type and count, spot, primary
+          status, creation time...).
+
+        ``frame.attrs["as_of"]`` is the time used. Jobs with no entry have 0 in each status and
+        NaN times. A name listed twice in ``jobs`` (``duplicate_job``) gets the pooled figures
+        of its entries on each of its rows, with a warning.
+    """
+    e = entries(history, as_of)
+    secs, counts = e.phase_matrix()
+    present = np.flatnonzero(counts.sum(axis=0) > 0)
+    cols: dict[str, Any] = {"job_name": history.jobs["job_name"].reset_index(drop=True)}
+    for k in present:
+        cols[f"{e.status_names[k]}_s"] = e.to_rows(secs[:, k], 0.0)
+    wall = e.to_rows(e.wall_s, np.nan)
+    cols["wall_s"] = wall
+
+    first_training = e.to_rows(e.first_start_of(SecondaryStatus.TRAINING.value), NAT)
+    created = _ns(history.jobs["creation_time"])
+    ok = (first_training != NAT) & (created != NAT)
+    cols["to_first_training_from_creation_s"] = np.where(
+        ok, (first_training - created) / _NS, np.nan
+    )
+    first = e.to_rows(e.first_start, NAT)
+    ok = (first_training != NAT) & (first != NAT)
+    cols["to_first_training_s"] = np.where(ok, (first_training - first) / _NS, np.nan)
+    tr = e.status_code(SecondaryStatus.TRAINING.value)
+    training_s = e.to_rows(secs[:, tr], 0.0) if tr >= 0 else np.zeros(len(wall))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cols["overhead_share"] = np.where(wall > 0, (wall - training_s) / wall, np.nan)
+    cols["n_interruptions"] = e.to_rows(e.runs_of(SecondaryStatus.INTERRUPTED.value), 0)
+    starts = e.runs_of(SecondaryStatus.STARTING.value)
+    cols["n_attempts"] = e.to_rows(np.maximum(starts - 1, 0), 0)
+    cols["censored"] = e.to_rows(e.per_job_sum(e.censored) > 0, False)
+
+    figures = pd.DataFrame(cols)
+    out = pd.concat([figures, _attributes(history)], axis=1, copy=False)
+    out.attrs["as_of"] = e.as_of
+    return out
+
+
+def duration_stats(
+    history: JobHistory,
+    *,
+    by: By = None,
+    percentiles: Sequence[float] = (0.5, 0.9, 0.99),
+    as_of: Any = None,
+) -> pd.DataFrame:
+    """Statistics of the duration of each status, overall or per group of jobs.
+
+    The figures are naive: an open entry counts with its duration so far (see
+    :func:`smstatus.survival.km_stats` for censoring-aware estimates).
+
+    Parameters
+    ----------
+    history
+        The histories.
+    by
+        Group the jobs: a column of ``history.jobs`` (``"instance_type"``, ``"spot"``...), a
+        derived time bucket ``"<time>_<unit>"`` with ``<time>`` one of ``creation``,
+        ``training_start``, ``training_end``, ``last_modified``, ``start`` (the first entry)
+        and ``<unit>`` one of ``year, quarter, month, week, day, hour`` (``"creation_month"``),
+        a ``pandas.Grouper(key=<time column>, freq=...)``, a callable taking the jobs frame and
+        returning one value per job, a Series aligned with the jobs rows, or a list of these.
+        Missing group values form their own group.
+    percentiles
+        Quantiles between 0 and 1; each gives a column ``p<100*q>_s`` (``p50_s``, ``p99.9_s``).
+    as_of
+        Time open entries are measured up to (see :func:`durations`).
+
+    Returns
+    -------
+    DataFrame
+        One row per group and status present (statuses in lifecycle order): the group columns,
+        ``status``, ``count`` (entries), ``censored`` (open entries among them), ``mean_s``,
+        the percentile columns, ``max_s``. ``frame.attrs["as_of"]`` is the time used.
+    """
+    names = percentile_names(percentiles)
+    e = entries(history, as_of)
+    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
+    keys = list(groups.columns)
+    data: dict[str, Any] = {}
+    if keys:
+        row_of_entry = e.code_row[e.job] if e.n_rows else np.zeros(0, np.int64)
+        for k in keys:
+            data[k] = groups[k].take(row_of_entry).reset_index(drop=True)
+    data["status"] = history.transitions["status"].reset_index(drop=True)
+    data["duration_s"] = e.duration_s
+    data["censored"] = e.censored
+    frame = pd.DataFrame(data)
+    grouped = frame.groupby([*keys, "status"], observed=True, sort=True, dropna=False)
+    stats = grouped.agg(
+        count=("duration_s", "count"),
+        censored=("censored", "sum"),
+        mean_s=("duration_s", "mean"),
+    )
+    if len(percentiles):
+        q = grouped["duration_s"].quantile(list(percentiles)).unstack(-1)
+        q.columns = names
+        stats = stats.join(q)
+    stats["max_s"] = grouped["duration_s"].max()
+    stats["censored"] = stats["censored"].astype(np.int64)
+    out = stats.reset_index()
+    if not len(out):
+        out = pd.DataFrame(
+            {
+                **{k: groups[k].iloc[:0] for k in keys},
+                "status": history.transitions["status"].iloc[:0],
+                "count": pd.Series(dtype=np.int64),
+                "censored": pd.Series(dtype=np.int64),
+                "mean_s": pd.Series(dtype=float),
+                **{n: pd.Series(dtype=float) for n in names},
+                "max_s": pd.Series(dtype=float),
+            }
+        )
+    out.attrs["as_of"] = e.as_of
+    return out
