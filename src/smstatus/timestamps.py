@@ -3,6 +3,9 @@
 ISO-8601 with an offset or ``Z``, with or without a fraction; epoch seconds or milliseconds as
 numbers or strings; ``YYYY-MM-DD HH:MM:SS`` without a zone (read in ``naive_tz``, UTC by
 default); ``datetime`` objects as boto3 returns them.
+
+Strings are parsed in bulk by Arrow's ISO-8601 parser (one call per column, no Python loop per
+value); values Arrow rejects fall back to pandas, so what either accepts is accepted.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from smstatus.errors import ParseError
 
@@ -23,20 +28,62 @@ EPOCH_MS_THRESHOLD = 1e11
 """Epoch numbers at or above this are milliseconds (1e11 seconds is the year 5138)."""
 
 UTC_NS = "datetime64[ns, UTC]"
+_NAT = np.iinfo(np.int64).min
+# int64 nanoseconds cover 1677-09-21 .. 2262-04-11
+_MAX_NS = float(np.iinfo(np.int64).max)
+
+_NUMERIC = r"^[+-]?\d+(?:\.\d+)?$"
+_ZONED = r"\d\d:\d\d(?::\d\d(?:[.,]\d*)?)?\s*(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
+
+# type -> kind: "s" string, "n" number, "d" datetime-like, "x" not a timestamp
+_KINDS: dict[type, str] = {
+    str: "s",
+    int: "n",
+    bool: "x",
+    np.str_: "s",
+    np.int64: "n",
+    np.bool_: "x",
+    dt.datetime: "d",
+    pd.Timestamp: "d",
+    np.datetime64: "d",
+}
 
 
-def _epoch_to_ns(values: np.ndarray) -> np.ndarray:
-    """Epoch seconds or milliseconds to nanoseconds, exact for whole numbers."""
-    values = values.astype("float64")
+def _epoch_to_ns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch seconds or milliseconds to nanoseconds, exact for whole milliseconds.
+
+    Returns the nanoseconds and a mask of the values out of the representable range.
+    """
+    values = np.asarray(values, dtype="float64")
     scale = np.where(np.abs(values) >= EPOCH_MS_THRESHOLD, 1_000_000, 1_000_000_000)
+    bad = ~np.isfinite(values) | (np.abs(values * scale) >= _MAX_NS)
+    values = np.where(bad, 0.0, values)
     whole = np.floor(values)
     # fractions to whole microseconds: float64 epochs carry no more precision than that
     frac_ns = np.round((values - whole) * (scale // 1000)).astype("int64") * 1000
-    return whole.astype("int64") * scale + frac_ns
+    out = whole.astype("int64") * scale + frac_ns
+    out[bad] = _NAT
+    return out, bad
+
+
+def _kind(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return "-"
+    if isinstance(value, bool | np.bool_):
+        return "x"
+    if isinstance(value, str):
+        return "s"
+    if isinstance(value, dt.datetime | np.datetime64):
+        return "d"
+    if isinstance(value, numbers.Real):
+        return "-" if np.isnan(float(value)) else "n"
+    return "x"
 
 
 def parse_timestamps(
-    values: Sequence[Any] | pd.Series | np.ndarray, *, naive_tz: str = "UTC"
+    values: Sequence[Any] | pd.Series | pd.Index | np.ndarray | pa.Array | pa.ChunkedArray,
+    *,
+    naive_tz: str = "UTC",
 ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """Parse many timestamps at once.
 
@@ -53,86 +100,148 @@ def parse_timestamps(
         The UTC times (NaT where absent or bad) and a mask of the values that were present but
         could not be parsed.
     """
-    obj = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
-    obj = obj.astype(object).reset_index(drop=True)
-    n = len(obj)
-    out = np.full(n, np.iinfo(np.int64).min, dtype="int64")
-    bad = np.zeros(n, dtype=bool)
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            out, bad = _parse_strings(values, naive_tz)
+            return _index(out), bad
+        values = values.to_pandas()
+    typed = _parse_typed(values, naive_tz)
+    if typed is not None:
+        return typed
+    arr = (
+        values.to_numpy(dtype=object)
+        if isinstance(values, pd.Series | pd.Index)
+        else np.asarray(values, dtype=object).reshape(-1)
+    )
+    n = len(arr)
     if n == 0:
-        return pd.DatetimeIndex([], dtype=UTC_NS), bad
-    present = obj.notna().to_numpy()
-    kinds = obj.map(_kind).to_numpy()
-    # numbers: epoch seconds or milliseconds
-    num = present & (kinds == "n")
-    if num.any():
-        out[num] = _epoch_to_ns(obj[num].to_numpy(dtype="float64"))
-    # datetime objects
-    dts = present & (kinds == "d")
-    if dts.any():
-        ts = pd.to_datetime(pd.Series(obj[dts].map(_aware_or_naive(naive_tz))), utc=True)
-        out[dts] = _ns(ts)
-    # strings: numeric strings are epochs, the rest ISO-8601
-    strs = present & (kinds == "s")
-    if strs.any():
-        text = obj[strs].str.strip()
-        numeric = text.str.fullmatch(r"[+-]?\d+(\.\d+)?").to_numpy()
-        idx = np.flatnonzero(strs)
-        if numeric.any():
-            out[idx[numeric]] = _epoch_to_ns(text[numeric].astype("float64").to_numpy())
-        iso = text[~numeric]
-        if len(iso):
-            out[idx[~numeric]], bad_iso = _parse_iso(iso, naive_tz)
-            bad[idx[~numeric]] = bad_iso
-    bad |= present & (kinds == "x")
-    result = pd.DatetimeIndex(out.view("datetime64[ns]")).tz_localize("UTC")
-    return result, bad
+        return pd.DatetimeIndex([], dtype=UTC_NS), np.zeros(0, dtype=bool)
+    try:  # the common case: strings and absent values only
+        strings = pa.array(arr, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        strings = None
+    if strings is not None:
+        out, bad = _parse_strings(strings, naive_tz)
+        return _index(out), bad
+    out = np.full(n, _NAT, dtype="int64")
+    bad = np.zeros(n, dtype=bool)
+    kinds = np.array([_KINDS.get(type(v)) or _kind(v) for v in arr])
+    num = np.flatnonzero(kinds == "n")
+    if len(num):
+        out[num], bad[num] = _epoch_to_ns(arr[num].astype("float64"))
+    dts = np.flatnonzero(kinds == "d")
+    if len(dts):
+        out[dts] = _datetimes_to_ns(arr[dts], naive_tz)
+        bad[dts] = out[dts] == _NAT
+    strs = np.flatnonzero(kinds == "s")
+    if len(strs):
+        out[strs], bad[strs] = _parse_strings(
+            pa.array(arr[strs].astype(str), type=pa.string()), naive_tz
+        )
+    bad |= kinds == "x"
+    return _index(out), bad
 
 
-def _ns(series: pd.Series) -> np.ndarray:
-    """UTC nanoseconds since the epoch of an aware datetime Series (NaT -> int64 min)."""
+def _index(ns: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
+
+
+def _parse_typed(values: Any, naive_tz: str) -> tuple[pd.DatetimeIndex, np.ndarray] | None:
+    """Columns already typed as datetimes or numbers (no per-value inspection)."""
+    dtype = getattr(values, "dtype", None)
+    if dtype is None or (isinstance(dtype, np.dtype) and dtype.kind == "O"):
+        return None
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        idx = pd.DatetimeIndex(values).tz_convert("UTC").as_unit("ns")
+        return idx, np.zeros(len(idx), dtype=bool)
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        idx = pd.DatetimeIndex(values).as_unit("ns")
+        idx = idx.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
+        present = ~pd.isna(np.asarray(values))
+        return idx, present & np.asarray(idx.isna())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+        raw = np.asarray(values, dtype="float64")
+        present = ~np.isnan(raw)
+        out, bad = _epoch_to_ns(np.where(present, raw, 0.0))
+        out[~present] = _NAT
+        return _index(out), bad & present
+    return None
+
+
+def _datetimes_to_ns(values: np.ndarray, naive_tz: str) -> np.ndarray:
+    """``datetime``/``Timestamp``/``datetime64`` objects to UTC nanoseconds (NaT: out of range)."""
+    aware = np.array([getattr(v, "tzinfo", None) is not None for v in values], dtype=bool)
+    out = np.full(len(values), _NAT, dtype="int64")
+    if aware.any():
+        parsed = pd.to_datetime(pd.Series(values[aware]), utc=True, errors="coerce")
+        out[aware] = _series_ns(parsed)
+    if (~aware).any():
+        parsed = pd.to_datetime(pd.Series(values[~aware]), errors="coerce")
+        parsed = parsed.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT")
+        out[~aware] = _series_ns(parsed)
+    return out
+
+
+def _series_ns(series: pd.Series) -> np.ndarray:
+    """UTC nanoseconds of an aware datetime Series (NaT -> int64 min)."""
     naive = series.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns")
     return naive.to_numpy().view("int64")
 
 
-def _kind(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "-"
-    if isinstance(value, bool):
-        return "x"
-    if isinstance(value, str):
-        return "s"
-    if isinstance(value, dt.datetime | pd.Timestamp | np.datetime64):
-        return "d"
-    if isinstance(value, numbers.Real):
-        return "n"
-    return "x"
+def _arrow_ns(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Nanoseconds of an Arrow timestamp array (nulls -> int64 min)."""
+    ints = pc.cast(array, pa.int64()).fill_null(_NAT)
+    return np.asarray(ints, dtype="int64")
 
 
-def _aware_or_naive(naive_tz: str) -> Any:
-    def convert(value: Any) -> pd.Timestamp:
-        ts = pd.Timestamp(value)
-        if ts.tzinfo is None:
-            ts = ts.tz_localize(naive_tz)
-        return ts.tz_convert("UTC")
-
-    return convert
+def _mask(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(array.fill_null(False), dtype=bool)
 
 
-def _parse_iso(text: pd.Series, naive_tz: str) -> tuple[np.ndarray, np.ndarray]:
-    """Parse ISO strings; naive ones are read in ``naive_tz``."""
-    has_zone = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).to_numpy()
-    out = np.full(len(text), np.iinfo(np.int64).min, dtype="int64")
-    if has_zone.any():
-        parsed = pd.to_datetime(text[has_zone], utc=True, format="ISO8601", errors="coerce")
-        out[has_zone] = _ns(parsed)
-    if (~has_zone).any():
-        parsed = pd.to_datetime(text[~has_zone], format="ISO8601", errors="coerce")
-        if getattr(parsed.dt, "tz", None) is None:
-            parsed = parsed.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT")
-        parsed = parsed.dt.tz_convert("UTC")
-        out[~has_zone] = _ns(parsed)
-    bad = out == np.iinfo(np.int64).min
+def _parse_strings(
+    strings: pa.Array | pa.ChunkedArray, naive_tz: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse an Arrow string array: ISO-8601 (zoned or naive) and epoch strings."""
+    text = pc.utf8_trim_whitespace(strings)
+    present = np.asarray(text.is_valid(), dtype=bool)
+    n = len(text)
+    try:  # the common case: every value is ISO-8601 with a zone
+        return _arrow_ns(pc.cast(text, pa.timestamp("ns", "UTC"))), np.zeros(n, dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out = np.full(n, _NAT, dtype="int64")
+    bad = np.zeros(n, dtype=bool)
+    numeric = _mask(pc.match_substring_regex(text, _NUMERIC)) & present
+    zoned = _mask(pc.match_substring_regex(text, _ZONED)) & present & ~numeric
+    naive = present & ~numeric & ~zoned
+    if numeric.any():
+        values = np.asarray(pc.cast(text.filter(pa.array(numeric)), pa.float64()))
+        out[numeric], bad[numeric] = _epoch_to_ns(values)
+    for mask, zone in ((zoned, True), (naive, False)):
+        if not mask.any():
+            continue
+        subset = text.filter(pa.array(mask))
+        try:
+            ns = _arrow_ns(pc.cast(subset, pa.timestamp("ns", "UTC" if zone else None)))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            ns = _pandas_iso_ns(subset.to_pylist(), zoned=zone)
+        if not zone and naive_tz != "UTC":
+            local = pd.DatetimeIndex(ns.view("datetime64[ns]"))
+            local = local.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT")
+            ns = local.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8.copy()
+        out[mask] = ns
+        bad[mask] = ns == _NAT
     return out, bad
+
+
+def _pandas_iso_ns(values: list[str], *, zoned: bool) -> np.ndarray:
+    """The slower, more lenient pandas parser, one bad value at a time coerced to NaT."""
+    parsed = pd.to_datetime(pd.Series(values), utc=zoned, format="ISO8601", errors="coerce")
+    if not zoned:
+        if getattr(parsed.dt, "tz", None) is not None:  # pragma: no cover - defensive
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        return parsed.dt.as_unit("ns").to_numpy().view("int64")
+    return _series_ns(parsed)
 
 
 def parse_timestamp(value: Any, *, field: str = "timestamp", naive_tz: str = "UTC") -> pd.Timestamp:

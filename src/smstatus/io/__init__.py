@@ -13,19 +13,44 @@ from typing import Any, Literal
 
 from smstatus.errors import ParseError
 from smstatus.history import JobHistory
-from smstatus.io._builder import Errors
+from smstatus.io._builder import Errors, concat_histories, empty_history
 from smstatus.io.detect import SOURCES, detect_source
 from smstatus.io.inputs import InputFile, expand_inputs
 
-__all__ = ["SOURCES", "Source", "detect_source", "expand_inputs", "load", "read_file"]
+__all__ = [
+    "SOURCES",
+    "Errors",
+    "Source",
+    "detect_source",
+    "expand_inputs",
+    "load",
+    "read_file",
+]
 
 Source = Literal["auto", "describe", "events", "sdk-log", "table"]
 
 
+def _check_options(source: str, errors: str) -> None:
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+    if source != "auto" and source not in SOURCES:
+        raise ValueError(f"source must be one of {['auto', *SOURCES]}, got {source!r}")
+
+
 def read_file(
-    file: InputFile, *, source: Source = "auto", errors: Errors = "raise", naive_tz: str = "UTC"
+    file: InputFile | str | Path,
+    *,
+    source: Source = "auto",
+    errors: Errors = "raise",
+    naive_tz: str = "UTC",
 ) -> JobHistory:
     """Read one input file of the given (or detected) source."""
+    _check_options(source, errors)
+    if not isinstance(file, InputFile):
+        files = expand_inputs(file)
+        if len(files) != 1:
+            raise ValueError(f"{file}: names {len(files)} files; use load() for several")
+        file = files[0]
     kind = detect_source(file) if source == "auto" else source
     if kind == "describe":
         from smstatus.io.describe import read_describe
@@ -39,11 +64,9 @@ def read_file(
         from smstatus.io.sdklog import read_sdk_log
 
         return read_sdk_log(file, errors=errors, naive_tz=naive_tz)
-    if kind == "table":
-        from smstatus.io.table import read_table
+    from smstatus.io.table import read_table
 
-        return read_table(file, errors=errors)
-    raise ValueError(f"source must be one of {['auto', *SOURCES]}, got {source!r}")
+    return read_table(file, errors=errors, naive_tz=naive_tz)
 
 
 def load(
@@ -58,21 +81,27 @@ def load(
     Parameters
     ----------
     inputs
-        Paths (files, directories, globs, ``-`` for stdin), or describe responses as Python
-        objects (one dict or an iterable of dicts, as boto3 returns them).
+        Paths (files, directories, globs, ``-`` for stdin; ``.gz`` is read transparently), or
+        describe responses or EventBridge events as Python objects (one dict or an iterable of
+        dicts, as boto3 returns them).
     source
         ``"auto"`` detects each file's source from its content; or one of
         ``describe, events, sdk-log, table``.
     errors
         ``"raise"`` (default) raises :class:`~smstatus.errors.ParseError` naming the file, the
         line and the field of the first bad record; ``"collect"`` loads every good record and
-        returns the rejects in ``history.unparsed``.
+        returns the rejects in ``history.unparsed`` (a file that cannot be read at all is one
+        reject). A path that does not exist always raises
+        :class:`~smstatus.errors.InputNotFoundError`.
     naive_tz
         Zone of timestamps printed without one (SDK logs); UTC unless you say otherwise.
 
     Returns
     -------
     JobHistory
+        Jobs in the order of the inputs. Events of one job spread over several files count
+        once: the latest wins. A table's jobs file (``x.jobs.csv`` next to ``x.csv``) is read
+        with its table, not as an input of its own.
 
     Examples
     --------
@@ -82,8 +111,7 @@ def load(
     >>> h.n_jobs, h.transitions.status.tolist()
     (1, ['Starting'])
     """
-    if errors not in ("raise", "collect"):
-        raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+    _check_options(source, errors)
     if isinstance(inputs, Mapping):
         inputs = [inputs]
     if not isinstance(inputs, str | Path):
@@ -95,12 +123,75 @@ def load(
                 "inputs mix paths and records; pass one kind at a time", file="<inputs>"
             )
         inputs = items
-    parts = [
-        read_file(f, source=source, errors=errors, naive_tz=naive_tz) for f in expand_inputs(inputs)
-    ]
-    if len(parts) == 1:
-        return parts[0]
-    return JobHistory.concat(parts)
+    files = expand_inputs(inputs)
+    return _load_files(files, source=source, errors=errors, naive_tz=naive_tz)
+
+
+def _load_files(
+    files: list[InputFile], *, source: Source, errors: Errors, naive_tz: str
+) -> JobHistory:
+    from smstatus.io.events import merge_event_records, read_event_records
+    from smstatus.io.table import is_jobs_sibling_name
+
+    kinds: list[str | None] = []
+    failed: dict[int, JobHistory] = {}
+    for i, file in enumerate(files):
+        try:
+            kinds.append(detect_source(file) if source == "auto" else source)
+        except ParseError as exc:
+            if errors == "raise":
+                raise
+            kinds.append(None)
+            failed[i] = _reject(file, exc)
+    table_paths = {
+        f.path.resolve() for f, k in zip(files, kinds, strict=True) if k == "table" and f.path
+    }
+    parts: list[JobHistory | None] = []
+    events: list[Any] = []
+    events_slot: int | None = None
+    for i, (file, kind) in enumerate(zip(files, kinds, strict=True)):
+        if kind is None:
+            parts.append(failed[i])
+            continue
+        if kind == "table" and _is_consumed_sibling(file, table_paths, is_jobs_sibling_name):
+            continue
+        try:
+            if kind == "events":
+                events.append(read_event_records(file, errors=errors))
+                if events_slot is None:
+                    events_slot = len(parts)
+                    parts.append(None)
+                continue
+            parts.append(read_file(file, source=kind, errors=errors, naive_tz=naive_tz))  # type: ignore[arg-type]
+        except ParseError as exc:
+            if errors == "raise":
+                raise
+            parts.append(_reject(file, exc))
+    if events_slot is not None:
+        parts[events_slot] = merge_event_records(events, errors=errors, naive_tz=naive_tz)
+    return concat_histories([p for p in parts if p is not None])
+
+
+def _is_consumed_sibling(file: InputFile, table_paths: set[Path], is_sibling: Any) -> bool:
+    """A jobs table (``x.jobs.csv``) whose transitions table (``x.csv``) is also an input."""
+    if file.path is None or not is_sibling(file.path):
+        return False
+    from smstatus.io.table import jobs_sibling
+
+    return any(jobs_sibling(p) == file.path.resolve() for p in table_paths)
+
+
+def _reject(file: InputFile, exc: ParseError) -> JobHistory:
+    return empty_history(
+        [
+            {
+                "file": exc.file or file.name,
+                "line": exc.line,
+                "field": exc.field,
+                "reason": exc.reason,
+            }
+        ]
+    )
 
 
 def _from_records(
@@ -110,6 +201,10 @@ def _from_records(
         from smstatus.io.events import from_events
 
         return from_events(items, errors=errors, naive_tz=naive_tz)
+    if source not in ("auto", "describe"):
+        raise ValueError(
+            f"records given as Python objects are describe responses or events, not {source!r}"
+        )
     from smstatus.io.describe import from_describe
 
     return from_describe(items, errors=errors, naive_tz=naive_tz)

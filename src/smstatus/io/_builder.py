@@ -1,23 +1,31 @@
 """Turn describe-shaped records (dicts) into the frames of a :class:`JobHistory`.
 
 The Python path for dict inputs, events and small files: records are gathered column-wise and
-every timestamp is parsed in one vectorised call at the end. A record with any bad part is
-rejected whole (never half a history) and reported with its file and line.
+every timestamp column is parsed in one vectorised call at the end. A record with any bad part
+is rejected whole (never half a history) and reported with its file and line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from smstatus.errors import ParseError
-from smstatus.history import JOBS_SCHEMA, JobHistory
+from smstatus.history import JOBS_SCHEMA, STRING, UNPARSED_SCHEMA, JobHistory, status_categorical
 from smstatus.timestamps import parse_timestamps
 
-__all__ = ["DescribeBuilder", "Errors", "job_attributes"]
+__all__ = [
+    "DescribeBuilder",
+    "Errors",
+    "concat_histories",
+    "empty_history",
+    "frame_of_columns",
+    "job_attributes",
+    "unparsed_frame",
+]
 
 Errors = Literal["raise", "collect"]
 
@@ -27,6 +35,8 @@ _JOB_TIME_FIELDS = {
     "training_end_time": "TrainingEndTime",
     "last_modified_time": "LastModifiedTime",
 }
+_JOB_COLUMNS: tuple[str, ...] = tuple(JOBS_SCHEMA)
+_UNPARSED_COLUMNS = list(UNPARSED_SCHEMA)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -34,41 +44,125 @@ def _int_or_none(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
-def job_attributes(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``jobs`` columns of one describe response (times left raw)."""
-    resources = record.get("ResourceConfig") or {}
+def _job_row(record: Mapping[str, Any], source: str) -> tuple[Any, ...]:
+    """The ``jobs`` columns of one describe response, in :data:`JOBS_SCHEMA` order."""
+    get = record.get
+    resources = get("ResourceConfig") or {}
+    if not isinstance(resources, Mapping):
+        resources = {}
     instance_type = resources.get("InstanceType")
     instance_count = _int_or_none(resources.get("InstanceCount"))
     groups = resources.get("InstanceGroups") or []
-    if instance_type is None and groups:
-        types = sorted({g.get("InstanceType") for g in groups if g.get("InstanceType")})
+    if instance_type is None and groups and isinstance(groups, list):
+        groups = [g for g in groups if isinstance(g, Mapping)]
+        types = sorted({str(g.get("InstanceType")) for g in groups if g.get("InstanceType")})
         instance_type = "+".join(types) or None
         instance_count = sum(_int_or_none(g.get("InstanceCount")) or 0 for g in groups) or None
-    stopping = record.get("StoppingCondition") or {}
-    warm = record.get("WarmPoolStatus") or {}
-    spot = record.get("EnableManagedSpotTraining")
-    out = {
-        "job_name": record.get("TrainingJobName"),
-        "training_job_status": record.get("TrainingJobStatus"),
-        "secondary_status": record.get("SecondaryStatus"),
-        "failure_reason": record.get("FailureReason"),
-        "instance_type": instance_type,
-        "instance_count": instance_count,
-        "spot": spot if isinstance(spot, bool) else None,
-        "max_runtime_s": _int_or_none(stopping.get("MaxRuntimeInSeconds")),
-        "max_wait_s": _int_or_none(stopping.get("MaxWaitTimeInSeconds")),
-        "training_time_s": _int_or_none(record.get("TrainingTimeInSeconds")),
-        "billable_time_s": _int_or_none(record.get("BillableTimeInSeconds")),
-        "warm_pool_status": warm.get("Status") if isinstance(warm, Mapping) else None,
-        "tuning_job_arn": record.get("TuningJobArn"),
-    }
-    for col, key in _JOB_TIME_FIELDS.items():
-        out[col] = record.get(key)
-    return out
+    stopping = get("StoppingCondition") or {}
+    if not isinstance(stopping, Mapping):
+        stopping = {}
+    warm = get("WarmPoolStatus") or {}
+    spot = get("EnableManagedSpotTraining")
+    return (
+        get("TrainingJobName"),
+        _str_or_none(get("TrainingJobStatus")),
+        _str_or_none(get("SecondaryStatus")),
+        _str_or_none(get("FailureReason")),
+        get("CreationTime"),
+        get("TrainingStartTime"),
+        get("TrainingEndTime"),
+        get("LastModifiedTime"),
+        _str_or_none(instance_type),
+        instance_count,
+        spot if isinstance(spot, bool) else None,
+        _int_or_none(stopping.get("MaxRuntimeInSeconds")),
+        _int_or_none(stopping.get("MaxWaitTimeInSeconds")),
+        _int_or_none(get("TrainingTimeInSeconds")),
+        _int_or_none(get("BillableTimeInSeconds")),
+        _str_or_none(warm.get("Status")) if isinstance(warm, Mapping) else None,
+        _str_or_none(get("TuningJobArn")),
+        source,
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def job_attributes(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``jobs`` columns of one describe response (times left raw, no ``source``)."""
+    return dict(zip(_JOB_COLUMNS[:-1], _job_row(record, "")[:-1], strict=True))
+
+
+def frame_of_columns(
+    columns: Mapping[str, Sequence[Any]], schema: Mapping[str, Any]
+) -> pd.DataFrame:
+    """A frame of the given column lists with the schema's dtypes (times must be parsed)."""
+    out: dict[str, Any] = {}
+    for col, dtype in schema.items():
+        if col not in columns:
+            continue
+        values = columns[col]
+        if dtype == "category":
+            out[col] = pd.Categorical(np.asarray(values, dtype=object))
+        elif isinstance(values, pd.Index | pd.Series | pd.api.extensions.ExtensionArray):
+            out[col] = values
+        elif dtype is STRING or str(dtype).startswith("string"):
+            out[col] = pd.array(np.asarray(values, dtype=object), dtype=dtype)
+        elif dtype in ("Int64", "boolean"):
+            out[col] = pd.array(list(values), dtype=dtype)
+        else:
+            out[col] = np.asarray(values).astype(dtype)
+    return pd.DataFrame(out)
+
+
+def unparsed_frame(rejects: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The ``unparsed`` frame of reject dicts (``file, line, field, reason``)."""
+    return pd.DataFrame(list(rejects), columns=_UNPARSED_COLUMNS)
+
+
+def empty_history(rejects: Sequence[Mapping[str, Any]] = ()) -> JobHistory:
+    """A history without jobs that carries the given rejects in ``unparsed``."""
+    empty = JobHistory.empty()
+    return JobHistory(empty.jobs, empty.transitions, unparsed=unparsed_frame(rejects))
+
+
+def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate frames of one schema column by column (categories: union, in order)."""
+    cols: dict[str, Any] = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            categories = pd.unique(
+                np.concatenate([np.asarray(p.cat.categories, dtype=object) for p in parts])
+            )
+            values = np.concatenate([p.astype(object).to_numpy() for p in parts])
+            cols[col] = pd.Categorical(values, categories=categories)
+        else:
+            cols[col] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(cols)
+
+
+def concat_histories(parts: Sequence[JobHistory]) -> JobHistory:
+    """Put histories together in order (jobs, entries and rejects), duplicates kept."""
+    parts = list(parts)
+    if not parts:
+        return JobHistory.empty()
+    if len(parts) == 1:
+        return parts[0]
+    jobs = _concat_frames([p.jobs for p in parts])
+    transitions = _concat_frames(
+        [p.transitions.assign(job_name=p.transitions["job_name"].astype(object)) for p in parts]
+    )
+    rejects = [p.unparsed for p in parts if len(p.unparsed)]
+    unparsed = _concat_frames(rejects) if rejects else None
+    return JobHistory(jobs, transitions, unparsed=unparsed)
 
 
 class DescribeBuilder:
@@ -85,19 +179,29 @@ class DescribeBuilder:
     def __init__(self, *, source: str = "describe", naive_tz: str = "UTC") -> None:
         self.source = source
         self.naive_tz = naive_tz
-        self._jobs: list[dict[str, Any]] = []
+        self._jobs: list[tuple[Any, ...]] = []
         self._job_where: list[tuple[str, int | None]] = []
-        self._t_job: list[int] = []
-        self._t_step: list[int] = []
+        self._n_entries: list[int] = []
         self._t_status: list[Any] = []
         self._t_start: list[Any] = []
         self._t_end: list[Any] = []
         self._t_message: list[Any] = []
         self._rejects: list[dict[str, Any]] = []
 
+    def __len__(self) -> int:
+        return len(self._jobs)
+
     def reject(self, *, file: str, line: int | None, reason: str, field: str | None = None) -> None:
         """Report a record that cannot be loaded."""
         self._rejects.append({"file": file, "line": line, "field": field, "reason": reason})
+
+    def fail(
+        self, reason: str, *, file: str, line: int | None, field: str | None, errors: Errors
+    ) -> None:
+        """Raise (``errors="raise"``) or collect a reject."""
+        if errors == "raise":
+            raise ParseError(reason, file=file, line=line, field=field)
+        self.reject(file=file, line=line, reason=reason, field=field)
 
     def add(
         self,
@@ -107,43 +211,63 @@ class DescribeBuilder:
         line: int | None,
         errors: Errors = "raise",
         source: str | None = None,
-    ) -> None:
-        """Add one describe response; structural problems are raised or collected at once."""
-        problem = _structure_problem(record)
-        if problem is not None:
-            reason, field = problem
-            if errors == "raise":
-                raise ParseError(reason, file=file, line=line, field=field)
-            self.reject(file=file, line=line, reason=reason, field=field)
-            return
-        job = job_attributes(record)
-        job["source"] = source or self.source
-        index = len(self._jobs)
-        self._jobs.append(job)
+    ) -> bool:
+        """Add one describe response; structural problems are raised or collected at once.
+
+        Returns whether the record was added.
+        """
+        if not isinstance(record, Mapping):
+            self.fail(
+                f"expected a JSON object (a describe response), got {type(record).__name__}",
+                file=file,
+                line=line,
+                field=None,
+                errors=errors,
+            )
+            return False
+        name = record.get("TrainingJobName")
+        if not isinstance(name, str) or not name:
+            self.fail(
+                "record has no TrainingJobName (is this a DescribeTrainingJob response?)",
+                file=file,
+                line=line,
+                field="TrainingJobName",
+                errors=errors,
+            )
+            return False
+        entries = record.get("SecondaryStatusTransitions")
+        status: list[Any] = []
+        start: list[Any] = []
+        end: list[Any] = []
+        message: list[Any] = []
+        if entries is not None:
+            problem = _collect_entries(name, entries, status, start, end, message)
+            if problem is not None:
+                self.fail(problem[0], file=file, line=line, field=problem[1], errors=errors)
+                return False
+        self._jobs.append(_job_row(record, source or self.source))
         self._job_where.append((file, line))
-        for step, entry in enumerate(record.get("SecondaryStatusTransitions") or ()):
-            self._t_job.append(index)
-            self._t_step.append(step)
-            self._t_status.append(entry["Status"])
-            self._t_start.append(entry["StartTime"])
-            self._t_end.append(entry.get("EndTime"))
-            self._t_message.append(entry.get("StatusMessage"))
+        self._n_entries.append(len(status))
+        self._t_status += status
+        self._t_start += start
+        self._t_end += end
+        self._t_message += message
+        return True
 
     def add_job(
         self,
         job: Mapping[str, Any],
-        entries: list[Mapping[str, Any]],
+        entries: Sequence[Mapping[str, Any]],
         *,
         file: str,
         line: int | None,
     ) -> None:
         """Add a job given as ``jobs`` columns and entries given as ``transitions`` columns."""
-        index = len(self._jobs)
-        self._jobs.append(dict(job))
+        job = {"source": self.source, **job}
+        self._jobs.append(tuple(job.get(c) for c in _JOB_COLUMNS))
         self._job_where.append((file, line))
-        for step, entry in enumerate(entries):
-            self._t_job.append(index)
-            self._t_step.append(step)
+        self._n_entries.append(len(entries))
+        for entry in entries:
             self._t_status.append(entry["status"])
             self._t_start.append(entry["start_time"])
             self._t_end.append(entry.get("end_time"))
@@ -152,14 +276,17 @@ class DescribeBuilder:
     def build(self, *, errors: Errors = "raise") -> JobHistory:
         """Parse every timestamp at once and return the history (rejects in ``unparsed``)."""
         n_jobs = len(self._jobs)
-        jobs = (
-            pd.DataFrame(self._jobs, columns=[*JOBS_SCHEMA])
+        cols: dict[str, Any] = (
+            dict(zip(_JOB_COLUMNS, map(list, zip(*self._jobs, strict=True)), strict=True))
             if n_jobs
-            else pd.DataFrame(columns=[*JOBS_SCHEMA])
+            else {c: [] for c in _JOB_COLUMNS}
         )
+        counts = np.asarray(self._n_entries, dtype=np.int64)
+        t_job = np.repeat(np.arange(n_jobs, dtype=np.int64), counts)
+        firsts = np.cumsum(counts) - counts
+        steps = (np.arange(len(t_job), dtype=np.int64) - np.repeat(firsts, counts)).astype("int32")
         bad_job = np.zeros(n_jobs, dtype=bool)
         reasons: dict[int, tuple[str, str]] = {}
-        t_job = np.asarray(self._t_job, dtype=np.int64)
         start, bad_start = parse_timestamps(self._t_start, naive_tz=self.naive_tz)
         end, bad_end = parse_timestamps(self._t_end, naive_tz=self.naive_tz)
         for mask, values, field in (
@@ -170,17 +297,18 @@ class DescribeBuilder:
                 job = int(t_job[i])
                 if job not in reasons:
                     reasons[job] = (
-                        f"{field} {values[i]!r} of entry {self._t_step[i]} is not a timestamp",
+                        f"{field} {values[i]!r} of entry {steps[i]} ({self._t_status[i]}) "
+                        "is not a timestamp",
                         field,
                     )
                 bad_job[job] = True
         for col, key in _JOB_TIME_FIELDS.items():
-            raw = jobs[col].tolist() if n_jobs else []
+            raw = cols[col]
             parsed, bad = parse_timestamps(raw, naive_tz=self.naive_tz)
             for i in np.flatnonzero(bad):
                 reasons.setdefault(int(i), (f"{key} {raw[i]!r} is not a timestamp", key))
                 bad_job[i] = True
-            jobs[col] = pd.Series(parsed)
+            cols[col] = parsed
         rejects = list(self._rejects)
         for job in sorted(reasons):
             file, line = self._job_where[job]
@@ -188,47 +316,50 @@ class DescribeBuilder:
             if errors == "raise":
                 raise ParseError(reason, file=file, line=line, field=field)
             rejects.append({"file": file, "line": line, "field": field, "reason": reason})
-        keep_rows = ~bad_job[t_job] if len(t_job) else np.zeros(0, dtype=bool)
-        names = jobs["job_name"].astype(object).to_numpy() if n_jobs else np.array([], object)
+        jobs = frame_of_columns(cols, JOBS_SCHEMA)
+        names = np.asarray(cols["job_name"], dtype=object)
         transitions = pd.DataFrame(
             {
-                "job_name": names[t_job[keep_rows]] if len(t_job) else [],
-                "step": np.asarray(self._t_step, dtype="int32")[keep_rows],
-                "status": np.asarray(self._t_status, dtype=object)[keep_rows],
-                "start_time": start[keep_rows],
-                "end_time": end[keep_rows],
-                "status_message": np.asarray(self._t_message, dtype=object)[keep_rows],
+                "job_name": names[t_job],
+                "step": steps,
+                "status": status_categorical(np.asarray(self._t_status, dtype=object)),
+                "start_time": start,
+                "end_time": end,
+                "status_message": pd.array(np.asarray(self._t_message, dtype=object), dtype=STRING),
             }
         )
-        jobs = jobs[~bad_job].reset_index(drop=True)
-        unparsed = pd.DataFrame(rejects, columns=["file", "line", "field", "reason"])
-        return JobHistory(jobs, transitions, unparsed=unparsed)
+        if bad_job.any():
+            jobs = jobs[~bad_job].reset_index(drop=True)
+            transitions = transitions[~bad_job[t_job]].reset_index(drop=True)
+        return JobHistory(jobs, transitions, unparsed=unparsed_frame(rejects))
 
 
-def _structure_problem(record: Any) -> tuple[str, str | None] | None:
-    """Return ``(reason, field)`` when a describe response cannot be loaded, else ``None``."""
-    if not isinstance(record, Mapping):
-        return (f"expected a JSON object (a describe response), got {type(record).__name__}", None)
-    name = record.get("TrainingJobName")
-    if not isinstance(name, str) or not name:
-        return (
-            "record has no TrainingJobName (is this a DescribeTrainingJob response?)",
-            "TrainingJobName",
-        )
-    entries = record.get("SecondaryStatusTransitions")
-    if entries is None:
-        return None
+def _collect_entries(
+    name: str,
+    entries: Any,
+    status: list[Any],
+    start: list[Any],
+    end: list[Any],
+    message: list[Any],
+) -> tuple[str, str] | None:
+    """Gather one job's entries; ``(reason, field)`` when one cannot be loaded."""
     if not isinstance(entries, list):
         return ("SecondaryStatusTransitions must be a list", "SecondaryStatusTransitions")
     for step, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
             return (
-                f"entry {step} of SecondaryStatusTransitions is not an object",
+                f"entry {step} of SecondaryStatusTransitions of job {name!r} is not an object",
                 "SecondaryStatusTransitions",
             )
-        status = entry.get("Status")
-        if not isinstance(status, str) or not status:
+        value = entry.get("Status")
+        if not isinstance(value, str) or not value:
             return (f"entry {step} of job {name!r} has no Status", "Status")
-        if entry.get("StartTime") is None:
-            return (f"entry {step} ({status}) of job {name!r} has no StartTime", "StartTime")
+        when = entry.get("StartTime")
+        if when is None or when == "":
+            return (f"entry {step} ({value}) of job {name!r} has no StartTime", "StartTime")
+        text = entry.get("StatusMessage")
+        status.append(value)
+        start.append(when)
+        end.append(entry.get("EndTime"))
+        message.append(text if text is None or isinstance(text, str) else str(text))
     return None

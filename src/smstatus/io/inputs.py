@@ -36,6 +36,16 @@ class InputFile:
             return stream.read(n)
 
     @property
+    def stem(self) -> str:
+        """The file's name without its directory, ``.gz`` and last suffix (``stdin`` for ``-``)."""
+        if self.path is None:
+            return "stdin"
+        name = self.path.name
+        if name.endswith(".gz"):
+            name = name[:-3]
+        return Path(name).stem or name
+
+    @property
     def size(self) -> int | None:
         """Size on disk in bytes (``None`` for stdin)."""
         return self.path.stat().st_size if self.path is not None else None
@@ -83,7 +93,7 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[InputFile]:
         if text == "-":
             files.append(_stdin())
             continue
-        path = Path(text)
+        path = Path(text).expanduser()
         if path.is_dir():
             found = sorted(
                 p

@@ -1,0 +1,309 @@
+"""Logs printed by the SageMaker Python SDK while it waits for a training job.
+
+``fit()``, ``attach()`` and ``logs_for_job`` print one line per secondary status they see::
+
+    2024-03-08 08:05:55 Pending - Training job waiting for capacity......
+
+The times are *poll* times (several lines can share one), printed without a zone: they are read
+in ``naive_tz`` (UTC unless the caller says otherwise; the SDK itself prints UTC). Between the
+status lines the SDK streams the container's own output, on lines of its own or glued onto the
+end of a status line; progress dots follow the message. The parser keeps every status line as
+an entry, strips the dots and the glued text from the message, reads ``Training seconds: N`` and
+``Billable seconds: N`` into the job's attributes, and skips every other line as container
+output. One log holds one job, named by the log (``Creating training-job with name: X``) or
+else by the file.
+
+Rules of the message clean-up, in order:
+
+1. A message that starts with one of the messages AWS documents or prints
+   (:data:`KNOWN_MESSAGES`) is cut after it when what follows, past progress dots, is glued on
+   without a space (``...modelEvaluating word embeddings`` -> ``...model``).
+2. Any other message is cut where a run of two or more dots starts, or where a ``[`` or a
+   ``YYYY-MM-DD`` date is glued onto a non-space character (container log prefixes).
+3. Trailing whitespace is stripped; a single final dot that belongs to the message is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from smstatus.errors import ParseError
+from smstatus.history import JOBS_SCHEMA, STRING, JobHistory, status_categorical
+from smstatus.io._builder import Errors, empty_history, frame_of_columns, unparsed_frame
+from smstatus.io.inputs import InputFile
+from smstatus.status import PRIMARY_OF, TERMINAL_STATUSES, SecondaryStatus
+from smstatus.timestamps import parse_timestamps
+
+__all__ = [
+    "KNOWN_MESSAGES",
+    "clean_message",
+    "format_sdk_log",
+    "has_status_line",
+    "parse_sdk_log",
+    "read_sdk_log",
+]
+
+KNOWN_MESSAGES: tuple[str, ...] = (
+    # documented for SecondaryStatusTransition.StatusMessage
+    "Starting the training job",
+    "Launching requested ML instances",
+    "Insufficient capacity error from EC2 while launching instances, retrying!",
+    "Launched instance was unhealthy, replacing it!",
+    "Preparing the instances for training",
+    "Downloading the training image",
+    "Training image download completed. Training in progress.",
+    # printed in published SDK logs
+    "Training job waiting for capacity",
+    "Downloading input data",
+    "Uploading generated training model",
+    "Uploading generated trained model",
+    "Training job completed",
+    "Training job failed",
+    "Stopping the training job",
+    "Training job stopped",
+)
+"""Status messages known from the AWS documentation and published SDK logs."""
+
+_KNOWN_SORTED = tuple(sorted(KNOWN_MESSAGES, key=len, reverse=True))
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+STATUS_TOKEN = r"[A-Z][a-z]+(?:[A-Z][A-Za-z]*)*"
+"""What a status looks like: a CamelCase word (log levels such as ``INFO`` are not)."""
+STATUS_LINE = re.compile(
+    r"^\s*(?P<time>\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)\s+(?P<status>" + STATUS_TOKEN + r")\s+-"
+    r"(?:\s(?P<message>.*?))?\s*$"
+)
+"""A status line printed by the SDK (leading indentation and padded columns allowed)."""
+STATUS_LINE_BYTES = re.compile(
+    rb"^[ \t]*\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[ \t]+"
+    rb"(?P<status>[A-Z][a-z]+(?:[A-Z][A-Za-z]*)*)[ \t]+-(?:[ \t]|\r?$)",
+    re.M,
+)
+"""The same, on raw bytes (for source detection)."""
+_LOOSE_STATUS_LINE = re.compile(
+    r"^\s*(?P<time>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d\d(?::\d\d)?)\s+(?P<status>"
+    + STATUS_TOKEN
+    + r")\s+-"
+)
+_NOT_STATUSES = frozenset(
+    {"Info", "Warning", "Warn", "Error", "Debug", "Critical", "Fatal", "Notice", "Trace"}
+)
+_SECONDS = re.compile(r"^\s*(?P<what>Training|Billable) seconds:\s*(?P<n>\d+)\s*$")
+_NAME = r"(?P<name>[A-Za-z0-9](?:-*[A-Za-z0-9]){0,62})"
+_NAME_LINES = (
+    re.compile(r"Creating training-job with name:?\s+" + _NAME + r"(?![-A-Za-z0-9])"),
+    re.compile(
+        r"^\s*(?:Training[ _-]?)?Job[ _-]?Name\s*[:=]\s*['\"]?" + _NAME + r"['\"]?\s*$",
+        re.IGNORECASE,
+    ),
+)
+_FAILURE = re.compile(
+    r"Error for Training job " + _NAME + r": (?P<status>Failed|Stopped)\. Reason: (?P<reason>.*)$"
+)
+_PROGRESS = re.compile(r"^[\s.!]*$")
+_DOTS = re.compile(r"^\.*")
+_FALLBACK_CUT = re.compile(r"\.{2,}|(?<=\S)(?=\[)|(?<=[^\s\d])(?=\d{4}-\d\d-\d\d[ T]\d\d:\d\d)")
+
+
+def clean_message(text: str) -> str:
+    """The status message of a status line, without progress dots or glued container output.
+
+    Examples
+    --------
+    >>> clean_message("Uploading generated training modelEvaluating word embeddings....")
+    'Uploading generated training model'
+    >>> clean_message("Training image download completed. Training in progress.....bash: x")
+    'Training image download completed. Training in progress.'
+    >>> clean_message("Custom message from a new SDK......")
+    'Custom message from a new SDK'
+    """
+    text = text.rstrip()
+    for known in _KNOWN_SORTED:
+        if text.startswith(known):
+            rest = _DOTS.sub("", text[len(known) :], count=1)
+            if not rest or not rest[0].isspace():
+                return known
+            break
+    cut = _FALLBACK_CUT.search(text)
+    if cut is not None:
+        text = text[: cut.start()]
+    return text.rstrip()
+
+
+def has_status_line(data: bytes) -> bool:
+    """Whether the bytes hold at least one SDK status line (for source detection)."""
+    return any(_is_status(m["status"].decode("ascii")) for m in STATUS_LINE_BYTES.finditer(data))
+
+
+def _is_status(token: str) -> bool:
+    return token in _KNOWN_STATUS_VALUES or token not in _NOT_STATUSES
+
+
+_KNOWN_STATUS_VALUES = frozenset(s.value for s in SecondaryStatus)
+
+
+def parse_sdk_log(
+    lines: Iterable[str],
+    *,
+    name: str,
+    file: str = "<log>",
+    errors: Errors = "raise",
+    naive_tz: str = "UTC",
+) -> JobHistory:
+    """Parse the lines of one SDK log into the history of one job.
+
+    Parameters
+    ----------
+    lines
+        The log's lines (with or without line ends).
+    name
+        The job's name unless the log names it.
+    file
+        Name of the log in error messages and ``unparsed``.
+    errors
+        ``"raise"`` on a status line that cannot be read (bad date) or a log without any;
+        ``"collect"`` to report it in ``history.unparsed`` and keep the rest.
+    naive_tz
+        Zone of the printed times.
+    """
+    times: list[str] = []
+    statuses: list[str] = []
+    messages: list[str] = []
+    where: list[int] = []
+    rejects: list[dict[str, Any]] = []
+    job: dict[str, Any] = {"job_name": None}
+
+    def fail(lineno: int | None, reason: str, field: str | None) -> None:
+        if errors == "raise":
+            raise ParseError(reason, file=file, line=lineno, field=field)
+        rejects.append({"file": file, "line": lineno, "field": field, "reason": reason})
+
+    for lineno, raw in enumerate(lines, start=1):
+        line = _ANSI.sub("", raw.rstrip("\r\n")).replace("\r", "")
+        match = STATUS_LINE.match(line)
+        if match is not None and _is_status(match["status"]):
+            times.append(match["time"])
+            statuses.append(match["status"])
+            messages.append(clean_message(match["message"] or "") or None)
+            where.append(lineno)
+            continue
+        loose = _LOOSE_STATUS_LINE.match(line)
+        if loose is not None and _is_status(loose["status"]):
+            fail(lineno, f"status line with an unreadable time {loose['time']!r}", "time")
+            continue
+        seconds = _SECONDS.match(line)
+        if seconds is not None:
+            col = "training_time_s" if seconds["what"] == "Training" else "billable_time_s"
+            job[col] = int(seconds["n"])
+            continue
+        failure = _FAILURE.search(line)
+        if failure is not None:
+            _name_job(job, failure["name"], lineno, fail)
+            job["failure_reason"] = failure["reason"].strip() or None
+            continue
+        for pattern in _NAME_LINES:
+            named = pattern.search(line)
+            if named is not None:
+                _name_job(job, named["name"], lineno, fail)
+                break
+        # anything else is container output or progress: skipped on purpose
+    if not statuses:
+        fail(
+            None,
+            "no SDK status line ('YYYY-MM-DD HH:MM:SS Status - Message') in the log",
+            None,
+        )
+        return empty_history(rejects)
+    parsed, bad = parse_timestamps(times, naive_tz=naive_tz)
+    if bad.any():
+        keep = ~bad
+        for i in np.flatnonzero(bad):
+            fail(where[i], f"status line time {times[i]!r} is not a valid time", "time")
+        statuses = [s for s, k in zip(statuses, keep, strict=True) if k]
+        messages = [m for m, k in zip(messages, keep, strict=True) if k]
+        parsed = parsed[keep]
+        if not statuses:
+            return empty_history(rejects)
+    job_name = job["job_name"] or name
+    start = parsed
+    last = statuses[-1]
+    end_last = start[-1] if last in TERMINAL_STATUSES else pd.NaT
+    end = pd.DatetimeIndex([*start[1:], end_last], dtype=start.dtype)
+    primary = PRIMARY_OF.get(SecondaryStatus(last)) if last in _KNOWN_STATUS_VALUES else None
+    job.update(
+        job_name=job_name,
+        training_job_status=str(primary) if primary is not None else "InProgress",
+        secondary_status=last,
+        source="sdk-log",
+    )
+    n = len(statuses)
+    transitions = pd.DataFrame(
+        {
+            "job_name": [job_name] * n,
+            "step": np.arange(n, dtype="int32"),
+            "status": status_categorical(np.asarray(statuses, dtype=object)),
+            "start_time": start,
+            "end_time": end,
+            "status_message": pd.array(messages, dtype=STRING),
+        }
+    )
+    jobs = frame_of_columns({k: [v] for k, v in job.items()}, JOBS_SCHEMA)
+    return JobHistory(jobs, transitions, unparsed=unparsed_frame(rejects))
+
+
+def _name_job(job: dict[str, Any], name: str, lineno: int, fail: Any) -> None:
+    if job["job_name"] is None:
+        job["job_name"] = name
+    elif job["job_name"] != name:
+        fail(
+            lineno,
+            f"the log names a second job {name!r} after {job['job_name']!r}; one log holds "
+            "one job: split the log into one file per job",
+            "job_name",
+        )
+
+
+def read_sdk_log(file: InputFile, *, errors: Errors = "raise", naive_tz: str = "UTC") -> JobHistory:
+    """Read one SDK log file (``-`` and ``.gz`` included) as the history of one job.
+
+    The job is named by the log (``Creating training-job with name: X``, ``Job Name: X``, or
+    the SDK's ``Error for Training job X``), else by the file's name without its suffixes.
+    """
+    with file.open() as stream:
+        text = stream.read().decode("utf-8", errors="replace")
+    return parse_sdk_log(
+        text.splitlines(), name=file.stem, file=file.name, errors=errors, naive_tz=naive_tz
+    )
+
+
+def format_sdk_log(history: JobHistory, job_name: str | None = None, *, dots: int = 3) -> str:
+    """Print one job's history as the SDK does (times in UTC, to the second).
+
+    The inverse of :func:`parse_sdk_log` for histories whose times are whole seconds and whose
+    messages are single lines: useful for tests and for sharing a history as text.
+    """
+    trans = history.transitions
+    names = history.jobs["job_name"]
+    if job_name is None:
+        if len(names) != 1:
+            raise ValueError(
+                f"the history holds {len(names)} jobs; name the one to print (job_name=)"
+            )
+        job_name = str(names.iloc[0])
+    rows = trans[trans["job_name"] == job_name]
+    out = [f"Creating training-job with name: {job_name}"]
+    when = rows["start_time"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist()
+    for t, status, message in zip(
+        when, rows["status"].astype(str), rows["status_message"].fillna(""), strict=True
+    ):
+        out.append(f"{t} {status} - {message}{'.' * dots}")
+    job = history.jobs[names == job_name].iloc[0]
+    for col, label in (("training_time_s", "Training"), ("billable_time_s", "Billable")):
+        if not pd.isna(job[col]):
+            out.append(f"{label} seconds: {int(job[col])}")
+    return "\n".join(out) + "\n"
