@@ -1,18 +1,133 @@
-"""`smstatus validate`."""
+"""`smstatus validate`: check histories against the machine, for people and for CI.
+
+Exit codes: 0 when no violation reaches ``--fail-on`` (``error`` by default), 1 when one does,
+2 on usage errors or when no input could be read.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import IO, Any
 
-from smstatus.cli._common import CliError
+import pandas as pd
+
+from smstatus.cli._common import add_format_argument, add_input_arguments, load_inputs
+
+__all__ = ["register", "run"]
+
+
+def _tolerance(text: str) -> str:
+    try:
+        value = pd.Timedelta(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time span; write e.g. 1s, 500ms, 2min"
+        ) from None
+    if pd.isna(value) or value < pd.Timedelta(0):
+        raise argparse.ArgumentTypeError(f"{text!r}: the tolerance must be zero or positive")
+    return text
+
+
+def _rows(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the number of rows must be 0 or more")
+    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `validate` command."""
-    parser = subparsers.add_parser("validate", help="(being built)")
+    parser = subparsers.add_parser(
+        "validate",
+        help="check histories against the machine of legal edges",
+        description="Check every status history against the machine of legal edges and report "
+        "every violation. Exit 0 when nothing reaches --fail-on, 1 when something does, 2 on "
+        "usage errors or unreadable input.",
+    )
+    add_input_arguments(parser)
+    add_format_argument(parser)
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="make edges that are legal only by inference errors (inferred_edge)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=["error", "warning"],
+        default="error",
+        help="exit 1 when a violation of this severity or worse occurs (default: error)",
+    )
+    parser.add_argument(
+        "--machine",
+        metavar="FILE",
+        help="a machine JSON file that extends or replaces the edge table",
+    )
+    parser.add_argument(
+        "--max-rows",
+        type=_rows,
+        default=20,
+        metavar="N",
+        help="violations shown in text output (default: 20; csv and json show all)",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=_tolerance,
+        default="1s",
+        metavar="SPAN",
+        help="slack of the time checks: gap, overlap, out_of_order (default: 1s)",
+    )
     parser.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run `validate`."""
-    raise CliError("validate is not built yet")
+def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
+    """Run `validate`; return the exit code."""
+    from smstatus.machine import StatusMachine
+    from smstatus.validate import validate
+
+    out = stdout or sys.stdout
+    machine = StatusMachine.from_json(args.machine) if args.machine else None
+    history = load_inputs(args)
+    report = validate(history, machine=machine, strict=args.strict, tolerance=args.tolerance)
+    if args.format == "json":
+        doc = report.to_dict()
+        doc["unparsed"] = _unparsed(history.unparsed)
+        json.dump(doc, out)
+        out.write("\n")
+    elif args.format == "csv":
+        report.violations.to_csv(out, index=False)
+    else:
+        _text(report, len(history.unparsed), out, max_rows=args.max_rows)
+    return 1 if len(report.at_least(args.fail_on)) else 0
+
+
+def _unparsed(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = ("file", "line", "field", "reason")
+    values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in cols]
+    return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _text(report: Any, n_unparsed: int, out: IO[str], *, max_rows: int) -> None:
+    verdict = "ok" if report.ok else "INVALID"
+    bad = f"; {n_unparsed} record(s) could not be loaded" if n_unparsed else ""
+    out.write(f"smstatus validate: {verdict}: {report.headline()}{bad}\n")
+    v = report.violations
+    if not len(v):
+        out.write("no violations\n")
+        return
+    out.write("\n" + report.summary().to_string(index=False) + "\n")
+    shown = v.head(max_rows)
+    if len(shown):
+        out.write(f"\nfirst {len(shown)} of {len(v)} violations:\n")
+        for sev, code, message in zip(
+            shown["severity"].astype(str), shown["code"].astype(str), shown["message"], strict=True
+        ):
+            out.write(f"  {sev:<8}{code:<26}{message}\n")
+    if len(v) > len(shown):
+        out.write(
+            f"  ... and {len(v) - len(shown)} more (raise --max-rows, or --format csv for all)\n"
+        )
