@@ -111,6 +111,11 @@ def _unparsed(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
 
 
+def _stable_desc(v: pd.DataFrame) -> Any:
+    """Row positions by severity, worst first, keeping the order of the rows within each."""
+    return (-v["severity"].cat.codes.to_numpy().astype("int64")).argsort(kind="stable")
+
+
 def _text(report: Any, n_unparsed: int, out: IO[str], *, max_rows: int) -> None:
     verdict = "ok" if report.ok else "INVALID"
     bad = f"; {n_unparsed} record(s) could not be loaded" if n_unparsed else ""
@@ -120,9 +125,9 @@ def _text(report: Any, n_unparsed: int, out: IO[str], *, max_rows: int) -> None:
         out.write("no violations\n")
         return
     out.write("\n" + report.summary().to_string(index=False) + "\n")
-    shown = v.head(max_rows)
+    shown = v.iloc[_stable_desc(v)[:max_rows]]
     if len(shown):
-        out.write(f"\nfirst {len(shown)} of {len(v)} violations:\n")
+        out.write(f"\nfirst {len(shown)} of {len(v)} violations, worst first:\n")
         for sev, code, message in zip(
             shown["severity"].astype(str), shown["code"].astype(str), shown["message"], strict=True
         ):
