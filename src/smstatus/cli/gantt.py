@@ -1,18 +1,122 @@
-"""`smstatus gantt`."""
+"""`smstatus gantt`: draw the histories as a Gantt chart to a PNG, SVG or PDF file."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from smstatus.cli._common import CliError
+from smstatus.cli._common import CliError, add_input_arguments, load_inputs
+
+IMAGE_FORMATS = ("png", "svg", "pdf")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `gantt` command."""
-    parser = subparsers.add_parser("gantt", help="(being built)")
+    parser = subparsers.add_parser(
+        "gantt",
+        help="draw the histories as a Gantt chart (PNG, SVG or PDF)",
+        description="Draw one lane per job, one bar per status entry, coloured by status. "
+        "Open entries (running jobs) are hatched up to --as-of.",
+    )
+    add_input_arguments(parser)
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the picture: FILE.png|svg|pdf"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=200,
+        metavar="N",
+        help="draw at most N jobs (lanes), the first ones in --sort-by order; 'all' or 0 for "
+        "every job (default: 200)",
+    )
+    parser.add_argument(
+        "--align",
+        choices=["absolute", "start", "training"],
+        default="absolute",
+        help="absolute: real dates; start: every job from 0; training: lined up at the start "
+        "of Training (default: absolute)",
+    )
+    parser.add_argument(
+        "--sort-by",
+        default="start",
+        metavar="start|wall|STATUS",
+        help="lane order, top first: start (earliest), wall (longest wall time) or a status "
+        "(longest time in it, e.g. Pending) (default: start)",
+    )
+    parser.add_argument(
+        "--as-of",
+        default=None,
+        metavar="TIME",
+        help="draw open entries up to TIME (default: the latest time in the data)",
+    )
+    parser.add_argument(
+        "--violations",
+        action="store_true",
+        help="validate the histories and mark their errors and warnings on the bars",
+    )
+    parser.add_argument("--dpi", type=int, default=150, help="resolution of a PNG (default: 150)")
     parser.set_defaults(run=run)
+
+
+def _jobs(value: str) -> int | None:
+    if value.strip().lower() == "all":
+        return None
+    try:
+        n = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of jobs or 'all', got {value!r}"
+        ) from exc
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more jobs, got {n}")
+    return n or None
+
+
+def image_format(path: str) -> str:
+    """The image format named by a file's suffix (png, svg, pdf), or a CliError."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in IMAGE_FORMATS:
+        raise CliError(
+            f"cannot tell the picture format of {path!r}: name the file .png, .svg or .pdf"
+        )
+    return fmt
 
 
 def run(args: argparse.Namespace) -> int:
     """Run `gantt`."""
-    raise CliError("gantt is not built yet")
+    from matplotlib.figure import Figure
+
+    from smstatus.plotting.gantt import gantt_figsize, plot_gantt
+
+    fmt = image_format(args.output)
+    history = load_inputs(args)
+    if history.n_jobs == 0:
+        raise CliError("no job to draw")
+    violations = None
+    if args.violations:
+        from smstatus.validate import validate
+
+        violations = validate(history)
+    n_lanes = history.n_jobs if args.jobs is None else min(args.jobs, history.n_jobs)
+    fig = Figure(figsize=gantt_figsize(n_lanes), layout="constrained")
+    ax = fig.add_subplot()
+    try:
+        plot_gantt(
+            history,
+            ax=ax,
+            max_jobs=args.jobs,
+            align=args.align,
+            sort_by=args.sort_by,
+            as_of=args.as_of,
+            violations=violations,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        fig.savefig(args.output, format=fmt, dpi=args.dpi)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    print(f"wrote {args.output} ({ax.get_title(loc='left')})", file=sys.stderr)
+    return 0

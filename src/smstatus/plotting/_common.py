@@ -1,0 +1,83 @@
+"""What the plot functions share: the history check, the Axes, matplotlib feature switches."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["as_history", "get_ax", "group_labels", "horizontal", "note_title"]
+
+
+def as_history(history: Any) -> Any:
+    """A :class:`~smstatus.history.JobHistory` from a history or a transitions frame."""
+    import pandas as pd
+
+    from smstatus.history import JobHistory
+
+    if isinstance(history, JobHistory):
+        return history
+    if isinstance(history, pd.DataFrame):
+        return JobHistory(None, history)
+    raise TypeError(
+        f"expected a JobHistory (smstatus.load(...) returns one) or a transitions DataFrame, "
+        f"got {type(history).__name__}"
+    )
+
+
+def get_ax(ax: Axes | None) -> Axes:
+    """``ax``, or the current Axes (pyplot imported only then)."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.gca()
+
+
+def horizontal() -> dict[str, Any]:
+    """Keyword that lays boxes and violins horizontally in this matplotlib version."""
+    import matplotlib
+
+    major, minor = (int(p) for p in matplotlib.__version__.split(".")[:2])
+    return {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
+
+
+def note_title(ax: Axes, parts: list[str]) -> None:
+    """The small note above the plot (left): what is shown, and the ``as_of`` time used."""
+    import textwrap
+
+    from matplotlib.font_manager import FontProperties
+
+    text = "; ".join(p for p in parts if p)
+    if not text:
+        return
+    # wrap to the Axes' width (about 0.55 em per character)
+    size = FontProperties(size="small").get_size_in_points()
+    width_pt = ax.get_window_extent().width * 72.0 / ax.figure.dpi
+    chars = max(int(width_pt / (0.55 * size)), 40)
+    ax.set_title(
+        "\n".join(textwrap.wrap(text, chars)), loc="left", fontsize="small", color="#333333"
+    )
+
+
+def group_labels(frame: Any, keys: list[str]) -> Any:
+    """One readable label per row from the group columns ``keys`` (``"ml.g5.xlarge / spot"``).
+
+    Booleans read as ``spot=True``; missing values as ``(missing)``.
+    """
+    import pandas as pd
+
+    parts = []
+    for key in keys:
+        col = frame[key]
+        text = col.astype(object).where(col.notna(), "(missing)").astype(str)
+        if pd.api.types.is_bool_dtype(col.dtype) or set(col.dropna().unique()) <= {True, False}:
+            text = text.where(col.isna(), f"{key}=" + text)
+        parts.append(text)
+    if not parts:
+        return pd.Series("all jobs", index=frame.index)
+    out = parts[0]
+    for more in parts[1:]:
+        out = out + " / " + more
+    return out

@@ -1,0 +1,105 @@
+"""One fixed, colour-blind-safe colour per status, shared by every plot of the library.
+
+The colours come from the Okabe-Ito and Paul Tol palettes, which stay distinct under the
+common colour-vision deficiencies. The phases where jobs lose time read warm (Starting orange,
+Pending yellow), the work reads blue (Downloading sky blue, Training blue, Uploading green),
+the terminal outcomes are dark (Completed dark green, Failed vermillion, Stopped dark grey) and
+the deprecated statuses are pale tints of the status that replaced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+__all__ = [
+    "OPEN_HATCH",
+    "STATUS_PALETTE",
+    "UNKNOWN_STATUS_COLORS",
+    "status_color",
+    "status_colors",
+]
+
+STATUS_PALETTE: Mapping[str, str] = MappingProxyType(
+    {
+        "Starting": "#E69F00",  # Okabe-Ito orange
+        "Pending": "#F0E442",  # Okabe-Ito yellow
+        "LaunchingMLInstances": "#F3CD85",  # pale orange (deprecated)
+        "PreparingTrainingStack": "#DDCC77",  # Tol sand (deprecated)
+        "Downloading": "#56B4E9",  # Okabe-Ito sky blue
+        "DownloadingTrainingImage": "#A9D6F0",  # pale sky blue (deprecated)
+        "Training": "#0072B2",  # Okabe-Ito blue
+        "Updating": "#44AA99",  # Tol teal
+        "Restarting": "#AA4499",  # Tol purple
+        "Interrupted": "#CC79A7",  # Okabe-Ito reddish purple
+        "Uploading": "#009E73",  # Okabe-Ito bluish green
+        "Stopping": "#999999",  # grey
+        "Stopped": "#555555",  # dark grey
+        "MaxRuntimeExceeded": "#882255",  # Tol wine
+        "MaxWaitTimeExceeded": "#661100",  # Tol dark brown
+        "Completed": "#117733",  # Tol green
+        "Failed": "#D55E00",  # Okabe-Ito vermillion
+    }
+)
+"""The colour of each of the 17 secondary statuses (hex strings)."""
+
+UNKNOWN_STATUS_COLORS: tuple[str, ...] = (
+    "#332288",  # Tol indigo
+    "#999933",  # Tol olive
+    "#88CCEE",  # Tol cyan
+    "#EE8866",  # Tol light orange
+    "#BBCC33",  # Tol pear
+    "#FFAABB",  # Tol pink
+    "#77AADD",  # Tol light blue
+    "#000000",
+)
+"""Colours given, in turn, to statuses outside the vocabulary (AWS may add some)."""
+
+OPEN_HATCH = "////"
+"""The hatch of open entries (a running job's last status, measured up to ``as_of``)."""
+
+
+def status_colors(statuses: Iterable[str]) -> dict[str, str]:
+    """Colour of each status, in the order given.
+
+    Known statuses get their fixed colour; unknown ones get :data:`UNKNOWN_STATUS_COLORS` in
+    the order they first appear among the unknown ones (cycling when there are more).
+
+    Examples
+    --------
+    >>> status_colors(["Training", "Queued"])
+    {'Training': '#0072B2', 'Queued': '#332288'}
+    """
+    out: dict[str, str] = {}
+    extra = 0
+    for status in statuses:
+        status = str(status)
+        if status in out:
+            continue
+        color = STATUS_PALETTE.get(status)
+        if color is None:
+            color = UNKNOWN_STATUS_COLORS[extra % len(UNKNOWN_STATUS_COLORS)]
+            extra += 1
+        out[status] = color
+    return out
+
+
+def status_color(status: str) -> str:
+    """Colour of one status (the first unknown colour for a status outside the vocabulary)."""
+    return STATUS_PALETTE.get(str(status), UNKNOWN_STATUS_COLORS[0])
+
+
+def _luminance(color: str) -> float:
+    """WCAG relative luminance of a colour (0 black, 1 white)."""
+    from matplotlib.colors import to_rgb
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in to_rgb(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _text_color(color: str) -> str:
+    """Black or white, whichever reads better on ``color``."""
+    return "black" if _luminance(color) > 0.179 else "white"
