@@ -502,6 +502,20 @@ def duration_stats(
     data["duration_s"] = e.duration_s
     data["censored"] = e.censored
     frame = pd.DataFrame(data)
+    if not len(frame):
+        out = pd.DataFrame(
+            {
+                **{k: groups[k].iloc[:0] for k in keys},
+                "status": history.transitions["status"].iloc[:0],
+                "count": pd.Series(dtype=np.int64),
+                "censored": pd.Series(dtype=np.int64),
+                "mean_s": pd.Series(dtype=float),
+                **{n: pd.Series(dtype=float) for n in names},
+                "max_s": pd.Series(dtype=float),
+            }
+        )
+        out.attrs["as_of"] = e.as_of
+        return out
     grouped = frame.groupby([*keys, "status"], observed=True, sort=True, dropna=False)
     stats = grouped.agg(
         count=("duration_s", "count"),
@@ -515,17 +529,5 @@ def duration_stats(
     stats["max_s"] = grouped["duration_s"].max()
     stats["censored"] = stats["censored"].astype(np.int64)
     out = stats.reset_index()
-    if not len(out):
-        out = pd.DataFrame(
-            {
-                **{k: groups[k].iloc[:0] for k in keys},
-                "status": history.transitions["status"].iloc[:0],
-                "count": pd.Series(dtype=np.int64),
-                "censored": pd.Series(dtype=np.int64),
-                "mean_s": pd.Series(dtype=float),
-                **{n: pd.Series(dtype=float) for n in names},
-                "max_s": pd.Series(dtype=float),
-            }
-        )
     out.attrs["as_of"] = e.as_of
     return out

@@ -50,7 +50,7 @@ def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None)
     # time in each run (repeats added up): cumulative sums between run starts
     run_id = np.cumsum(runs) - 1
     n_runs = int(runs.sum())
-    run_secs = np.bincount(run_id, weights=np.nan_to_num(dur), minlength=n_runs)
+    run_secs = np.bincount(run_id, weights=np.nan_to_num(dur), minlength=n_runs).astype(float)
     run_unknown = np.bincount(run_id, weights=np.isnan(dur).astype(float), minlength=n_runs)
     run_secs[run_unknown > 0] = np.nan
     run_job, run_status = job[runs], status[runs]
