@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 from _histories import at, chain, combine, histories, job
 from smstatus import JobHistory
@@ -235,6 +235,7 @@ def _runs(statuses: list[str]) -> list[str]:
     return [s for i, s in enumerate(statuses) if i == 0 or statuses[i - 1] != s]
 
 
+@settings(max_examples=30)
 @given(histories())
 def test_variants_agree_with_a_per_job_reference(h):
     v = variants(h)

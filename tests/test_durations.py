@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 import smstatus
 from _histories import at, chain, combine, histories, job
@@ -400,6 +400,7 @@ def test_phase_table_equals_a_slow_reference(h):
     assert {c for c in p.columns if c.endswith("_s")} - other == present
 
 
+@settings(max_examples=30)
 @given(histories(contiguous=True))
 def test_phases_add_up_to_the_wall_time_of_contiguous_histories(h):
     p = phase_table(h)

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 import smstatus
 from _histories import chain, combine, histories, job
@@ -135,6 +135,7 @@ def test_edges_of_an_empty_history():
     assert (e["count"] == 0).all() and len(e) == len(default_machine().edges)
 
 
+@settings(max_examples=30)
 @given(histories())
 def test_edge_counts_agree_with_a_per_job_reference(h):
     e = observed_edges(h)
