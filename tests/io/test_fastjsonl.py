@@ -1,0 +1,471 @@
+"""The fast path for big JSON Lines files gives exactly what the record-by-record path gives."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from smstatus.errors import ParseError
+from smstatus.history import JobHistory
+from smstatus.io import _fastjsonl, describe
+from smstatus.io._fastjsonl import _BlockReader, read_describe_jsonl
+from smstatus.io.inputs import expand_inputs
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+from _data import describe_lines
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _write(path: Path, lines: list[str | bytes], *, end: bytes = b"\n", gz: bool = False) -> Path:
+    data = end.join(ln.encode() if isinstance(ln, str) else ln for ln in lines) + end
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def _fast(path: Path, block_size: int = 1 << 20, **kw):
+    return read_describe_jsonl(expand_inputs(path)[0], block_size=block_size, **kw)
+
+
+def _slow(path: Path, monkeypatch: pytest.MonkeyPatch, **kw):
+    monkeypatch.setattr(describe, "FAST_PATH_MIN_BYTES", 1 << 62)
+    return describe.read_describe(expand_inputs(path)[0], **kw)
+
+
+def _assert_same(fast, slow) -> None:
+    pd.testing.assert_frame_equal(fast.jobs, slow.jobs)
+    pd.testing.assert_frame_equal(fast.transitions, slow.transitions)
+    by_line = slow.unparsed.sort_values("line", kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(fast.unparsed, by_line)
+
+
+@pytest.fixture
+def slow_blocks(monkeypatch):
+    """Count the blocks that fall back to the record-by-record path."""
+    calls = []
+    original = _fastjsonl._State._slow
+
+    def spy(self, block):
+        calls.append(block.first_line)
+        return original(self, block)
+
+    monkeypatch.setattr(_fastjsonl._State, "_slow", spy)
+    return calls
+
+
+def _entry(status, start, end=None, message=None):
+    out = {"Status": status, "StartTime": start}
+    if end is not None:
+        out["EndTime"] = end
+    if message is not None:
+        out["StatusMessage"] = message
+    return out
+
+
+def _job(name, *entries, **extra):
+    return {"TrainingJobName": name, "SecondaryStatusTransitions": list(entries), **extra}
+
+
+T0, T1, T2 = (
+    "2024-05-01T10:00:00Z",
+    "2024-05-01T10:01:30.5+00:00",
+    "2024-05-01T12:02:03.123456+02:00",
+)
+GOOD = _job("good", _entry("Starting", T0, T1, "go"), _entry("Training", T1))
+
+
+# -- generated data ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("block_size", [1 << 20, 10_000])
+@pytest.mark.parametrize("gz", [False, True])
+def test_generated_file_same_as_record_path(tmp_path, monkeypatch, slow_blocks, block_size, gz):
+    path = _write(tmp_path / "d.jsonl", list(describe_lines(120, seed=3)), end=b"", gz=gz)
+    fast = _fast(path, block_size=block_size)
+    assert slow_blocks == []  # every block went the fast way
+    assert fast.n_jobs == 120
+    assert fast.transitions["step"].max() > 3
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+def test_real_examples_as_json_lines(tmp_path, monkeypatch, data_dir, slow_blocks):
+    records = [json.loads(p.read_text()) for p in sorted((data_dir / "describe").glob("*.json"))]
+    path = _write(tmp_path / "real.jsonl", [json.dumps(r) for r in records * 3])
+    fast = _fast(path, block_size=4096)
+    assert slow_blocks == []
+    assert fast.n_jobs == 3 * len(records)
+    first = fast.transitions.iloc[0]
+    assert first["start_time"] == pd.Timestamp("2023-04-05T15:29:57.352Z")
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+# -- tricky but valid records, read the fast way ----------------------------------------------
+
+TRICKY = [
+    # instance groups: distinct types sorted and joined, counts summed
+    _job(
+        "groups",
+        _entry("Starting", T0, T1),
+        ResourceConfig={
+            "InstanceGroups": [
+                {"InstanceType": "ml.p4d.24xlarge", "InstanceCount": 2, "InstanceGroupName": "a"},
+                {"InstanceType": "ml.c5.xlarge", "InstanceCount": 3},
+                {"InstanceType": "ml.p4d.24xlarge"},
+                {"InstanceType": "", "InstanceCount": 1},
+            ]
+        },
+    ),
+    _job("groups-zero", ResourceConfig={"InstanceGroups": [{"InstanceType": "ml.m5.large"}]}),
+    _job(
+        "type-wins",
+        ResourceConfig={
+            "InstanceType": "ml.g5.xlarge",
+            "InstanceCount": 1,
+            "InstanceGroups": [{"InstanceType": "ml.m5.large", "InstanceCount": 4}],
+        },
+    ),
+    # nothing optional at all; empty, null and missing histories
+    {"TrainingJobName": "bare"},
+    _job("empty-list"),
+    {"TrainingJobName": "null-list", "SecondaryStatusTransitions": None, "ResourceConfig": None},
+    # open last entry, unknown statuses (kept in order of first appearance), unicode
+    _job(
+        "open",
+        _entry("Starting", T0, T1, "Préparation des instances ✓"),
+        _entry("Rebooting", T1, T2, "引导"),
+        _entry("Training", T2),
+    ),
+    _job("unknown-2", _entry("Quiescing", T0, T0), _entry("Rebooting", T0)),
+    # epoch strings (seconds, milliseconds), offsets, naive times
+    _job(
+        "epochs",
+        _entry("Starting", "1714557600", "1714557690500"),
+        _entry("Downloading", "1714557690.5", "2024-05-01 10:03:00"),
+        _entry("Training", "2024-05-01T10:03:00-07:00"),
+        CreationTime="1714557599",
+        LastModifiedTime="2024-05-01T17:03:00.000001+00:00",
+    ),
+    # every job attribute, and a spot flag that is not a boolean (ignored, as the API path does)
+    _job(
+        "full",
+        _entry("Starting", T0, T1),
+        TrainingJobStatus="Completed",
+        SecondaryStatus="Completed",
+        FailureReason="AlgorithmError: boom",
+        ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 2},
+        EnableManagedSpotTraining=True,
+        StoppingCondition={"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200},
+        TrainingTimeInSeconds=90,
+        BillableTimeInSeconds=40,
+        WarmPoolStatus={"Status": "Available", "ResourceRetainedBillableTimeInSeconds": 3},
+        TuningJobArn="arn:aws:sagemaker:us-east-1:1:hyper-parameter-tuning-job/t",
+        CreationTime=T0,
+        TrainingStartTime=T0,
+        TrainingEndTime=T2,
+        LastModifiedTime=T2,
+        HyperParameters={"eta": "0.1", "Status": "not an entry"},
+    ),
+    _job("spot-false", EnableManagedSpotTraining=False, WarmPoolStatus=None),
+    _job("good"),  # a duplicate job name
+]
+
+
+@pytest.mark.parametrize("block_size", [1, 700, 1 << 20])
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_tricky_records_fast_and_same(tmp_path, monkeypatch, slow_blocks, block_size, ascii_only):
+    lines = [json.dumps(r, ensure_ascii=ascii_only) for r in [GOOD, *TRICKY]]
+    path = _write(tmp_path / "t.jsonl", lines)
+    fast = _fast(path, block_size=block_size)
+    assert slow_blocks == []
+    slow = _slow(path, monkeypatch)
+    _assert_same(fast, slow)
+    jobs = fast.jobs.set_index("job_name")
+    assert jobs.loc["groups", "instance_type"] == "ml.c5.xlarge+ml.p4d.24xlarge"
+    assert jobs.loc["groups", "instance_count"] == 6
+    assert pd.isna(jobs.loc["groups-zero", "instance_count"])
+    assert jobs.loc["type-wins", "instance_type"] == "ml.g5.xlarge"
+    assert pd.isna(jobs.loc["spot-false", "warm_pool_status"])
+    assert jobs.loc["full", "warm_pool_status"] == "Available"
+    statuses = list(fast.transitions["status"].cat.categories)
+    assert statuses[17:] == ["Rebooting", "Quiescing"]
+    epochs = fast.transitions[fast.transitions["job_name"] == "epochs"]
+    assert epochs["start_time"].tolist() == [
+        pd.Timestamp("2024-05-01T10:00:00Z"),
+        pd.Timestamp("2024-05-01T10:01:30.5Z"),
+        pd.Timestamp("2024-05-01T17:03:00Z"),
+    ]
+    assert fast.transitions["status_message"].iloc[3] == "Préparation des instances ✓"
+    assert list(fast.transitions["job_name"].cat.categories) == list(
+        pd.unique(fast.jobs["job_name"])
+    )
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["crlf", "blank-lines", "padded", "no-final-newline"],
+)
+def test_line_layouts_read_fast(tmp_path, monkeypatch, slow_blocks, layout):
+    lines = [json.dumps(r) for r in [GOOD, *TRICKY[:4]]]
+    end = b"\n"
+    if layout == "crlf":
+        end = b"\r\n"
+    elif layout == "blank-lines":
+        lines = ["", *lines[:2], "", "   ", "\t\r", *lines[2:], ""]
+    elif layout == "padded":
+        lines = ["  " + ln + " \t" for ln in lines]
+    path = _write(tmp_path / "l.jsonl", lines, end=end)
+    if layout == "no-final-newline":
+        path.write_bytes(path.read_bytes()[:-1])
+    fast = _fast(path, block_size=300)
+    assert slow_blocks == []
+    assert fast.n_jobs == 5
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+def test_empty_and_blank_files(tmp_path):
+    # never sent here by read_describe (the head of the file is no JSON object), but sound
+    for data in (b"", b"\n\n  \n"):
+        path = tmp_path / "e.jsonl"
+        path.write_bytes(data)
+        fast = _fast(path)
+        assert (fast.n_jobs, len(fast.transitions), len(fast.unparsed)) == (0, 0, 0)
+        empty = JobHistory.empty()
+        pd.testing.assert_frame_equal(fast.transitions, empty.transitions, check_dtype=True)
+
+
+# -- block boundaries ----------------------------------------------------------------------
+
+
+@given(
+    lines=st.lists(
+        st.sampled_from(["", "{}", '{"a": 1}', "x" * 50, "  ", "\r"]), min_size=0, max_size=30
+    ),
+    final_newline=st.booleans(),
+    block_size=st.integers(1, 64),
+)
+def test_block_reader_keeps_every_byte_and_numbers_lines(lines, final_newline, block_size):
+    import io
+
+    data = "\n".join(lines).encode() + (b"\n" if final_newline and lines else b"")
+    reader = _BlockReader(io.BytesIO(data), block_size)
+    got, line = b"", 1
+    while (block := reader.next()) is not None:
+        assert block.first_line == line
+        chunk = bytes(block.view)
+        assert chunk  # never an empty block
+        assert chunk.endswith(b"\n") or len(got) + len(chunk) == len(data)
+        assert block.newlines.tolist() == [i for i, c in enumerate(chunk) if c == 0x0A]
+        got += chunk
+        line += chunk.count(b"\n")
+    assert got == data
+
+
+@pytest.mark.parametrize("block_size", [1, 500, 2_000, 1 << 20])
+def test_line_numbers_right_across_blocks(tmp_path, monkeypatch, block_size):
+    lines = [json.dumps(_job(f"j{i}", _entry("Starting", T0, T1))) for i in range(40)]
+    for bad in (7, 23, 38):
+        lines[bad - 1] = lines[bad - 1][:-5]  # cut short: malformed JSON on that line
+    lines.insert(10, "")  # a blank line shifts the ones after it
+    path = _write(tmp_path / "b.jsonl", lines)
+    fast = _fast(path, block_size=block_size, errors="collect")
+    assert fast.unparsed["line"].tolist() == [7, 24, 39]
+    assert fast.n_jobs == 37
+    _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
+    with pytest.raises(ParseError) as info:
+        _fast(path, block_size=block_size)
+    assert info.value.line == 7
+
+
+def test_only_the_bad_block_falls_back(tmp_path, monkeypatch, slow_blocks):
+    lines = [json.dumps(_job(f"j{i}", _entry("Starting", T0, T1))) for i in range(30)]
+    lines[16] = json.dumps(_job("epoch-number", _entry("Starting", 1714557600)))
+    path = _write(tmp_path / "n.jsonl", lines)
+    size = len(lines[0]) * 3 + 10  # three or four lines a block
+    fast = _fast(path, block_size=size)
+    assert len(slow_blocks) == 1
+    assert slow_blocks[0] <= 17
+    assert fast.n_jobs == 30
+    assert fast.transitions["start_time"].iloc[16] == pd.Timestamp("2024-05-01T10:00:00Z")
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+BAD = {
+    "malformed": ('{"TrainingJobName": "x", ', None),
+    "two-objects": (json.dumps(GOOD) + json.dumps(GOOD), None),
+    "array": ("[1, 2]", None),
+    "string": ('"a describe response"', None),
+    "no-name": (json.dumps({"TrainingJobStatus": "Completed"}), "TrainingJobName"),
+    "empty-name": (json.dumps(_job("")), "TrainingJobName"),
+    "name-number": (json.dumps({"TrainingJobName": 5}), "TrainingJobName"),
+    "no-status": (json.dumps(_job("x", {"StartTime": T0})), "Status"),
+    "empty-status": (json.dumps(_job("x", _entry("", T0))), "Status"),
+    "no-start": (json.dumps(_job("x", {"Status": "Starting", "EndTime": T1})), "StartTime"),
+    "empty-start": (json.dumps(_job("x", _entry("Starting", ""))), "StartTime"),
+    "null-entry": (json.dumps(_job("x", None)), "SecondaryStatusTransitions"),
+    "entries-object": (
+        json.dumps({"TrainingJobName": "x", "SecondaryStatusTransitions": {"Status": "S"}}),
+        "SecondaryStatusTransitions",
+    ),
+    "bad-start": (json.dumps(_job("x", _entry("Starting", "yesterday"))), "StartTime"),
+    "bad-end": (json.dumps(_job("x", _entry("Starting", T0, "2024-13-01T00:00:00Z"))), "EndTime"),
+    "bad-creation": (json.dumps(_job("x", CreationTime="soon")), "CreationTime"),
+    "not-utf8": (b'{"TrainingJobName": "x", "FailureReason": "\xff"}', None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_record_rejected_whole(tmp_path, monkeypatch, case):
+    bad, field = BAD[case]
+    lines: list[str | bytes] = [
+        json.dumps(_job(f"ok{i}", _entry("Starting", T0))) for i in range(6)
+    ]
+    lines.insert(4, bad)  # line 5
+    path = _write(tmp_path / "bad.jsonl", lines)
+    fast = _fast(path, block_size=150, errors="collect")
+    assert fast.n_jobs == 6
+    assert fast.unparsed["line"].tolist() == [5]
+    assert fast.unparsed["file"].tolist() == [str(path)]
+    assert fast.unparsed["field"].tolist() == [field if field else pd.NA]
+    assert "x" not in set(fast.jobs["job_name"])
+    _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
+    with pytest.raises(ParseError) as info:
+        _fast(path, block_size=150)
+    assert (info.value.file, info.value.line, info.value.field) == (str(path), 5, field)
+    assert info.value.reason == fast.unparsed["reason"].iloc[0]
+    with pytest.raises(ParseError) as slow_info:
+        _slow(path, monkeypatch)
+    assert str(info.value) == str(slow_info.value)
+
+
+def test_spread_object_is_malformed(tmp_path, monkeypatch):
+    pretty = json.dumps(GOOD, indent=1).splitlines()
+    path = _write(tmp_path / "p.jsonl", [json.dumps(GOOD), *pretty, json.dumps(GOOD)])
+    fast = _fast(path, errors="collect")
+    assert fast.n_jobs == 2
+    assert fast.unparsed["line"].tolist() == list(range(2, 2 + len(pretty)))
+    _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
+
+
+def test_raise_names_the_first_bad_record_in_file_order(tmp_path):
+    lines = [
+        json.dumps(GOOD),
+        json.dumps(_job("late", _entry("Starting", "not a time"))),  # line 2: found when parsed
+        json.dumps(GOOD),
+        "{broken",  # line 4: found when read
+    ]
+    path = _write(tmp_path / "o.jsonl", lines)
+    for block_size in (1, 1 << 20):
+        with pytest.raises(ParseError, match="not a time") as info:
+            _fast(path, block_size=block_size)
+        assert (info.value.line, info.value.field) == (2, "StartTime")
+    fast = _fast(path, errors="collect")
+    assert fast.unparsed["line"].tolist() == [2, 4]
+
+
+def test_bad_arguments(tmp_path):
+    path = _write(tmp_path / "a.jsonl", [json.dumps(GOOD)])
+    with pytest.raises(ValueError, match="errors"):
+        _fast(path, errors="ignore")
+    with pytest.raises(ValueError, match="block_size"):
+        _fast(path, block_size=0)
+
+
+# -- random histories ------------------------------------------------------------------------
+
+_moments = st.integers(1_500_000_000, 1_900_000_000)
+_statuses = st.sampled_from(["Starting", "Pending", "Training", "Completed", "Odd", "Odder"])
+
+
+def _time(seconds: int, form: int) -> object:
+    stamp = pd.Timestamp(seconds, unit="s", tz="UTC")
+    return [
+        stamp.isoformat(),
+        stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        stamp.tz_convert("Asia/Kolkata").isoformat(timespec="microseconds"),
+        str(seconds * 1000),
+        seconds,  # a JSON number: that block falls back
+    ][form]
+
+
+@st.composite
+def _records(draw):
+    n = draw(st.integers(0, 4))
+    t = draw(_moments)
+    form = draw(st.integers(0, 4))
+    entries = []
+    for k in range(n):
+        entry = {"Status": draw(_statuses), "StartTime": _time(t, form)}
+        t += draw(st.integers(0, 5000))
+        if k < n - 1 or draw(st.booleans()):
+            entry["EndTime"] = _time(t, form)
+        if draw(st.booleans()):
+            entry["StatusMessage"] = draw(st.text(max_size=12))
+        entries.append(entry)
+    record = {"TrainingJobName": draw(st.sampled_from(["a", "b", "c", "ü-job", "d e"]))}
+    if entries or draw(st.booleans()):
+        record["SecondaryStatusTransitions"] = entries
+    if draw(st.booleans()):
+        record["ResourceConfig"] = draw(
+            st.sampled_from(
+                [
+                    {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2},
+                    {"InstanceGroups": [{"InstanceType": "b", "InstanceCount": 1}]},
+                    {"InstanceGroups": [{"InstanceType": "b"}, {"InstanceType": "a"}]},
+                ]
+            )
+        )
+    if draw(st.booleans()):
+        record["TrainingJobStatus"] = draw(st.sampled_from(["Completed", "InProgress"]))
+        record["EnableManagedSpotTraining"] = draw(st.booleans())
+        record["LastModifiedTime"] = _time(t, form)
+    return record
+
+
+@given(
+    records=st.lists(_records(), min_size=1, max_size=12),
+    bad=st.lists(st.sampled_from(sorted(BAD)), max_size=2),
+    block_size=st.sampled_from([1, 200, 1 << 20]),
+    ascii_only=st.booleans(),
+)
+def test_random_files_same_as_record_path(tmp_path_factory, records, bad, block_size, ascii_only):
+    lines: list[str | bytes] = [json.dumps(r, ensure_ascii=ascii_only) for r in records]
+    for i, case in enumerate(bad):
+        lines.insert(min(len(lines), 2 * i + 1), BAD[case][0])
+    path = _write(tmp_path_factory.mktemp("r") / "r.jsonl", lines)
+    fast = _fast(path, block_size=block_size, errors="collect")
+    with pytest.MonkeyPatch.context() as mp:
+        slow = _slow(path, mp, errors="collect")
+    _assert_same(fast, slow)
+    assert len(fast.unparsed) == len(bad)
+    if bad:
+        with pytest.raises(ParseError) as info:
+            _fast(path, block_size=block_size)
+        assert info.value.line == fast.unparsed["line"].iloc[0]
+
+
+def test_load_uses_the_fast_path_for_big_json_lines(tmp_path, monkeypatch, slow_blocks):
+    import smstatus
+
+    seen = []
+    original = _fastjsonl.read_describe_jsonl
+
+    def spy(file, **kw):
+        seen.append(file.name)
+        return original(file, **kw)
+
+    path = _write(tmp_path / "big.jsonl", [json.dumps(copy.deepcopy(GOOD))] * 3)
+    monkeypatch.setattr(_fastjsonl, "read_describe_jsonl", spy)
+    monkeypatch.setattr(describe, "FAST_PATH_MIN_BYTES", 10)
+    history = smstatus.load(path)
+    assert seen == [str(path)]
+    assert history.n_jobs == 3
