@@ -76,8 +76,11 @@ _CODE_RANK = {c: i for i, c in enumerate(_CODES)}
 _SEV = {s: i for i, s in enumerate(SEVERITY_ORDER)}  # info 0, warning 1, error 2
 _SAMPLED_SOURCES = frozenset({"sdk-log"})
 
-# verdicts of a pair of consecutive entries
+# verdicts of a pair of consecutive entries (low 3 bits), and flags of the second one's status
 _OK, _INFERRED, _ILLEGAL, _AFTER_TERMINAL, _REPEAT, _UNJUDGED = range(6)
+_VERDICT, _F_UNKNOWN, _F_DEPRECATED = 7, 8, 16
+# job-level findings
+_J_EMPTY, _J_NOT_TERMINAL, _J_SECONDARY, _J_PRIMARY = 1, 2, 4, 8
 
 
 def validate(
@@ -236,11 +239,18 @@ def _seconds(ns: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(secs), pa.string())
 
 
-def _unique(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of the small-integer ``keys`` and the inverse index."""
-    stacked = np.stack([np.asarray(k, dtype=np.int64) for k in keys], axis=1)
-    uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    return uniq, inverse.reshape(-1)
+def _unique(*keys: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """Distinct tuples of the small-integer ``keys`` (as Python ints) and the inverse index."""
+    cols = [np.asarray(k, dtype=np.int64) for k in keys]
+    lows = [int(c.min(initial=0)) for c in cols]
+    sizes = [int(c.max(initial=0)) - lo + 1 for c, lo in zip(cols, lows, strict=True)]
+    flat = np.zeros(len(cols[0]), dtype=np.int64)
+    for c, lo, size in zip(cols, lows, sizes, strict=True):
+        flat *= size
+        flat += c - lo
+    _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
+    rows = [tuple(int(c[i]) for c in cols) for i in first]
+    return rows, inverse.reshape(-1)
 
 
 class _Checks:
@@ -287,33 +297,42 @@ class _Checks:
         self._layout_jobs(jc)
 
         # put each job's entries together when they are not (keeping their given order)
+        seg_start = _changes(jc)
         self.order: np.ndarray | None = None
-        if self.n > 1 and not _contiguous(jc, len(self.cats)):
+        if self.n > 1 and not _contiguous(jc, seg_start, len(self.cats)):
             self.order = np.argsort(jc, kind="stable")
             jc, sc, step = jc[self.order], sc[self.order], step[self.order]
             start, end = start[self.order], end[self.order]
+            seg_start = _changes(jc)
         self.jc, self.sc, self.step, self.start, self.end = jc, sc, step, start, end
 
         # segments: the entries of one job occurrence
-        seg_start = np.empty(self.n, dtype=bool)
-        if self.n:
-            seg_start[0] = True
-            np.not_equal(jc[1:], jc[:-1], out=seg_start[1:])
-            if self.dup_cat is not None:  # a duplicated name restarts at step 0
-                seg_start |= self.dup_cat[jc] & (step == 0)
+        if self.dup_cat is not None and self.n:  # a duplicated name restarts at step 0
+            seg_start |= self.dup_cat[jc] & (step == 0)
         self.seg_start = seg_start
         self.seg_first = np.flatnonzero(seg_start)
-        self.seg_last = np.append(self.seg_first[1:] - 1, self.n - 1).astype(np.int64)
-        if not self.n:
-            self.seg_last = self.seg_last[:0]
+        self.seg_last = np.empty_like(self.seg_first)
+        if self.n:
+            np.subtract(self.seg_first[1:], 1, out=self.seg_last[:-1])
+            self.seg_last[-1] = self.n - 1
         self.seg_job = self._segment_jobs()
+        # every jobs row has exactly one segment, in order: segment i is jobs row i
+        self.identity = self.aligned and len(self.seg_first) == self.n_jobs
 
         # sampled (SDK-log) jobs
         if sampled is None:
-            job_sampled = jobs["source"].isin(_SAMPLED_SOURCES).to_numpy(dtype=bool)
+            source = jobs["source"]
+            if isinstance(source.dtype, pd.CategoricalDtype):
+                hit = np.array([str(c) in _SAMPLED_SOURCES for c in source.cat.categories] + [0])
+                job_sampled = hit.astype(bool)[source.cat.codes.to_numpy()]
+            else:
+                job_sampled = source.isin(_SAMPLED_SOURCES).to_numpy(dtype=bool)
         else:
             job_sampled = np.full(self.n_jobs, sampled, dtype=bool)
-        self.seg_sampled = np.where(self.seg_job >= 0, job_sampled[self.seg_job], False)
+        if self.identity:
+            self.seg_sampled = job_sampled
+        else:
+            self.seg_sampled = np.where(self.seg_job >= 0, job_sampled[self.seg_job], False)
         self.any_sampled = bool(self.seg_sampled.any())
         self.row_sampled: np.ndarray | None = None
         if self.any_sampled:
@@ -324,7 +343,7 @@ class _Checks:
         self.m_idx = m_idx
         self.known = m_idx >= 0
         self.terminal_cat = np.array([s in machine.terminal for s in names], dtype=bool)
-        self.counts = np.bincount(sc, minlength=self.k) if self.n else np.zeros(self.k, int)
+        self.deprecated_cat = np.array([s in machine.deprecated for s in names], dtype=bool)
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -339,8 +358,9 @@ class _Checks:
         self.dup_first_rows = np.zeros(0, dtype=np.int64)
         self.dup_counts = np.zeros(0, dtype=np.int64)
         self.dup_rows = np.zeros(self.n_jobs, dtype=bool)
+        self.aligned = bool(aligned)  # jobs row i is category i: no lookups needed
+        self.job_cat = np.zeros(0, dtype=np.int64)
         if aligned:
-            self.job_cat = np.arange(self.n_jobs, dtype=np.int64)
             return
         obj = names.astype(object)
         self.job_cat = self.cats.get_indexer(obj).astype(np.int64)
@@ -357,11 +377,7 @@ class _Checks:
     def _segment_jobs(self) -> np.ndarray:
         """The jobs row of each segment (-1 when none matches)."""
         seg_code = self.jc[self.seg_first].astype(np.int64)
-        if (
-            self.dup_cat is None
-            and len(self.job_cat) == len(self.cats)
-            and np.array_equal(self.job_cat, np.arange(len(self.cats)))
-        ):
+        if self.aligned:
             return seg_code
         # general case: the k-th segment of a name goes with the k-th jobs row of that name
         n_seg = len(seg_code)
@@ -398,7 +414,9 @@ class _Checks:
         self.found.append(
             _Found(
                 code=code,
-                job_row=self.seg_job[self._seg_of(pos)],
+                job_row=self.jc[pos].astype(np.int64)
+                if self.aligned
+                else self.seg_job[self._seg_of(pos)],
                 pos=pos,
                 name=self.jc[pos].astype(np.int64),
                 step=self.step[pos].astype(np.int64),
@@ -419,7 +437,7 @@ class _Checks:
                 code=code,
                 job_row=rows,
                 pos=np.full(len(rows), -1, dtype=np.int64),
-                name=self.job_cat[rows],
+                name=rows if self.aligned else self.job_cat[rows],
                 step=np.full(len(rows), -1, dtype=np.int64),
                 severity=_SEV[DEFAULT_SEVERITY[ViolationCode(code)]],
                 body=body,
@@ -473,48 +491,22 @@ class _Checks:
     # -- checks ---------------------------------------------------------------------------------
 
     def run(self) -> tuple[pd.DataFrame, np.ndarray]:
-        self.check_statuses()
-        self.check_edges()
+        self.check_entries()
         self.check_initial()
         self.check_times()
         self.check_jobs()
         return self.assemble()
 
-    def check_statuses(self) -> None:
-        """``unknown_status`` and ``deprecated_status``, one per entry."""
-        present = self.counts > 0
-        unknown_cat = ~self.known & present
-        if unknown_cat.any():
-            pos = np.flatnonzero(unknown_cat[self.sc])
-            prev = np.where(self.seg_start[pos], -1, self.sc[pos - 1].astype(np.int64))
-            uniq, inv = _unique(prev, self.sc[pos])
-            texts = []
-            for a, b in uniq:
-                sb = self.status_names[b]
-                where = "" if a < 0 else f" (after {self.status_names[a]} the machine allows "
-                where += "" if a < 0 else f"{self._allowed(a)})"
-                texts.append(
-                    f"{sb!r} is not a status of machine {self.machine.version}{where}; if AWS "
-                    "introduced it, add it with a machine file (StatusMachine.from_json, "
-                    "smstatus validate --machine)."
-                )
-            self._entries("unknown_status", pos, _take(texts, inv))
-        dep_cat = np.array([s in self.machine.deprecated for s in self.status_names]) & present
-        if dep_cat.any():
-            pos = np.flatnonzero(dep_cat[self.sc])
-            uniq, inv = _unique(self.sc[pos])
-            texts = [
-                f"{self.status_names[b]} is deprecated by AWS (seen in pre-2018 histories only)."
-                for (b,) in uniq
-            ]
-            self._entries("deprecated_status", pos, _take(texts, inv))
-
     def _edge_luts(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """Verdict of every pair of status categories, flattened: direct and by reachability."""
+        """Verdict of every pair of status categories ``(this, next)``, flattened, for direct
+        edges and by reachability; bits 3 and 4 flag an unknown or deprecated ``next``."""
         m = self.machine
         kk = np.flatnonzero(self.known)
         sub = self.m_idx[kk]
         evidenced = m.basis_matrix == BASIS_EVIDENCED
+        flags = np.where(self.known, 0, _F_UNKNOWN) | np.where(
+            self.deprecated_cat, _F_DEPRECATED, 0
+        )
 
         def lut(legal: np.ndarray, evid: np.ndarray) -> np.ndarray:
             out = np.full((self.k, self.k), _UNJUDGED, dtype=np.int8)
@@ -522,6 +514,7 @@ class _Checks:
             block[self.terminal_cat[kk], :] = _AFTER_TERMINAL
             out[np.ix_(kk, kk)] = block
             np.fill_diagonal(out, _REPEAT)
+            out |= flags[None, :].astype(np.int8)
             return out.ravel()
 
         direct = lut(m.matrix[np.ix_(sub, sub)], evidenced[np.ix_(sub, sub)])
@@ -533,24 +526,49 @@ class _Checks:
         reach = lut(m.reachability[np.ix_(sub, sub)], evid_reach[np.ix_(sub, sub)])
         return direct, reach
 
-    def check_edges(self) -> None:
-        """``illegal_transition``, ``transition_after_terminal``, ``inferred_edge``,
-        ``repeated_status``: every pair of consecutive entries of a job."""
-        if self.n < 2:
+    def check_entries(self) -> None:
+        """Every entry and every pair of consecutive entries of a job, in one pass:
+        ``unknown_status``, ``deprecated_status``, ``illegal_transition``,
+        ``transition_after_terminal``, ``inferred_edge``, ``repeated_status``."""
+        if not self.n:
             return
         direct, reach = self._edge_luts()
-        prev, cur = self.sc[:-1], self.sc[1:]
-        flat = prev.astype(np.int32) * np.int32(self.k)
-        flat += cur
-        verdict = direct[flat]
+        sc = self.sc
+        # verdict of rows 1..n-1 against the row before (across jobs too: masked below)
+        small = self.k * self.k <= np.iinfo(np.int16).max  # int16 pairs: less memory traffic
+        flat = sc[:-1].astype(np.int16 if small else np.intp)
+        flat *= self.k
+        flat += sc[1:]
+        verdict = np.take(direct, flat)
         if reach is not None and self.row_sampled is not None:
             at = np.flatnonzero(self.row_sampled[1:])
-            verdict[at] = reach[flat[at]]
-        verdict[self.seg_start[1:]] = _OK
-        hit = np.flatnonzero((verdict != _OK) & (verdict != _UNJUDGED))
+            verdict[at] = np.take(reach, flat[at])
+        del flat
+        # statuses: the flags of each row's own status (row 0 has no row before it)
+        row0 = np.array(
+            [
+                (0 if self.known[sc[0]] else _F_UNKNOWN)
+                | (_F_DEPRECATED if self.deprecated_cat[sc[0]] else 0)
+            ],
+            dtype=np.int8,
+        )
+        flagged = np.flatnonzero(verdict >= _F_UNKNOWN) + 1
+        if row0[0]:
+            flagged = np.concatenate([[0], flagged])
+        if len(flagged):
+            flag = np.concatenate([row0, verdict])[flagged]
+            self._unknown(flagged[(flag & _F_UNKNOWN) != 0])
+            self._deprecated(flagged[(flag & _F_DEPRECATED) != 0])
+        # edges within a job
+        bad = verdict & _VERDICT
+        bad = bad != _OK
+        bad &= ~self.seg_start[1:]
+        hit = np.flatnonzero(bad)
         if not len(hit):
             return
-        v = verdict[hit].astype(np.int64)
+        v = verdict[hit] & _VERDICT
+        keep = v != _UNJUDGED
+        hit, v = hit[keep], v[keep].astype(np.int64)
         pos = hit + 1
         a = self.sc[hit].astype(np.int64)
         b = self.sc[pos].astype(np.int64)
@@ -569,9 +587,37 @@ class _Checks:
             if not sel.any():
                 continue
             uniq, inv = _unique(a[sel], b[sel], smp[sel])
-            texts = [self._edge_text(verdict_code, x, y, bool(s)) for x, y, s in uniq]
+            texts = [self._edge_text(verdict_code, x, y, bool(z)) for x, y, z in uniq]
             severity = _SEV["error"] if (code == "inferred_edge" and self.strict) else None
             self._entries(code, pos[sel], _take(texts, inv), severity)
+
+    def _unknown(self, pos: np.ndarray) -> None:
+        """``unknown_status`` at ``pos``."""
+        if not len(pos):
+            return
+        prev = np.where(self.seg_start[pos], -1, self.sc[pos - 1].astype(np.int64))
+        uniq, inv = _unique(prev, self.sc[pos])
+        texts = []
+        for a, b in uniq:
+            after = "" if a < 0 else f" (after {self.status_names[a]} the machine allows "
+            after += "" if a < 0 else f"{self._allowed(a)})"
+            texts.append(
+                f"{self.status_names[b]!r} is not a status of machine "
+                f"{self.machine.version}{after}; if AWS introduced it, add it with a machine "
+                "file (StatusMachine.from_json, smstatus validate --machine)."
+            )
+        self._entries("unknown_status", pos, _take(texts, inv))
+
+    def _deprecated(self, pos: np.ndarray) -> None:
+        """``deprecated_status`` at ``pos``."""
+        if not len(pos):
+            return
+        uniq, inv = _unique(self.sc[pos])
+        texts = [
+            f"{self.status_names[b]} is deprecated by AWS (seen in pre-2018 histories only)."
+            for (b,) in uniq
+        ]
+        self._entries("deprecated_status", pos, _take(texts, inv))
 
     def check_initial(self) -> None:
         """``bad_initial_status``: the first entry of each job (a warning for SDK logs)."""
@@ -603,15 +649,20 @@ class _Checks:
         ``open_interval_not_last``."""
         if not self.n:
             return
-        tol = np.int64(self.tol)
+        tol = self.tol
         start, end = self.start, self.end
         end_ok = end != _NAT
-        start_ok = start != _NAT
+        start_nat = bool(start.min() == _NAT)  # StartTime is required; a frame may lack one
         sn = self.status_names
+        # each test first finds candidates with one comparison (clean data have few), then
+        # applies the tolerance to the candidates only
 
-        # negative_duration: this.start - this.end > tol
-        with np.errstate(over="ignore"):
-            neg = np.flatnonzero((start - end > tol) & end_ok & start_ok)
+        # negative_duration: this.start - this.end > tol (a missing end is the int64 minimum)
+        cand = np.flatnonzero(end < start)
+        cand = cand[end_ok[cand]]
+        if start_nat:
+            cand = cand[start[cand] != _NAT]
+        neg = cand[(start[cand] - end[cand]) > tol]
         if len(neg):
             uniq, inv = _unique(self.sc[neg])
             pre = _take([f"{sn[b]} ends " for (b,) in uniq], inv)
@@ -625,13 +676,14 @@ class _Checks:
             return
         within = ~self.seg_start[1:]
         s0, s1, e0 = start[:-1], start[1:], end[:-1]
-        both_start = start_ok[:-1] & start_ok[1:]
 
         # out_of_order: next.start < this.start - tol
-        with np.errstate(over="ignore"):
-            back = s0 - s1
-        ooo_mask = (back > tol) & within & both_start
-        ooo = np.flatnonzero(ooo_mask)
+        cand = np.flatnonzero((s1 < s0) & within)
+        if start_nat:
+            cand = cand[(s0[cand] != _NAT) & (s1[cand] != _NAT)]
+        back = s0[cand] - s1[cand]
+        ooo = cand[back > tol]
+        back = back[back > tol]
         if len(ooo):
             uniq, inv = _unique(self.sc[ooo], self.sc[ooo + 1])
             pre = _take([f"{sn[b]} starts " for _, b in uniq], inv)
@@ -642,14 +694,20 @@ class _Checks:
             self._entries(
                 "out_of_order",
                 ooo + 1,
-                _join(pre, _seconds(back[ooo]), mid, ", step ", _num(self.step[ooo]), post),
+                _join(pre, _seconds(back), mid, ", step ", _num(self.step[ooo]), post),
             )
 
         # overlap and gap: d = next.start - this.end
-        with np.errstate(over="ignore"):
-            d = s1 - e0
-        ends = end_ok[:-1] & within & start_ok[1:]
-        over = np.flatnonzero((d < -tol) & ends & ~ooo_mask)
+        cand_mask = s1 != e0
+        cand_mask &= within
+        cand_mask &= end_ok[:-1]
+        cand = np.flatnonzero(cand_mask)
+        del cand_mask
+        if start_nat:
+            cand = cand[s1[cand] != _NAT]
+        d = s1[cand] - e0[cand]
+        is_over = (d < -tol) & ~np.isin(cand, ooo, assume_unique=True)
+        over, d_over = cand[is_over], d[is_over]
         if len(over):
             uniq, inv = _unique(self.sc[over], self.sc[over + 1])
             pre = _take([f"{sn[a]} -> {sn[b]}: {sn[a]} (step " for a, b in uniq], inv)
@@ -657,9 +715,9 @@ class _Checks:
             self._entries(
                 "overlap",
                 over + 1,
-                _join(pre, _num(self.step[over]), ") ends ", _seconds(-d[over]), post),
+                _join(pre, _num(self.step[over]), ") ends ", _seconds(-d_over), post),
             )
-        gap = np.flatnonzero((d > tol) & ends)
+        gap, d_gap = cand[d > tol], d[d > tol]
         if len(gap):
             uniq, inv = _unique(self.sc[gap], self.sc[gap + 1])
             pre = _take([f"{sn[a]} -> {sn[b]}: " for a, b in uniq], inv)
@@ -670,7 +728,7 @@ class _Checks:
                 ],
                 inv,
             )
-            self._entries("gap", gap + 1, _join(pre, _seconds(d[gap]), post))
+            self._entries("gap", gap + 1, _join(pre, _seconds(d_gap), post))
 
         # open_interval_not_last: an entry without an end time that has a next one
         open_mask = ~end_ok[:-1] & within
@@ -689,7 +747,7 @@ class _Checks:
     def check_jobs(self) -> None:
         """Job-level codes: ``duplicate_job``, ``empty_history``, ``not_terminal``,
         ``status_mismatch``."""
-        jobs, m, nj = self.jobs, self.machine, self.n_jobs
+        jobs, nj = self.jobs, self.n_jobs
         if not nj:
             return
         if len(self.dup_first_rows):
@@ -701,111 +759,112 @@ class _Checks:
             )
             self._job_level("duplicate_job", self.dup_first_rows, body)
 
-        # per jobs row: the last entry and its step (-1 when the job has no entries)
-        last_sc = np.full(nj, -1, dtype=np.int64)
-        last_step = np.full(nj, -1, dtype=np.int64)
-        has = self.seg_job >= 0
-        last_sc[self.seg_job[has]] = self.sc[self.seg_last[has]]
-        last_step[self.seg_job[has]] = self.step[self.seg_last[has]]
-        has_hist = np.zeros(nj, dtype=bool)
-        has_hist[self.seg_job[has]] = True
+        # the last entry of each jobs row (-1 when the job has no entries)
+        if self.identity:
+            job_last = self.seg_last
+            last_sc = self.sc[job_last]
+        else:
+            job_last = np.full(nj, -1, dtype=np.intp)
+            has = self.seg_job >= 0
+            job_last[self.seg_job[has]] = self.seg_last[has]
+            last_sc = np.full(nj, -1, dtype=np.int64)
+            if self.n:
+                last_sc = np.where(job_last >= 0, self.sc[job_last], -1)
 
-        primary = jobs["training_job_status"]
-        secondary = jobs["secondary_status"]
-        p_cats = [str(c) for c in primary.cat.categories]
-        s_cats = [str(c) for c in secondary.cat.categories]
-        p_code = primary.cat.codes.to_numpy().astype(np.int64)
-        s_code = secondary.cat.codes.to_numpy().astype(np.int64)
-        # one vocabulary of primary statuses: the jobs' own, then the machine's
-        p_names = list(dict.fromkeys([*p_cats, *m.primary.values()]))
-        p_id = {p: i for i, p in enumerate(p_names)}
-        job_p = np.where(p_code >= 0, np.array([p_id[p] for p in p_cats] + [-1])[p_code], -1)
-        prim_of_status = np.array(
-            [p_id.get(m.primary.get(s, ""), -1) for s in self.status_names] + [-1]
+        primary, secondary = jobs["training_job_status"], jobs["secondary_status"]
+        p_code = primary.cat.codes.to_numpy()
+        s_code = secondary.cat.codes.to_numpy()
+        vocab = _JobVocabulary(
+            self,
+            [str(c) for c in primary.cat.categories],
+            [str(c) for c in secondary.cat.categories],
         )
-        sec_p = np.array([p_id.get(m.primary.get(s, ""), -1) for s in s_cats] + [-1])[s_code]
-        sec_sc = np.array(
-            [self.status_names.index(s) if s in self.status_names else -2 for s in s_cats] + [-1]
-        )[s_code]
-        ended = np.zeros(len(p_names), dtype=bool)
-        ended[[p_id[m.primary[s]] for s in m.terminal if s in m.primary]] = True
-        not_judged = np.zeros(len(p_names), dtype=bool)
-        if "Deleting" in p_id:
-            not_judged[p_id["Deleting"]] = True
+        # the verdict depends on (primary, secondary, last status) only: judge every combination
+        # of categories once and look each job up, unless there are too many combinations
+        dims = (len(vocab.p_cats) + 1, len(vocab.s_cats) + 1, self.k + 1)
+        size = dims[0] * dims[1] * dims[2]
+        if size <= 1 << 20:
+            grid = np.unravel_index(np.arange(size), dims)
+            table = vocab.flags(grid[0] - 1, grid[1] - 1, grid[2] - 1)
+            key = np.multiply(p_code, dims[1] * dims[2], dtype=np.intp)
+            key += np.multiply(s_code, dims[2], dtype=np.intp)
+            key += last_sc
+            key += dims[1] * dims[2] + dims[2] + 1
+            flags = np.take(table, key)
+        else:
+            flags = vocab.flags(p_code.astype(np.int64), s_code.astype(np.int64), last_sc)
+        rows = np.flatnonzero(flags)
+        if not len(rows):
+            return
+        f = flags[rows]
+        p, sc2 = p_code[rows].astype(np.int64), s_code[rows].astype(np.int64)
+        last = np.asarray(last_sc[rows], dtype=np.int64)
+        last_step = np.full(len(rows), -1, dtype=np.int64)
+        if self.n:
+            last_step = np.where(last >= 0, self.step[np.maximum(job_last[rows], 0)], -1)
+        sn = self.status_names
 
-        # empty_history
-        empty = np.flatnonzero(~has_hist)
-        if len(empty):
-            uniq, inv = _unique(p_code[empty])
+        sel = (f & _J_EMPTY) != 0
+        if sel.any():
+            uniq, inv = _unique(p[sel])
             texts = [
                 "the history has no status entries"
-                + ("" if p < 0 else f" (TrainingJobStatus {p_cats[p]})")
+                + ("" if q < 0 else f" (TrainingJobStatus {vocab.p_cats[q]})")
                 + "; nothing can be checked against the machine."
-                for (p,) in uniq
+                for (q,) in uniq
             ]
-            self._job_level("empty_history", empty, _take(texts, inv))
+            self._job_level("empty_history", rows[sel], _take(texts, inv))
 
-        # not_terminal: the primary status says the job ended, the history does not
-        last_known = (last_sc >= 0) & self.known[np.maximum(last_sc, 0)]
-        last_terminal = self.terminal_cat[np.maximum(last_sc, 0)]
-        job_ended = (job_p >= 0) & ended[np.maximum(job_p, 0)]
-        nt_mask = has_hist & last_known & ~last_terminal & job_ended
-        nt = np.flatnonzero(nt_mask)
-        if len(nt):
-            uniq, inv = _unique(job_p[nt], last_sc[nt])
+        sel = (f & _J_NOT_TERMINAL) != 0
+        if sel.any():
+            uniq, inv = _unique(p[sel], last[sel])
             pre = _take(
                 [
-                    f"TrainingJobStatus is {p_names[p]}, so the job ended, but its history "
-                    f"stops at {self.status_names[s]} (step "
-                    for p, s in uniq
+                    f"TrainingJobStatus is {vocab.p_cats[q]}, so the job ended, but its history "
+                    f"stops at {sn[b]} (step "
+                    for q, b in uniq
                 ],
                 inv,
             )
             post = _take(
                 [
-                    f"), which is not terminal; after {self.status_names[s]} the machine allows "
-                    f"{self._allowed(s)}."
-                    for _, s in uniq
+                    f"), which is not terminal; after {sn[b]} the machine allows "
+                    f"{self._allowed(b)}."
+                    for _, b in uniq
                 ],
                 inv,
             )
-            self._job_level("not_terminal", nt, _join(pre, _num(last_step[nt]), post))
+            self._job_level("not_terminal", rows[sel], _join(pre, _num(last_step[sel]), post))
 
-        # status_mismatch (a): SecondaryStatus against the last entry
-        sec_given = s_code >= 0
-        mis_a = np.flatnonzero(has_hist & sec_given & (sec_sc != last_sc) & ~nt_mask)
-        if len(mis_a):
-            uniq, inv = _unique(s_code[mis_a], last_sc[mis_a])
+        sel = (f & _J_SECONDARY) != 0
+        if sel.any():
+            uniq, inv = _unique(sc2[sel], last[sel])
             pre = _take(
-                [f"SecondaryStatus is {s_cats[s]} but the last entry (step " for s, _ in uniq], inv
+                [
+                    f"SecondaryStatus is {vocab.s_cats[q]} but the last entry (step "
+                    for q, _ in uniq
+                ],
+                inv,
             )
-            post = _take([f") is {self.status_names[b]}." for _, b in uniq], inv)
-            self._job_level("status_mismatch", mis_a, _join(pre, _num(last_step[mis_a]), post))
+            post = _take([f") is {sn[b]}." for _, b in uniq], inv)
+            self._job_level("status_mismatch", rows[sel], _join(pre, _num(last_step[sel]), post))
 
-        # status_mismatch (b): TrainingJobStatus against the primary of the secondary status
-        from_last = ~sec_given & has_hist
-        expected = np.where(sec_given, sec_p, -1)
-        expected = np.where(
-            from_last, prim_of_status[np.where(last_sc >= 0, last_sc, -1)], expected
-        )
-        judged = (job_p >= 0) & ~not_judged[np.maximum(job_p, 0)]
-        mis_b_mask = judged & (expected >= 0) & (expected != job_p) & ~(from_last & nt_mask)
-        mis_b = np.flatnonzero(mis_b_mask)
-        if len(mis_b):
-            which = np.where(sec_given[mis_b], s_code[mis_b], -1 - last_sc[mis_b])
-            uniq, inv = _unique(job_p[mis_b], which, expected[mis_b])
+        sel = (f & _J_PRIMARY) != 0
+        if sel.any():
+            which = np.where(sc2[sel] >= 0, sc2[sel], -1 - last[sel])
+            uniq, inv = _unique(p[sel], which)
             texts = []
-            for p, w, e in uniq:
-                what = (
-                    f"SecondaryStatus {s_cats[w]}"
-                    if w >= 0
-                    else f"the last entry's status {self.status_names[-1 - w]}"
-                )
+            for q, w in uniq:
+                if w >= 0:
+                    what, expected = f"SecondaryStatus {vocab.s_cats[w]}", vocab.sec_p[w]
+                else:
+                    what = f"the last entry's status {sn[-1 - w]}"
+                    expected = vocab.status_p[-1 - w]
                 texts.append(
-                    f"TrainingJobStatus is {p_names[p]} but {what} belongs to primary status "
-                    f"{p_names[e]}."
+                    f"TrainingJobStatus is {vocab.p_cats[q]} but {what} belongs to primary status "
+                    f"{vocab.p_names[expected]}."
                 )
-            self._job_level("status_mismatch", mis_b, _take(texts, inv))
+            self._job_level("status_mismatch", rows[sel], _take(texts, inv))
 
     # -- the frame ------------------------------------------------------------------------------
 
@@ -857,12 +916,65 @@ class _Checks:
         return frame, invalid
 
 
-def _contiguous(jc: np.ndarray, n_cat: int) -> bool:
+class _JobVocabulary:
+    """The job-level rules over category codes (``-1``: missing), vectorised.
+
+    ``flags(primary, secondary, last)`` takes the codes of ``training_job_status``,
+    ``secondary_status`` and of the last entry's status and returns the ``_J_*`` bits.
+    """
+
+    def __init__(self, checks: _Checks, p_cats: list[str], s_cats: list[str]) -> None:
+        m = checks.machine
+        self.p_cats, self.s_cats = p_cats, s_cats
+        # one vocabulary of primary statuses: the jobs' own, then the machine's
+        self.p_names = list(dict.fromkeys([*p_cats, *m.primary.values()]))
+        p_id = {p: i for i, p in enumerate(self.p_names)}
+        self.job_p = np.array([p_id[p] for p in p_cats] + [-1])  # index -1: missing
+        self.sec_p = np.array([p_id.get(m.primary.get(s, ""), -1) for s in s_cats] + [-1])
+        names = checks.status_names
+        self.sec_sc = np.array([names.index(s) if s in names else -2 for s in s_cats] + [-1])
+        self.status_p = np.array([p_id.get(m.primary.get(s, ""), -1) for s in names] + [-1])
+        self.known = np.append(checks.known, False)
+        self.terminal = np.append(checks.terminal_cat, False)
+        self.ended = np.zeros(len(self.p_names) + 1, dtype=bool)
+        self.ended[[p_id[m.primary[s]] for s in m.terminal if s in m.primary]] = True
+        self.judged = np.ones(len(self.p_names) + 1, dtype=bool)
+        self.judged[-1] = False
+        if "Deleting" in p_id:  # a job being deleted keeps whatever history it had
+            self.judged[p_id["Deleting"]] = False
+
+    def flags(self, primary: np.ndarray, secondary: np.ndarray, last: np.ndarray) -> np.ndarray:
+        job_p = self.job_p[primary]
+        has = last >= 0
+        sec_given = secondary >= 0
+        not_terminal = has & self.known[last] & ~self.terminal[last] & self.ended[job_p]
+        mismatch_secondary = has & sec_given & (self.sec_sc[secondary] != last) & ~not_terminal
+        expected = np.where(sec_given, self.sec_p[secondary], self.status_p[last])
+        mismatch_primary = (
+            self.judged[job_p]
+            & (expected >= 0)
+            & (expected != job_p)
+            & ~(~sec_given & not_terminal)
+        )
+        out = np.where(has, 0, _J_EMPTY).astype(np.int8)
+        out |= np.where(not_terminal, _J_NOT_TERMINAL, 0).astype(np.int8)
+        out |= np.where(mismatch_secondary, _J_SECONDARY, 0).astype(np.int8)
+        out |= np.where(mismatch_primary, _J_PRIMARY, 0).astype(np.int8)
+        return out
+
+
+def _changes(jc: np.ndarray) -> np.ndarray:
+    """Boolean: the row starts a new run of job codes."""
+    out = np.empty(len(jc), dtype=bool)
+    if len(jc):
+        out[0] = True
+        np.not_equal(jc[1:], jc[:-1], out=out[1:])
+    return out
+
+
+def _contiguous(jc: np.ndarray, runs: np.ndarray, n_cat: int) -> bool:
     """Whether each job's entries sit together (in any job order)."""
-    changes = np.count_nonzero(jc[1:] != jc[:-1])
-    if changes == 0:
-        return True
     if np.all(jc[1:] >= jc[:-1]):
         return True
     present = np.count_nonzero(np.bincount(jc, minlength=n_cat))
-    return changes + 1 == present
+    return int(np.count_nonzero(runs)) == present
