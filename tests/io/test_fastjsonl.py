@@ -230,6 +230,16 @@ def test_line_layouts_read_fast(tmp_path, monkeypatch, slow_blocks, layout):
     _assert_same(fast, _slow(path, monkeypatch))
 
 
+def test_naive_times_read_in_the_given_zone(tmp_path, monkeypatch, slow_blocks):
+    naive = _job("naive", _entry("Starting", "2024-03-31 01:30:00", "2024-03-31 03:30:00"))
+    path = _write(tmp_path / "z.jsonl", [json.dumps(GOOD), json.dumps(naive)])
+    fast = _fast(path, naive_tz="Europe/Berlin")
+    assert slow_blocks == []
+    assert fast.transitions["start_time"].iloc[2] == pd.Timestamp("2024-03-31T00:30:00Z")
+    assert fast.transitions["end_time"].iloc[2] == pd.Timestamp("2024-03-31T01:30:00Z")
+    _assert_same(fast, _slow(path, monkeypatch, naive_tz="Europe/Berlin"))
+
+
 def test_empty_and_blank_files(tmp_path):
     # never sent here by read_describe (the head of the file is no JSON object), but sound
     for data in (b"", b"\n\n  \n"):

@@ -142,12 +142,14 @@ def read_describe_jsonl(
     if block_size < 1:
         raise ValueError(f"block_size must be a positive number of bytes, got {block_size}")
     state = _State(file.name, naive_tz)
+    read_options = pj.ReadOptions(use_threads=True, block_size=_ARROW_BLOCK_SIZE)
     with file.open() as stream, ThreadPoolExecutor(1, thread_name_prefix="smstatus-read") as pool:
         reader = _BlockReader(stream, block_size)
-        pending = pool.submit(reader.next)
-        while (block := pending.result()) is not None:
-            pending = pool.submit(reader.next)
-            rejects = state.add_block(block)
+        # the next block is read and parsed by Arrow while this one's columns are extracted
+        pending = pool.submit(_read_and_parse, reader, read_options)
+        while (parsed := pending.result()) is not None:
+            pending = pool.submit(_read_and_parse, reader, read_options)
+            rejects = state.add_block(*parsed)
             if rejects and errors == "raise":
                 first = min(rejects, key=lambda r: r["line"])
                 raise ParseError(
@@ -237,6 +239,31 @@ def _line_ends(buf: bytearray, end: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
+def _read_and_parse(
+    reader: _BlockReader, options: pj.ReadOptions
+) -> tuple[_Block, pa.Table | None] | None:
+    """The next block and its Arrow table (``None`` when Arrow cannot read it as expected)."""
+    block = reader.next()
+    if block is None:
+        return None
+    records = _records_if_plain(block)
+    if records is None:
+        return block, None
+    if records == 0:
+        return block, _SCHEMA.empty_table()
+    if not block.data.isascii() and not _valid_utf8(block):
+        return block, None
+    try:
+        table = pj.read_json(
+            pa.py_buffer(block.view), read_options=options, parse_options=_PARSE_OPTIONS
+        )
+    except (pa.ArrowException, ValueError):
+        return block, None
+    if table.num_rows != records:
+        return block, None
+    return block, table.combine_chunks()
+
+
 def _records_if_plain(block: _Block) -> int | None:
     """Number of records of a block whose every non-blank line is one ``{...}``, else ``None``.
 
@@ -289,11 +316,11 @@ class _State:
         self.n_jobs = 0
         self.statuses: dict[str, int] = {s: i for i, s in enumerate(_KNOWN_STATUSES)}
         self.rejects: list[dict] = []
-        self._read_options = pj.ReadOptions(use_threads=True, block_size=_ARROW_BLOCK_SIZE)
 
-    def add_block(self, block: _Block) -> list[dict]:
-        """Read one block (fast, or record by record when it must); return its rejects."""
-        parts = self._fast(block)
+    def add_block(self, block: _Block, table: pa.Table | None) -> list[dict]:
+        """Add a block parsed by Arrow (``table``), or record by record when ``table`` is
+        ``None`` or not as expected; return its rejects."""
+        parts = None if table is None else self._columns(table)
         rejects: list[dict] = []
         if parts is None:
             parts, rejects = self._slow(block)
@@ -312,27 +339,11 @@ class _State:
 
     # -- the fast path ----------------------------------------------------------------------
 
-    def _fast(self, block: _Block) -> tuple[pa.Table, pa.Table] | None:
-        records = _records_if_plain(block)
-        if records is None:
-            return None
-        if records == 0:
-            return _JOBS_ARROW.empty_table(), _TRANSITIONS_ARROW.empty_table()
-        if not block.data.isascii() and not _valid_utf8(block):
-            return None
-        try:
-            table = pj.read_json(
-                pa.py_buffer(block.view),
-                read_options=self._read_options,
-                parse_options=_PARSE_OPTIONS,
-            )
-        except (pa.ArrowException, ValueError):
-            return None
-        if table.num_rows != records:
-            return None
-        return self._columns(table.combine_chunks())
-
     def _columns(self, table: pa.Table) -> tuple[pa.Table, pa.Table] | None:
+        """The compact columns of a block parsed by Arrow; ``None`` when a record is bad."""
+        if table.num_rows == 0:
+            return _JOBS_ARROW.empty_table(), _TRANSITIONS_ARROW.empty_table()
+
         def col(name: str) -> pa.Array:
             return table.column(name).chunk(0)
 

@@ -1,0 +1,176 @@
+"""Loading a big JSON Lines file of describe responses (issue 2, item 6), same run.
+
+Figures, all on the generated file (``ctx.describe_jsonl``):
+
+- ``smstatus.load`` against just reading the file's bytes: within 2x;
+- ``smstatus.load`` against the naive way, ``json.loads`` per line into pandas (rows for both
+  frames, ``pd.DataFrame`` and ``pd.to_datetime(utc=True)``): at least 4x faster;
+- the peak memory (RSS) of a child process that only loads the file: under 3 GB, whatever the
+  file's size (the file is streamed in blocks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+
+from _harness import Context, Figure
+
+MEMORY_BUDGET_GB = 3.0
+
+_JOB_KEYS = (
+    "TrainingJobStatus",
+    "SecondaryStatus",
+    "FailureReason",
+    "CreationTime",
+    "TrainingStartTime",
+    "TrainingEndTime",
+    "LastModifiedTime",
+    "EnableManagedSpotTraining",
+    "TrainingTimeInSeconds",
+    "BillableTimeInSeconds",
+    "TuningJobArn",
+)
+_JOB_TIMES = ("CreationTime", "TrainingStartTime", "TrainingEndTime", "LastModifiedTime")
+
+_CHILD = """
+import resource, sys, time
+import smstatus
+t0 = time.perf_counter()
+history = smstatus.load(sys.argv[1])
+seconds = time.perf_counter() - t0
+frames = sum(
+    int(f.memory_usage(deep=True).sum()) for f in (history.jobs, history.transitions)
+)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(history.n_jobs, len(history.transitions), frames, peak, seconds)
+"""
+
+
+def naive_load(path: os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The baseline: ``json.loads`` each line, rows for both frames, then pandas."""
+    jobs: list[tuple] = []
+    entries: list[tuple] = []
+    with open(path, "rb") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            name = rec["TrainingJobName"]
+            resources = rec.get("ResourceConfig") or {}
+            stopping = rec.get("StoppingCondition") or {}
+            jobs.append(
+                (
+                    name,
+                    *(rec.get(k) for k in _JOB_KEYS),
+                    resources.get("InstanceType"),
+                    resources.get("InstanceCount"),
+                    stopping.get("MaxRuntimeInSeconds"),
+                    stopping.get("MaxWaitTimeInSeconds"),
+                    (rec.get("WarmPoolStatus") or {}).get("Status"),
+                )
+            )
+            for step, e in enumerate(rec.get("SecondaryStatusTransitions") or ()):
+                entries.append(
+                    (
+                        name,
+                        step,
+                        e["Status"],
+                        e["StartTime"],
+                        e.get("EndTime"),
+                        e.get("StatusMessage"),
+                    )
+                )
+    job_frame = pd.DataFrame(
+        jobs,
+        columns=[
+            "TrainingJobName",
+            *_JOB_KEYS,
+            "InstanceType",
+            "InstanceCount",
+            "MaxRuntimeInSeconds",
+            "MaxWaitTimeInSeconds",
+            "WarmPoolStatus",
+        ],
+    )
+    del jobs
+    for key in _JOB_TIMES:
+        job_frame[key] = pd.to_datetime(job_frame[key], utc=True)
+    entry_frame = pd.DataFrame(
+        entries, columns=["job_name", "step", "status", "start_time", "end_time", "message"]
+    )
+    del entries
+    for key in ("start_time", "end_time"):
+        entry_frame[key] = pd.to_datetime(entry_frame[key], utc=True)
+    return job_frame, entry_frame
+
+
+def child_load(path: os.PathLike) -> dict[str, float]:
+    """Load the file in a fresh process; its peak RSS, the frames' size and its time."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, os.fspath(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    n_jobs, n_entries, frames, peak, seconds = out[-5:]
+    return {
+        "jobs": int(n_jobs),
+        "entries": int(n_entries),
+        "frames_gb": int(frames) / 1e9,
+        "peak_gb": int(peak) / 1e9,
+        "seconds": float(seconds),
+    }
+
+
+def run(ctx: Context) -> list[Figure]:
+    import smstatus
+
+    path = ctx.describe_jsonl
+    size_gb = path.stat().st_size / 1e9
+    read_s = ctx.read_bytes_s
+    memory = child_load(path)  # also warms the page cache and the imports
+    ours_s, history = ctx.timed(lambda: smstatus.load(path), repeat=2)
+    n_jobs, n_entries = history.n_jobs, len(history.transitions)
+    del history
+    naive_s, (jobs, entries) = ctx.timed(lambda: naive_load(path))
+    if not (len(jobs), len(entries)) == (n_jobs, n_entries) == (memory["jobs"], memory["entries"]):
+        raise AssertionError("the fast path and json.loads disagree on the jobs or entries")
+    del jobs, entries
+
+    counts = {"jobs": f"{n_jobs:,}", "entries": f"{n_entries:,}", "file": f"{size_gb:.2f} GB"}
+    return [
+        Figure(
+            name="load JSONL",
+            seconds=ours_s,
+            baseline="reading the file's bytes",
+            baseline_s=read_s,
+            target=2.0,
+            kind="within",
+            extra={**counts, "rate": f"{size_gb / ours_s:.2f} GB/s"},
+        ),
+        Figure(
+            name="load JSONL",
+            seconds=ours_s,
+            baseline="json.loads per line into pandas",
+            baseline_s=naive_s,
+            target=4.0,
+        ),
+        Figure(
+            name="load JSONL peak RSS in GB (child process; 's' = GB here)",
+            seconds=memory["peak_gb"],
+            baseline=f"the {MEMORY_BUDGET_GB:g} GB budget",
+            baseline_s=MEMORY_BUDGET_GB,
+            target=1.0,
+            kind="within",
+            extra={
+                "frames": f"{memory['frames_gb']:.2f} GB",
+                "file": f"{size_gb:.2f} GB",
+                "child load": f"{memory['seconds']:.2f}s",
+            },
+        ),
+    ]
