@@ -193,6 +193,8 @@ def _check_clean(r, as_of: pd.Timestamp) -> None:
         spent = (_ts(r["TrainingEndTime"]) - _ts(r["TrainingStartTime"])).total_seconds()
         assert abs(r["TrainingTimeInSeconds"] - spent) <= 1, name
         assert 1 <= r["BillableTimeInSeconds"] <= max(r["TrainingTimeInSeconds"], 1), name
+        if not r["EnableManagedSpotTraining"]:  # spot saves; on-demand pays the whole time
+            assert r["BillableTimeInSeconds"] == max(r["TrainingTimeInSeconds"], 1), name
 
 
 def test_clean_histories_are_contiguous_and_consistent(fleet):

@@ -10,12 +10,15 @@ responses as JSON Lines (gzip when the name ends in ``.gz``). The bundled sample
 What the fleet holds
 --------------------
 - A mix of CPU, GPU and Trainium instance types with realistic names, counts and volumes; jobs
-  launched alone or by hyperparameter tuning jobs (``TuningJobArn``, SDK-style names), on
-  weekdays more than at weekends, mostly in working hours.
-- On-demand and managed spot jobs (``MaxWaitTimeInSeconds``, ``CheckpointConfig``, billable
-  time after spot savings of 50-90 %), ``File``, ``Pipe`` and ``FastFile`` input (only ``File``
-  has a ``Downloading`` phase), warm pools (``KeepAlivePeriodInSeconds``, ``WarmPoolStatus``;
-  a job that reuses a pool has a Starting of seconds), retry strategies, training plans.
+  launched alone, by hyperparameter tuning jobs (``TuningJobArn``, in parallel batches) or in
+  sessions of one person iterating on one configuration (a job after the other); SDK-style
+  names; more jobs on weekdays than at weekends, mostly in working hours, in a growing fleet.
+- On-demand and managed spot jobs (``MaxWaitTimeInSeconds``, ``CheckpointConfig``; spot bills
+  only the time on instances, with savings of 50-90 %), ``File``, ``Pipe`` and ``FastFile``
+  input (only ``File`` has a ``Downloading`` phase), warm pools (``KeepAlivePeriodInSeconds``,
+  ``WarmPoolStatus``: a completed job's pool is reused by the next job of the same type, count
+  and region created within the keep-alive period, whose Starting then lasts seconds), retry
+  strategies, training plans.
 - Capacity waits in Starting and Pending whose length depends on the instance type (long
   lognormal tails for big GPU instances, longer for spot); spot interruptions that loop back
   to Starting, Downloading or Pending (``Interrupted``); retries after internal errors
@@ -146,6 +149,7 @@ _TERMINAL = frozenset(
 )
 _ACTIVE = frozenset({"Downloading", "Training", "Uploading", "Restarting", "Updating"})
 _LAUNCHED = frozenset({"Downloading", "DownloadingTrainingImage", "Training"})
+_BILLED = _ACTIVE | {"Stopping"}
 
 ACCOUNT = "123456789012"
 _ROLES = (
@@ -488,20 +492,24 @@ class _Walk:
         self.failure_reason: str | None = None
         self.interruptions = 0
         self.retries_used = 0
+        self.unhealthy = False  # an instance was replaced while Starting
 
     # -- bookkeeping ---------------------------------------------------------------------
 
-    def push(self, status: str, seconds: float, message: str, *, limits: bool = True) -> None:
-        """Append a phase; raise :class:`_Stop` when a limit cuts it short."""
+    def push(self, status: str, seconds: float, message: str) -> None:
+        """Append a phase; raise :class:`_Stop` when MaxRuntime or MaxWaitTime cuts it short.
+
+        MaxRuntime counts the time on instances (the active phases); MaxWaitTime, for spot
+        jobs, the time since the job started, waits and interruptions included.
+        """
         job, cut = self.job, None
         seconds = max(seconds, 0.2)
-        if limits:
-            if status in _ACTIVE and self.run_used + seconds > job.max_runtime_s:
-                cut, seconds = "max_runtime", max(job.max_runtime_s - self.run_used, 0.2)
-            if job.max_wait_s is not None and self.elapsed + seconds > job.max_wait_s:
-                wait_left = max(job.max_wait_s - self.elapsed, 0.2)
-                if wait_left < seconds:
-                    cut, seconds = "max_wait", wait_left
+        if status in _ACTIVE and self.run_used + seconds > job.max_runtime_s:
+            cut, seconds = "max_runtime", max(job.max_runtime_s - self.run_used, 0.2)
+        if job.max_wait_s is not None and self.elapsed + seconds > job.max_wait_s:
+            wait_left = max(job.max_wait_s - self.elapsed, 0.2)
+            if wait_left < seconds:
+                cut, seconds = "max_wait", wait_left
         self.segments.append([status, seconds, message])
         self.elapsed += seconds
         if status in _ACTIVE:
@@ -514,12 +522,14 @@ class _Walk:
 
     def fail(self, phase: str) -> None:
         self.failure = phase
+        if self.failure_reason is None:
+            self.failure_reason = _failure_template(self.job, phase, self.r)
         self.end("Failed", MESSAGES["failed"])
 
-    def stopping(self, seconds: float | None = None) -> None:
-        r = self.r
-        s = seconds if seconds is not None else r.logn(25, 0.7, lo=2, hi=170)
-        self.segments.append(["Stopping", s, MESSAGES["stopping"]])
+    def stopping(self) -> None:
+        """Stopping: seconds to about two minutes (SIGTERM, then 120 s to save the model)."""
+        seconds = self.r.logn(25, 0.7, lo=2, hi=170)
+        self.segments.append(["Stopping", seconds, MESSAGES["stopping"]])
 
     # -- tails -----------------------------------------------------------------------------
 
@@ -655,8 +665,9 @@ class _Walk:
             wait_p *= 1.2 if job.spot else 0.5
         base = r.logn(prof.starting_s, 0.4, lo=20)
         if attempt == 0 and r.chance(0.008):
-            self.failure = "Starting"
-            self.push("Starting", base * 0.8, MESSAGES["capacity"])
+            self.failure_reason = _failure_template(job, "Starting", r)
+            capacity = self.failure_reason == _CAPACITY
+            self.push("Starting", base * 0.8, MESSAGES["capacity" if capacity else "launching"])
             self.fail("Starting")
             return "done"
         if r.chance(0.004 if attempt == 0 else 0.01):
@@ -679,6 +690,7 @@ class _Walk:
             return "Interrupted"
         if r.chance(0.015):
             base += r.logn(240, 0.5, lo=60)
+            self.unhealthy = True
         self.push("Starting", base, MESSAGES["preparing"])
         return after
 
@@ -1424,12 +1436,11 @@ class _Renderer:
             }
         out["TrainingJobStatus"] = primary
         out["SecondaryStatus"] = status
-        failure = None
         if status == "Failed":
-            failure = _failure_reason(
-                walk, r, image=image, bucket=bucket, base=base[0], region=region, role=role
+            template = walk.failure_reason or _ISE
+            out["FailureReason"] = template.format(
+                image=image, bucket=bucket, base=base[0], region=region, role=role
             )
-            out["FailureReason"] = failure
         out["AlgorithmSpecification"] = {"TrainingImage": image, "TrainingInputMode": job.mode}
         out["RoleArn"] = role
         resources: dict[str, Any] = {
@@ -1477,8 +1488,11 @@ class _Renderer:
         if ended and launched:
             seconds = round((end_ms - launched[0][1]) / 1000)  # type: ignore[operator]
             out["TrainingTimeInSeconds"] = seconds
-            savings = 0.5 + 0.4 * r.u() if job.spot else 0.0
-            out["BillableTimeInSeconds"] = max(round(seconds * (1.0 - savings)), 1)
+            billable = seconds
+            if job.spot:  # spot: only the time on instances, at a 50-90 % discount
+                on_instances = sum(e[2] - e[1] for e in entries if e[0] in _BILLED) / 1000
+                billable = round(min(on_instances, seconds) * (0.1 + 0.4 * r.u()))
+            out["BillableTimeInSeconds"] = max(billable, 1)
         if job.retries:
             out["RetryStrategy"] = {"MaximumRetryAttempts": job.retries}
         pool_from = end_ms if job.keep_alive_s and status == "Completed" else None
@@ -1506,6 +1520,8 @@ def _open_message(status: str, open_ms: int, walk: _Walk, message: str) -> str:
             return MESSAGES["starting"]
         if seconds < 60:
             return MESSAGES["launching"]
+        if walk.unhealthy and seconds > 120:
+            return MESSAGES["unhealthy"]
         if seconds > 900:
             return MESSAGES["capacity"]
         return MESSAGES["preparing"]
@@ -1516,19 +1532,19 @@ def _open_message(status: str, open_ms: int, walk: _Walk, message: str) -> str:
     return message
 
 
-def _failure_reason(walk: _Walk, r: _Rand, **fields: str) -> str:
-    phase = walk.failure or "other"
-    kind = walk.job.profile.kind
-    if walk.job.legacy and phase == "Training":
+def _failure_template(job: _Job, phase: str, r: _Rand) -> str:
+    """A ``FailureReason`` (with ``{placeholders}``) for a failure in ``phase``."""
+    if job.legacy and phase == "Training":
         phase = "legacy_training"
     options = _FAILURES.get(phase, _FAILURES["other"])
     if phase == "Training":
+        kind = "cpu" if job.profile.kind == "cpu" else "gpu"
         options = tuple(
             (text, w)
             for text, where, w in options  # type: ignore[misc]
-            if where == "any" or where == ("cpu" if kind == "cpu" else "gpu")
+            if where in ("any", kind)
         )
-    return str(r.pick(options)).format(**fields)
+    return str(r.pick(options))
 
 
 # -- corruption ------------------------------------------------------------------------------
@@ -1706,9 +1722,11 @@ def _after_terminal(response: dict[str, Any], r: _Rand, *_: Any) -> bool:
     last = _entries(response)[-1]
     t0 = _shift(last["EndTime"], r.logn(5, 0.8, lo=0.5))
     t1 = _shift(t0, r.logn(30, 0.8, lo=1))
-    status = "Uploading" if last["Status"] != "Uploading" else "Training"
+    status, message = ("Uploading", MESSAGES["uploading"])
+    if last["Status"] == "Uploading":
+        status, message = ("Training", MESSAGES["training"])
     _entries(response).append(
-        {"Status": status, "StartTime": t0, "EndTime": t1, "StatusMessage": MESSAGES["uploading"]}
+        {"Status": status, "StartTime": t0, "EndTime": t1, "StatusMessage": message}
     )
     return True
 
