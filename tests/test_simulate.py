@@ -218,16 +218,27 @@ def test_running_jobs_have_an_open_last_entry(fleet):
     n=st.integers(0, 60),
     seed=st.integers(0, 2**32 - 1),
     share=st.floats(0, 1),
+    start=st.sampled_from(["2017-12-01", "2021-06-01T13:30", "2024-06-01"]),
     days=st.floats(0.5, 400),
     legacy=st.floats(0, 0.5),
+    growth=st.floats(0, 20),
 )
-def test_any_arguments_give_valid_clean_histories(n, seed, share, days, legacy):
+def test_any_arguments_give_valid_clean_histories(n, seed, share, start, days, legacy, growth):
     sim = simulate_with_truth(
-        n, seed=seed, corrupt_share=share, start="2024-06-01", days=days, legacy_share=legacy
+        n,
+        seed=seed,
+        corrupt_share=share,
+        start=start,
+        days=days,
+        legacy_share=legacy,
+        growth=growth,
     )
     assert len(sim.responses) == len(sim.truth) == n
     assert int(sim.truth["corrupt"].sum()) == round(share * n)
-    as_of = pd.Timestamp("2024-06-01", tz="UTC") + pd.Timedelta(days=days)
+    assert len({r["TrainingJobName"] for r in sim.responses}) == n
+    as_of = pd.Timestamp(start, tz="UTC") + pd.Timedelta(days=days)
+    created = [_ts(r["CreationTime"]) for r in sim.responses]
+    assert all(pd.Timestamp(start, tz="UTC") <= c < as_of for c in created if c.year >= 2018)
     for r, bad in zip(sim.responses, sim.truth["corrupt"], strict=True):
         if bad:
             continue
@@ -409,12 +420,13 @@ def test_validation_finds_every_corruption_and_nothing_else(fleet):
         {"days": 0},
         {"days": 10, "end": "2025-02-01"},
         {"end": "2024-01-01"},
+        {"start": "2016-01-01", "days": 30},  # before SageMaker existed
         {"growth": -1},
     ],
 )
 def test_bad_arguments_name_the_parameter(kwargs):
     n = kwargs.pop("n", 10)
-    with pytest.raises(ValueError, match=r"n|seed|share|days|end|growth"):
+    with pytest.raises(ValueError, match=r"n|seed|share|days|end|growth|SageMaker"):
         simulate(n, **kwargs)
 
 

@@ -972,15 +972,19 @@ def simulate_with_truth(
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     n, seed = int(n), int(seed)
     rng = np.random.default_rng(seed)
-    start_ms = _to_ms(start)
+    start_ms = max(_to_ms(start), _to_ms(_SAGEMAKER_GA))  # no job before SageMaker existed
     if end is not None:
         as_of_ms = _to_ms(end)
-        if as_of_ms <= start_ms:
+        if as_of_ms <= _to_ms(start):
             raise ValueError(f"end {end!r} must be after start {start!r}")
     else:
         days = 120.0 if days is None else float(days)
         _check("days", days, 1e-3, 36500.0)
-        as_of_ms = start_ms + round(days * 86_400_000)
+        as_of_ms = _to_ms(start) + round(days * 86_400_000)
+    if as_of_ms <= _to_ms(_SAGEMAKER_GA) + 7_200_000:
+        raise ValueError(
+            f"the window ends before SageMaker existed (it launched on {_SAGEMAKER_GA:%Y-%m-%d})"
+        )
     fleet = _Fleet(n, rng, seed, start_ms, as_of_ms, legacy_share, growth)
     responses, truth = fleet.build()
     _corrupt(responses, truth, rng, seed, corrupt_share)
@@ -1041,9 +1045,10 @@ class _Fleet:
         created = self.start_ms + np.where(late, redraw, offset_ms)
         ga = _to_ms(_SAGEMAKER_GA)
         legacy_end = _to_ms("2018-01-01")
+        legacy_last = min(legacy_end, self.as_of_ms) - 3_600_000  # created before the end
         legacy_k = legacy[:k]
         created = np.where(
-            legacy_k, ga + (u[2][:k] * (legacy_end - 3_600_000 - ga)).astype(np.int64), created
+            legacy_k, ga + (u[2][:k] * max(legacy_last - ga, 0)).astype(np.int64), created
         )
         # before SageMaker existed there is nothing to simulate; before 2018 it is legacy
         created = np.maximum(created, ga)
