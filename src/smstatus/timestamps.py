@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from smstatus.errors import ParseError
 
-__all__ = ["EPOCH_MS_THRESHOLD", "parse_timestamp", "parse_timestamps"]
+__all__ = ["EPOCH_MS_THRESHOLD", "format_iso", "parse_timestamp", "parse_timestamps"]
 
 EPOCH_MS_THRESHOLD = 1e11
 """Epoch numbers at or above this are milliseconds (1e11 seconds is the year 5138)."""
@@ -211,6 +211,7 @@ def _parse_strings(
         pass
     out = np.full(n, _NAT, dtype="int64")
     bad = np.zeros(n, dtype=bool)
+    text = pc.replace_substring_regex(text, r"(\d\d:\d\d:\d\d),(\d)", r"\1.\2")  # ISO comma
     numeric = _mask(pc.match_substring_regex(text, _NUMERIC)) & present
     zoned = _mask(pc.match_substring_regex(text, _ZONED)) & present & ~numeric
     naive = present & ~numeric & ~zoned
@@ -256,3 +257,22 @@ def parse_timestamp(value: Any, *, field: str = "timestamp", naive_tz: str = "UT
             field=field,
         )
     return parsed[0]
+
+
+def format_iso(values: pd.Series | pd.DatetimeIndex | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """ISO-8601 UTC strings of UTC times, vectorised: ``2025-05-16T18:10:50.603Z``.
+
+    The fraction is trimmed of trailing zeros (nanoseconds kept when there are any); missing
+    times give nulls. The inverse of :func:`parse_timestamps` for every value.
+    """
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pa.array(pd.Series(values).dt.tz_convert("UTC"), type=pa.timestamp("ns", "UTC"))
+    # UTC wall times: cast without the zone (the zone-aware cast is ~30x slower), then "Z"
+    naive = pc.cast(pc.cast(values, pa.int64()), pa.timestamp("ns"))
+    text = pc.binary_join_element_wise(pc.cast(naive, pa.string()), "Z", "")
+    text = pc.replace_substring(text, " ", "T")
+    text = pc.replace_substring_regex(text, r"(\.\d*?)0+Z$", r"\1Z")
+    text = pc.replace_substring_regex(text, r"\.Z$", "Z")
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return text

@@ -116,12 +116,15 @@ def load(
         inputs = [inputs]
     if not isinstance(inputs, str | Path):
         items = list(inputs)
-        if items and all(isinstance(i, Mapping) for i in items):
+        paths = [isinstance(i, str | Path) for i in items]
+        if items and any(isinstance(i, Mapping) for i in items):
+            if any(paths):
+                raise ParseError(
+                    "inputs mix paths and records; pass one kind at a time",
+                    file="<inputs>",
+                    hint="Load the files and the records apart and JobHistory.concat them",
+                )
             return _from_records(items, source=source, errors=errors, naive_tz=naive_tz)
-        if any(isinstance(i, Mapping) for i in items):
-            raise ParseError(
-                "inputs mix paths and records; pass one kind at a time", file="<inputs>"
-            )
         inputs = items
     files = expand_inputs(inputs)
     return _load_files(files, source=source, errors=errors, naive_tz=naive_tz)

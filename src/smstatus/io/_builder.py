@@ -316,6 +316,9 @@ class DescribeBuilder:
             if errors == "raise":
                 raise ParseError(reason, file=file, line=line, field=field)
             rejects.append({"file": file, "line": line, "field": field, "reason": reason})
+        if len(rejects) > 1:  # in input order: by file (as first met), then line
+            files = {r["file"]: i for i, r in reversed(list(enumerate(rejects)))}
+            rejects.sort(key=lambda r: (files[r["file"]], r["line"] or 0))
         jobs = frame_of_columns(cols, JOBS_SCHEMA)
         names = np.asarray(cols["job_name"], dtype=object)
         transitions = pd.DataFrame(

@@ -16,13 +16,12 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from smstatus.errors import ParseError
 from smstatus.history import JobHistory
 from smstatus.io._builder import DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
+from smstatus.timestamps import format_iso
 
 __all__ = [
     "from_describe",
@@ -206,11 +205,7 @@ def _record_lines(raw: bytes, n: int) -> list[int | None]:
 
 def _iso(values: pd.Series) -> list[str | None]:
     """ISO-8601 UTC strings (``Z``, fraction trimmed, nanoseconds kept) of a UTC column."""
-    text = pc.cast(pa.array(values, type=pa.timestamp("ns", "UTC")), pa.string())
-    text = pc.replace_substring(text, " ", "T")
-    text = pc.replace_substring_regex(text, r"(\.\d*?)0+Z$", r"\1Z")
-    text = pc.replace_substring_regex(text, r"\.Z$", "Z")
-    return text.to_pylist()
+    return format_iso(values).to_pylist()
 
 
 def _plain(values: pd.Series) -> list[Any]:
@@ -240,7 +235,7 @@ def to_describe_records(history: JobHistory, *, as_datetime: bool = False) -> li
 
     def times(col: pd.Series) -> list[Any]:
         if as_datetime:
-            return [None if pd.isna(t) else t.to_pydatetime() for t in col]
+            return [None if pd.isna(t) else t.to_pydatetime(warn=False) for t in col]
         return _iso(col)
 
     codes = history.job_codes() if len(trans) else np.zeros(0, dtype=np.int64)

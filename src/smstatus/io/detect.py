@@ -28,6 +28,7 @@ _SCAN_LIMIT = 64 << 20
 """How far into a text file to look for an SDK status line."""
 _BOM = b"\xef\xbb\xbf"
 _EVENT_KEYS = re.compile(rb'"detail-type"\s*:|"detail"\s*:\s*\{')
+_JSON_START = re.compile(rb'\{\s*(?:"|\})|\[\s*(?:[\[{\]"]|$)')
 
 
 def detect_source(file: InputFile) -> str:
@@ -47,10 +48,12 @@ def detect_source(file: InputFile) -> str:
             "the file is empty", file=file.name, hint="Remove it or give a file with records"
         )
     if text[:1] in (b"{", b"["):
-        return _json_kind(text)
-    if _is_table_header(text):
+        kind = _json_kind(text, file, head)
+        if kind is not None:
+            return kind
+    elif _is_table_header(text):
         return "table"
-    if _has_status_line(file, head):
+    elif _has_status_line(file, head):
         return "sdk-log"
     raise ParseError(
         "cannot tell what this file holds (describe JSON, EventBridge events, SageMaker SDK "
@@ -79,14 +82,20 @@ def _first_record(text: bytes) -> Any:
     return record
 
 
-def _json_kind(text: bytes) -> str:
+def _json_kind(text: bytes, file: InputFile, head: bytes) -> str | None:
+    """``events`` or ``describe`` for JSON; ``sdk-log`` for a log whose first line starts with
+    a bracket; ``None`` when it is neither."""
     record = _first_record(text)
     if isinstance(record, dict):
         is_event = isinstance(record.get("detail"), dict) or "detail-type" in record
         return "events" if is_event else "describe"
-    if record is None and _EVENT_KEYS.search(text[:4096]):
-        return "events"
-    return "describe"
+    if record is not None:
+        return "describe"  # valid JSON of another shape: the reader reports its records
+    if _has_status_line(file, head):
+        return "sdk-log"
+    if not _JSON_START.match(text):
+        return None
+    return "events" if _EVENT_KEYS.search(text[:4096]) else "describe"
 
 
 def _is_table_header(text: bytes) -> bool:

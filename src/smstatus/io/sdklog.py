@@ -19,8 +19,9 @@ Rules of the message clean-up, in order:
    (:data:`KNOWN_MESSAGES`) is cut after it when what follows, past progress dots, is glued on
    without a space (``...modelEvaluating word embeddings`` -> ``...model``).
 2. Any other message is cut where a run of two or more dots starts, or where a ``[`` or a
-   ``YYYY-MM-DD`` date is glued onto a non-space character (container log prefixes).
-3. Trailing whitespace is stripped; a single final dot that belongs to the message is kept.
+   ``YYYY-MM-DD`` date is glued onto a non-space character (container log prefixes); its
+   trailing dots and spaces are stripped (a message's own final period cannot be told from a
+   progress dot: the known messages keep theirs).
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def clean_message(text: str) -> str:
     cut = _FALLBACK_CUT.search(text)
     if cut is not None:
         text = text[: cut.start()]
-    return text.rstrip()
+    return text.rstrip().rstrip(".").rstrip()
 
 
 def has_status_line(data: bytes) -> bool:

@@ -34,9 +34,9 @@ from smstatus.history import (
     JobHistory,
     status_categorical,
 )
-from smstatus.io._builder import Errors, unparsed_frame
+from smstatus.io._builder import Errors, concat_histories, unparsed_frame
 from smstatus.io.inputs import InputFile, expand_inputs
-from smstatus.timestamps import parse_timestamps
+from smstatus.timestamps import format_iso, parse_timestamps
 
 __all__ = ["TABLE_SUFFIXES", "jobs_sibling", "read_table", "write_table"]
 
@@ -88,27 +88,19 @@ def _format(path: str | Path) -> str:
 # -- writing ----------------------------------------------------------------------------------
 
 
-def _iso_strings(values: pd.Series) -> pa.Array:
-    text = pc.cast(pa.array(values, type=pa.timestamp("ns", "UTC")), pa.string())
-    text = pc.replace_substring(text, " ", "T")
-    text = pc.replace_substring_regex(text, r"(\.\d*?)0+Z$", r"\1Z")
-    return pc.replace_substring_regex(text, r"\.Z$", "Z")
-
-
 def _arrow_for_csv(frame: pd.DataFrame) -> pa.Table:
     """Every column as Arrow: times as ISO strings, categories and strings as strings."""
-    arrays = {}
-    for col in frame.columns:
-        values = frame[col]
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            arrays[col] = _iso_strings(values)
-        elif isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
-            values.dtype
-        ):
-            arrays[col] = pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    for i, field in enumerate(table.schema):
+        column = table.column(i)
+        if pa.types.is_timestamp(field.type):
+            column = format_iso(column)
+        elif pa.types.is_dictionary(field.type) or pa.types.is_large_string(field.type):
+            column = pc.cast(column, pa.string())
         else:
-            arrays[col] = pa.array(values, from_pandas=True)
-    return pa.table(arrays)
+            continue
+        table = table.set_column(i, field.name, column)
+    return table
 
 
 def _write_one(frame: pd.DataFrame, path: str | Path | IO[bytes], kind: str) -> None:
@@ -176,8 +168,6 @@ class _Rows:
             i = int(i)
             if i not in self.bad:
                 self.bad[i] = (field, reason(i) if callable(reason) else reason)
-                if self.errors == "raise":
-                    self.raise_first()
 
     def line(self, row: int) -> int:
         if self.kind == "parquet":
@@ -194,6 +184,9 @@ class _Rows:
         raise ParseError(reason, file=self.file.name, line=self.line(row), field=field)
 
     def keep(self, n: int) -> np.ndarray:
+        """The rows to keep; raises on the first bad row with ``errors="raise"``."""
+        if self.bad and self.errors == "raise":
+            self.raise_first()
         mask = np.ones(n, dtype=bool)
         for row in sorted(self.bad):
             field, reason = self.bad[row]
@@ -311,68 +304,112 @@ def _read_arrow(file: InputFile, errors: Errors) -> tuple[pa.Table, str, list[di
     return table, "csv", rejects
 
 
-def _column(table: pa.Table, name: str) -> pd.Series | None:
+def _column(table: pa.Table, name: str) -> pa.Array | None:
     if name not in table.column_names:
         return None
-    return table.column(name).to_pandas(types_mapper=_types_mapper).reset_index(drop=True)
+    column = table.column(name)
+    array = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(array.type) and not pa.types.is_string(array.type.value_type):
+        array = array.dictionary_decode()
+    return array
 
 
-def _types_mapper(arrow_type: pa.DataType) -> Any:
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return STRING
-    return None
+def _text(array: pa.Array) -> pa.Array:
+    """The values as an Arrow string array."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if pa.types.is_string(array.type):
+        return array
+    return pc.cast(array, pa.string())
 
 
-def _blank(values: pd.Series) -> np.ndarray:
-    if pd.api.types.is_string_dtype(values.dtype) or values.dtype == object:
-        text = values.astype(STRING)
-        return (text.isna() | (text.str.strip() == "")).to_numpy(dtype=bool)
-    return values.isna().to_numpy(dtype=bool)
+def _is_text(array: pa.Array) -> bool:
+    kind = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
-def _times(values: pd.Series, rows: _Rows, field: str, naive_tz: str) -> pd.DatetimeIndex:
+def _np(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(array, dtype=bool)
+
+
+def _blank(array: pa.Array) -> np.ndarray:
+    """Missing or whitespace-only values."""
+    if _is_text(array):
+        text = _text(array)
+        empty = pc.equal(pc.utf8_trim_whitespace(text), "").fill_null(True)
+        return _np(empty)
+    return _np(pc.is_null(array))
+
+
+def _value(array: pa.Array, i: int) -> Any:
+    return array[i].as_py()
+
+
+def _times(array: pa.Array, rows: _Rows, field: str, naive_tz: str) -> pd.DatetimeIndex:
+    if pa.types.is_timestamp(array.type) or pa.types.is_date(array.type):
+        values: Any = array.to_pandas()
+    else:
+        values = _text(array)
     parsed, bad = parse_timestamps(values, naive_tz=naive_tz)
-    rows.flag(bad, field, lambda i: f"{field} {values.iloc[i]!r} is not a timestamp")
+    rows.flag(bad, field, lambda i: f"{field} {_value(array, i)!r} is not a timestamp")
     return parsed
 
 
-def _ints(values: pd.Series, rows: _Rows, field: str) -> pd.Series:
+def _ints(array: pa.Array, rows: _Rows, field: str) -> pd.arrays.IntegerArray:
     """Integers (``Int64``) of an integer, float or text column; other values are bad rows."""
-    if pd.api.types.is_integer_dtype(values.dtype):
-        return values.astype("Int64")
-    if pd.api.types.is_float_dtype(values.dtype):
-        raw = values.to_numpy(dtype="float64", na_value=np.nan)
-        ok = np.isnan(raw) | (np.isfinite(raw) & (raw == np.floor(raw)))
-        rows.flag(~ok, field, lambda i: f"{field} {values.iloc[i]!r} is not an integer")
-        return pd.Series(np.where(ok, raw, np.nan)).astype("Int64")
-    text = values.astype(STRING).str.strip()
-    present = ~_blank(values)
-    ok = text.str.fullmatch(r"[+-]?\d+(?:\.0*)?").fillna(False).to_numpy(dtype=bool)
-    rows.flag(present & ~ok, field, lambda i: f"{field} {values.iloc[i]!r} is not an integer")
-    digits = text.str.replace(r"\.0*$", "", regex=True).where(present & ok)
-    return pd.Series(pd.array(digits.astype(object).where(digits.notna(), None)).astype("Int64"))
+    missing = _np(pc.is_null(array))
+    if pa.types.is_integer(array.type):
+        values = np.asarray(pc.cast(array, pa.int64()).fill_null(0), dtype=np.int64)
+        return pd.arrays.IntegerArray(values, missing)
+    if pa.types.is_floating(array.type):
+        raw = np.asarray(pc.cast(array, pa.float64()).fill_null(0.0), dtype=np.float64)
+        ok = np.isfinite(raw) & (raw == np.floor(raw)) & (np.abs(raw) < 2.0**63)
+        rows.flag(~ok & ~missing, field, lambda i: f"{field} {raw[i]!r} is not an integer")
+        good = ok & ~missing
+        return pd.arrays.IntegerArray(np.where(good, raw, 0).astype(np.int64), ~good)
+    text = pc.utf8_trim_whitespace(_text(array))
+    present = ~_blank(array)
+    ok = _np(pc.match_substring_regex(text, r"^[+-]?\d{1,18}(?:\.0*)?$").fill_null(False))
+    rows.flag(present & ~ok, field, lambda i: f"{field} {_value(array, i)!r} is not an integer")
+    good = present & ok
+    values = np.zeros(len(array), dtype=np.int64)
+    if good.any():
+        digits = pc.replace_substring_regex(text.filter(pa.array(good)), r"\.0*$", "")
+        values[good] = np.asarray(pc.cast(digits, pa.int64()), dtype=np.int64)
+    return pd.arrays.IntegerArray(values, ~good)
 
 
-def _bools(values: pd.Series, rows: _Rows, field: str) -> pd.Series:
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype("boolean")
-    text = values.astype(STRING).str.strip().str.lower()
-    is_true = text.isin(_TRUE).to_numpy(dtype=bool)
-    is_false = text.isin(_FALSE).to_numpy(dtype=bool)
-    present = ~_blank(values)
+def _bools(array: pa.Array, rows: _Rows, field: str) -> pd.arrays.BooleanArray:
+    missing = _np(pc.is_null(array))
+    if pa.types.is_boolean(array.type):
+        return pd.arrays.BooleanArray(_np(array.fill_null(False)), missing)
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(_text(array)))
+    is_true = _np(pc.is_in(text, value_set=pa.array(sorted(_TRUE))).fill_null(False))
+    is_false = _np(pc.is_in(text, value_set=pa.array(sorted(_FALSE))).fill_null(False))
+    present = ~_blank(array)
     rows.flag(
-        present & ~is_true & ~is_false, field, lambda i: f"{field} {values.iloc[i]!r} is not a bool"
+        present & ~is_true & ~is_false,
+        field,
+        lambda i: f"{field} {_value(array, i)!r} is not true or false",
     )
-    out = pd.array([pd.NA] * len(values), dtype="boolean")
-    out[is_true] = True
-    out[is_false] = False
-    return pd.Series(out)
+    return pd.arrays.BooleanArray(is_true, ~(is_true | is_false))
 
 
-def _categorical(values: pd.Series) -> pd.Categorical:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.array
-    return pd.Categorical(values.astype(object).where(values.notna(), None))
+def _objects(array: pa.Array) -> np.ndarray:
+    return np.asarray(_text(array).to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _categorical(array: pa.Array) -> pd.Categorical:
+    """Categories as written (Parquet dictionaries keep their order and unused values)."""
+    if pa.types.is_dictionary(array.type):
+        codes = np.asarray(array.indices.fill_null(-1), dtype=np.int64)
+        categories = [str(c) for c in array.dictionary.to_pylist()]
+        return pd.Categorical.from_codes(codes, categories=categories)
+    return pd.Categorical(_objects(array))
+
+
+def _strings(array: pa.Array) -> pd.arrays.ArrowStringArray:
+    return pd.arrays.ArrowStringArray(pa.chunked_array([_text(array)], type=pa.string()))
 
 
 def _transitions(
@@ -391,28 +428,29 @@ def _transitions(
     step = _column(table, "step")
     steps = _ints(step, rows, "step") if step is not None else None
     if steps is not None:
-        rows.flag(steps.isna().to_numpy(dtype=bool), "step", "the row has no step")
+        rows.flag(np.asarray(steps.isna()), "step", "the row has no step")
     message = _column(table, "status_message")
-    order = list(name.cat.categories) if isinstance(name.dtype, pd.CategoricalDtype) else None
+    order = (
+        [str(c) for c in name.dictionary.to_pylist()] if pa.types.is_dictionary(name.type) else None
+    )
     cols: dict[str, Any] = {
-        "job_name": name.astype(object),
+        "job_name": _objects(name),
         "step": steps,
-        "status": status,
+        "status": _status_column(status),
         "start_time": starts,
         "end_time": ends if ends is not None else pd.DatetimeIndex([pd.NaT] * n, dtype=_TIME),
-        "status_message": message.astype(STRING)
+        "status_message": _strings(message)
         if message is not None
-        else pd.Series(pd.array([None] * n, dtype=STRING)),
+        else pd.array([None] * n, dtype=STRING),
     }
-    return cols, [str(c) for c in order] if order is not None else None
+    return cols, order
 
 
-def _status_column(values: pd.Series) -> pd.Categorical:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cats = list(values.cat.categories)
-        if cats[: len(KNOWN_STATUSES)] == list(KNOWN_STATUSES):
-            return values.array
-    return status_categorical(values.astype(object).where(values.notna(), None))
+def _status_column(array: pa.Array) -> pd.Categorical:
+    values = _categorical(array)
+    if list(values.categories[: len(KNOWN_STATUSES)]) == list(KNOWN_STATUSES):
+        return values
+    return status_categorical(np.asarray(values.astype(object)))
 
 
 def _jobs(table: pa.Table, rows: _Rows, naive_tz: str) -> dict[str, Any]:
@@ -425,17 +463,17 @@ def _jobs(table: pa.Table, rows: _Rows, naive_tz: str) -> dict[str, Any]:
         if values is None:
             continue
         if dtype == _TIME:
-            cols[col] = pd.Series(_times(values, rows, col, naive_tz))
+            cols[col] = _times(values, rows, col, naive_tz)
         elif dtype == "Int64":
             cols[col] = _ints(values, rows, col)
         elif dtype == "boolean":
             cols[col] = _bools(values, rows, col)
         elif dtype == "category":
-            cols[col] = pd.Series(_categorical(values))
+            cols[col] = _categorical(values)
         else:
-            cols[col] = values.astype(STRING)
+            cols[col] = _strings(values)
     if "source" not in cols:
-        cols["source"] = pd.Series(pd.Categorical(["table"] * len(name)))
+        cols["source"] = pd.Categorical(["table"] * table.num_rows)
     return cols
 
 
@@ -463,7 +501,7 @@ def _load_jobs(
     rows = _Rows(file, errors, kind)
     cols = _jobs(table, rows, naive_tz)
     keep = rows.keep(table.num_rows)
-    frame = pd.DataFrame(cols)[keep].reset_index(drop=True)
+    frame = pd.DataFrame({c: v[keep] for c, v in cols.items()})
     return frame, rejects + rows.rejects
 
 
@@ -511,21 +549,19 @@ def read_table(
     cols, order = _transitions(table, rows, naive_tz)
     keep = rows.keep(table.num_rows)
     rejects += rows.rejects
-    names = cols["job_name"][keep].reset_index(drop=True)
-    step = cols["step"]
-    if step is None:
-        step = names.groupby(names, sort=False).cumcount()
+    names = cols["job_name"][keep]
+    if cols["step"] is None:
+        step = pd.Series(names).groupby(names, sort=False).cumcount().to_numpy()
     else:
-        step = step[keep].reset_index(drop=True)
-    status = cols["status"][keep].reset_index(drop=True)
+        step = cols["step"][keep].to_numpy(dtype=np.int64)
     transitions = pd.DataFrame(
         {
             "job_name": names,
-            "step": step.to_numpy(dtype="int64").astype("int32"),
-            "status": pd.Series(_status_column(status)),
+            "step": step.astype("int32"),
+            "status": cols["status"][keep],
             "start_time": cols["start_time"][keep],
             "end_time": cols["end_time"][keep],
-            "status_message": cols["status_message"][keep].reset_index(drop=True),
+            "status_message": cols["status_message"][keep],
         }
     )
     job_file = _jobs_file(file, jobs)
@@ -533,13 +569,15 @@ def read_table(
         jobs_frame = _name_only(order if order is not None else list(pd.unique(names)))
         return JobHistory(jobs_frame, transitions, unparsed=unparsed_frame(rejects))
     jobs_frame, job_rejects = _load_jobs(job_file, errors, naive_tz)
-    history = JobHistory(jobs_frame, transitions, unparsed=unparsed_frame(rejects + job_rejects))
-    source = history.jobs["source"]
-    if source.isna().any():  # jobs named only by the transitions table
-        if "table" not in source.cat.categories:
-            source = source.cat.add_categories(["table"])
-        history.jobs["source"] = source.fillna("table")
-    return history
+    empty = JobHistory.empty().transitions
+    listed = JobHistory(jobs_frame, empty).jobs
+    known = set(listed["job_name"].dropna())
+    extra = [n for n in pd.unique(names) if n not in known]
+    if extra:  # jobs named only by the transitions table
+        listed = concat_histories(
+            [JobHistory(listed, empty), JobHistory(_name_only(extra), empty)]
+        ).jobs
+    return JobHistory(listed, transitions, unparsed=unparsed_frame(rejects + job_rejects))
 
 
 def _name_only(names: list[Any]) -> pd.DataFrame:
