@@ -1,0 +1,117 @@
+"""Validation: vectorised ``validate()`` against replaying through ``transitions``; end to end.
+
+Figures:
+
+1. ``validate()`` of the loaded history (every check, every message) against replaying the same
+   histories through ONE reused ``transitions.Machine``: per edge, set the model's state and fire
+   ``to_<dest>`` (``MachineError`` when illegal). The replay is timed on a sample of jobs and
+   scaled linearly to all jobs; the preparation of its inputs (status lists, job bounds) is not
+   timed, which favours the baseline. Target: at least 200x faster.
+2. ``smstatus validate big.jsonl --format json`` in a subprocess (start-up, loading, validation,
+   JSON to ``/dev/null``) against reading the file's bytes. Target: within 2.5x.
+"""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+
+import numpy as np
+
+from _harness import Figure
+
+SAMPLE_JOBS = 20_000
+
+
+def _replay_inputs(history, n_jobs: int) -> tuple[list[str], list[int]]:
+    """Statuses of the first ``n_jobs`` jobs as strings, and the bounds of each job's rows."""
+    codes = history.job_codes()
+    stop = int(np.searchsorted(codes, n_jobs, side="left"))
+    if not np.all(codes[1:stop] >= codes[: stop - 1]):
+        raise RuntimeError("the benchmark expects the loader's order: jobs in order")
+    status = history.transitions["status"].iloc[:stop]
+    statuses = np.asarray(status.cat.categories, dtype=object)[status.cat.codes.to_numpy()]
+    bounds = np.searchsorted(codes[:stop], np.arange(n_jobs + 1), side="left")
+    return statuses.tolist(), bounds.tolist()
+
+
+def _replay(statuses: list[str], bounds: list[int]) -> int:
+    """Replay every edge through one reused transitions.Machine; return the illegal ones."""
+    from transitions import MachineError
+
+    from smstatus.machine import StatusMachine
+
+    status_machine = StatusMachine()  # a machine of our own: the model is attached to it
+    machine = status_machine.machine
+    model = type("ReplayModel", (), {})()
+    machine.add_model(model, initial=status_machine.initial)
+    states = set(machine.states)
+    illegal = 0
+    for job in range(len(bounds) - 1):
+        for i in range(bounds[job] + 1, bounds[job + 1]):
+            source, dest = statuses[i - 1], statuses[i]
+            if source == dest or source not in states or dest not in states:
+                continue
+            machine.set_state(source, model)
+            try:
+                model.trigger(f"to_{dest}")
+            except MachineError:
+                illegal += 1
+    machine.remove_model(model)
+    return illegal
+
+
+def _in_memory(ctx) -> Figure:
+    import smstatus
+    from smstatus.validate import validate
+
+    history = smstatus.load(ctx.describe_jsonl)
+    n_jobs = history.n_jobs
+    seconds, report = ctx.timed(lambda: validate(history), repeat=3)
+    sample = min(SAMPLE_JOBS, n_jobs)
+    statuses, bounds = _replay_inputs(history, sample)
+    replay_s, illegal = ctx.timed(lambda: _replay(statuses, bounds), repeat=1)
+    return Figure(
+        f"validate() of {n_jobs:,} loaded jobs ({len(history.transitions):,} entries)",
+        seconds,
+        "replay through one transitions.Machine",
+        replay_s * n_jobs / sample,
+        200,
+        extra={
+            "replay": f"timed on {sample:,} jobs ({replay_s:.2f}s), scaled linearly",
+            "violations": len(report.violations),
+            "errors": int((report.violations["severity"] == "error").sum()),
+            "replay_illegal_in_sample": illegal,
+        },
+    )
+
+
+def _end_to_end(ctx) -> Figure:
+    path = ctx.describe_jsonl
+    command = [sys.executable, "-m", "smstatus", "validate", str(path), "--format", "json"]
+
+    def once() -> int:
+        done = subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+        )
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"smstatus validate failed: {done.stderr.decode()[-2000:]}")
+        return done.returncode
+
+    seconds, code = ctx.timed(once, repeat=1)
+    return Figure(
+        f"smstatus validate {path.name} --format json (end to end)",
+        seconds,
+        "reading the file's bytes",
+        ctx.read_bytes_s,
+        2.5,
+        kind="within",
+        extra={"exit_code": code, "size_gb": round(path.stat().st_size / 1e9, 2)},
+    )
+
+
+def run(ctx) -> list[Figure]:
+    first = _in_memory(ctx)
+    gc.collect()  # the loaded history is gone before the subprocess loads its own
+    return [first, _end_to_end(ctx)]
