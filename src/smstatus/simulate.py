@@ -59,6 +59,7 @@ versions; normal, exponential and categorical draws are derived from those unifo
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import json
@@ -986,8 +987,16 @@ def simulate_with_truth(
             f"the window ends before SageMaker existed (it launched on {_SAGEMAKER_GA:%Y-%m-%d})"
         )
     fleet = _Fleet(n, rng, seed, start_ms, as_of_ms, legacy_share, growth)
-    responses, truth = fleet.build()
-    _corrupt(responses, truth, rng, seed, corrupt_share)
+    # millions of small acyclic dicts: the cyclic collector would only rescan them, over and
+    # over (about 40 % of the time); it is paused while they are built, then restored
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        responses, truth = fleet.build()
+        _corrupt(responses, truth, rng, seed, corrupt_share)
+    finally:
+        if collecting:
+            gc.enable()
     return Simulation(responses, pd.DataFrame(truth))
 
 
@@ -1273,8 +1282,18 @@ _TRUTH_COLUMNS = (
 def _take_pool(
     pools: dict[tuple[Any, ...], list[list[Any]]], key: tuple[Any, ...], job: _Job
 ) -> list[Any] | None:
-    """A warm pool of the same type, count and region free at the job's creation, if any."""
-    for entry in pools.get(key, ()):
+    """A warm pool of the same type, count and region free at the job's creation, if any.
+
+    Jobs come in order of creation, so a pool that expired before this job never serves again.
+    """
+    entries = pools.get(key)
+    if not entries:
+        return None
+    for entry in entries:
+        if 0 <= entry[1] < job.created_ms:
+            _close_pool(entry, entry[1])  # expired unused
+    entries[:] = [e for e in entries if e[1] >= job.created_ms]
+    for entry in entries:
         free_at, expires, response = entry
         if free_at <= job.created_ms <= expires and "ReusedByJob" not in response["WarmPoolStatus"]:
             return entry
@@ -1289,18 +1308,20 @@ def _mark_reused(entry: list[Any], by: str, at_ms: int) -> None:
     entry[1] = -1  # no longer free
 
 
+def _close_pool(entry: list[Any], at_ms: int) -> None:
+    """A pool nobody reused: ``Available`` until it expires, then ``Terminated``."""
+    free_at, expires, response = entry
+    status = response["WarmPoolStatus"]
+    status["Status"] = "Available" if expires > at_ms else "Terminated"
+    status["ResourceRetainedBillableTimeInSeconds"] = int((min(expires, at_ms) - free_at) / 1000)
+
+
 def _finish_warm_pools(pools: Mapping[tuple[Any, ...], list[list[Any]]], as_of_ms: int) -> None:
+    """Close the pools still open when the fleet is described."""
     for entries in pools.values():
-        for free_at, expires, response in entries:
-            status = response["WarmPoolStatus"]
-            if status["Status"] == "Reused":
-                continue
-            if expires >= as_of_ms:
-                status["Status"] = "Available"
-                status["ResourceRetainedBillableTimeInSeconds"] = int((as_of_ms - free_at) / 1000)
-            else:
-                status["Status"] = "Terminated"
-                status["ResourceRetainedBillableTimeInSeconds"] = int((expires - free_at) / 1000)
+        for entry in entries:
+            if entry[2]["WarmPoolStatus"]["Status"] != "Reused":
+                _close_pool(entry, as_of_ms)
 
 
 def _base_of(profile: _Profile, legacy: bool, u: float) -> tuple[str, str, str]:
@@ -1385,10 +1406,12 @@ class _Renderer:
         code = np.asarray(codes, dtype=np.int64)
         minutes = np.array([m or 0 for m, _ in _OFFSETS], dtype=np.int64)[code]
         local = np.asarray(ms, dtype=np.int64) + minutes * 60_000
-        text = np.datetime_as_string(local.astype("datetime64[ms]"), unit="us").tolist()
-        suffixes = [_offset_suffix(m) for m, _ in _OFFSETS]
-        for target, key, value, c in zip(targets, keys, text, codes, strict=True):
-            target[key] = value + suffixes[c]
+        text = np.datetime_as_string(local.astype("datetime64[ms]"), unit="us")
+        suffix = np.array([_offset_suffix(m) for m, _ in _OFFSETS])[code]
+        for target, key, value in zip(
+            targets, keys, np.char.add(text, suffix).tolist(), strict=True
+        ):
+            target[key] = value
         self._stamps.clear()
 
     def render(
