@@ -96,8 +96,7 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     if args.format == "json":
         doc = report.to_dict()
         doc["unparsed"] = _unparsed(history.unparsed)
-        json.dump(doc, out)
-        out.write("\n")
+        out.write(json.dumps(doc) + "\n")  # dumps (not dump) uses the C encoder
     elif args.format == "csv":
         report.violations.to_csv(out, index=False)
     else:
