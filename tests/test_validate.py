@@ -502,3 +502,22 @@ def test_each_message_carries_its_own_job_step_and_amount(xgb):
     expected = [f"Job j{i}, step 2: Downloading -> Training: {i + 2} s pass" for i in range(n)]
     assert [m[: len(e)] for m, e in zip(gaps["message"], expected, strict=True)] == expected
     assert np.array_equal(gaps["step"].to_numpy(), np.full(n, 2))
+
+
+def test_simulated_corruptions_are_caught_and_clean_jobs_are_not_flagged():
+    from smstatus.simulate import simulate_with_truth
+
+    sim = simulate_with_truth(1500, seed=11, corrupt_share=0.3)
+    report = validate(smstatus.load(sim.responses))
+    truth = sim.truth.set_index("job_name")
+    flagged = report.at_least("warning")
+    found = set(zip(flagged["job_name"], flagged["code"].astype(str), strict=True))
+    corrupt = truth[truth["corrupt"]]
+    assert len(corrupt) > 300
+    missed = [
+        (name, code) for name, code in corrupt["expected_code"].items() if (name, code) not in found
+    ]
+    assert missed == []
+    clean = set(truth.index[~truth["corrupt"]])
+    assert clean.isdisjoint(flagged["job_name"])
+    assert clean <= set(report.valid_jobs)
