@@ -664,6 +664,9 @@ class _Walk:
         wait_p = min(prof.wait_p * 1.6 + 0.08, 0.95) if job.spot else prof.wait_p
         if attempt:
             wait_p *= 1.2 if job.spot else 0.5
+        if job.reuse and attempt == 0:  # the warm pool's instances are there already
+            self.push("Starting", r.logn(14, 0.5, lo=2), MESSAGES["reuse"])
+            return after
         base = r.logn(prof.starting_s, 0.4, lo=20)
         if attempt == 0 and r.chance(0.008):
             self.failure_reason = _failure_template(job, "Starting", r)
@@ -675,9 +678,6 @@ class _Walk:
             self.push("Starting", base * r.u(), MESSAGES["launching"])
             self.user_stop()
             return "done"
-        if job.reuse and attempt == 0:  # the warm pool's instances are there already
-            self.push("Starting", r.logn(14, 0.5, lo=2), MESSAGES["reuse"])
-            return after
         if r.chance(wait_p):
             if job.pending_ok:
                 self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
@@ -1024,7 +1024,7 @@ class _Fleet:
 
     def _launches(self) -> dict[str, np.ndarray]:
         n, rng = self.n, self.rng
-        u = rng.random((7, n))
+        u = rng.random((10, n))
         legacy = u[0] < self.legacy_share
         # a tuning job launches several jobs in parallel batches; a session is one person
         # iterating on one configuration, a job after the other (warm pools pay off there)
@@ -1038,26 +1038,28 @@ class _Fleet:
         size = size[:k].copy()
         if k:
             size[-1] -= total[k - 1] - n
-        window_days = max((self.as_of_ms - self.start_ms) / 86_400_000, 1e-3)
-        n_days = max(math.ceil(window_days), 1)
-        day_start = pd.Timestamp(self.start_ms, unit="ms", tz="UTC")
-        weekday = (day_start.dayofweek + np.arange(n_days)) % 7
-        day_w = np.where(weekday >= 5, 0.35, 1.0) * (1.0 + self.growth * np.arange(n_days) / n_days)
-        day = _weighted_index(u[3][:k], day_w)
-        office = u[4][:k] < 0.75
-        hour = np.where(office, 15.0 + 3.0 * _normal(u[5][:k], u[6][:k]), 24.0 * u[5][:k]) % 24.0
-        offset_ms = (day * 86_400_000 + hour * 3_600_000).astype(np.int64)
-        window_ms = self.as_of_ms - self.start_ms
-        # times past the end of a window that ends within a day are drawn again, uniformly
-        late = offset_ms >= window_ms - 60_000
-        redraw = (u[2][:k] * max(window_ms - 60_000, 0)).astype(np.int64)
-        created = self.start_ms + np.where(late, redraw, offset_ms)
+        u = u[:, :k]
+        # a day of the window (weekdays busier, the fleet growing), then a time of day (mostly
+        # working hours, 15:00 UTC +- 3 h), counted from midnight UTC of the first day
+        midnight = pd.Timestamp(self.start_ms, unit="ms", tz="UTC").normalize()
+        base_ms = int(midnight.value // 1_000_000)
+        n_days = max(math.ceil((self.as_of_ms - base_ms) / 86_400_000), 1)
+        weekday = (midnight.dayofweek + np.arange(n_days)) % 7
+        growth = 1.0 + self.growth * np.arange(n_days) / n_days
+        day = _weighted_index(u[3], np.where(weekday >= 5, 0.35, 1.0) * growth)
+        office = u[4] < 0.75
+        hour = np.where(office, 15.0 + 3.0 * _normal(u[5], u[6]), 24.0 * u[5]) % 24.0
+        created = base_ms + (day * 86_400_000 + hour * 3_600_000).astype(np.int64)
+        # times outside a window that starts or ends within a day are drawn again, uniformly
+        outside = (created < self.start_ms) | (created >= self.as_of_ms - 60_000)
+        span = max(self.as_of_ms - 60_000 - self.start_ms, 0)
+        created = np.where(outside, self.start_ms + (u[7] * span).astype(np.int64), created)
         ga = _to_ms(_SAGEMAKER_GA)
         legacy_end = _to_ms("2018-01-01")
         legacy_last = min(legacy_end, self.as_of_ms) - 3_600_000  # created before the end
         legacy_k = legacy[:k]
         created = np.where(
-            legacy_k, ga + (u[2][:k] * max(legacy_last - ga, 0)).astype(np.int64), created
+            legacy_k, ga + (u[8] * max(legacy_last - ga, 0)).astype(np.int64), created
         )
         # before SageMaker existed there is nothing to simulate; before 2018 it is legacy
         created = np.maximum(created, ga)
