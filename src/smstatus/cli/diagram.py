@@ -64,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     from smstatus.machine import StatusMachine, default_machine
 
     fmt = _format(args)
+    if args.output:
+        from smstatus.cli.gantt import check_folder
+
+        check_folder(args.output)
     machine = StatusMachine.from_json(args.machine) if args.machine else default_machine()
     if fmt == "mermaid":
         if args.inputs:

@@ -75,13 +75,24 @@ def _jobs(value: str) -> int | None:
 
 
 def image_format(path: str) -> str:
-    """The image format named by a file's suffix (png, svg, pdf), or a CliError."""
+    """The image format named by a file's suffix (png, svg, pdf), or a CliError.
+
+    The file's folder must exist: checked now, before any input is read.
+    """
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in IMAGE_FORMATS:
         raise CliError(
             f"cannot tell the picture format of {path!r}: name the file .png, .svg or .pdf"
         )
+    check_folder(path)
     return fmt
+
+
+def check_folder(path: str) -> None:
+    """A CliError when the folder ``path`` would be written in does not exist."""
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise CliError(f"cannot write {path}: the folder {str(folder)!r} does not exist")
 
 
 def run(args: argparse.Namespace) -> int:

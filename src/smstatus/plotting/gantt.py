@@ -43,7 +43,7 @@ class _Layout:
     is_open: np.ndarray
     row: np.ndarray  # row of the entry in the transitions frame
     status_names: list[str]
-    lane_names: list[str]
+    lane_names: np.ndarray  # job name of each lane (objects)
     lane_end: np.ndarray  # end of each lane, in axis units
     n_candidates: int  # jobs that could have a lane
     n_jobs: int  # jobs of the history (or of the selection)
@@ -252,7 +252,7 @@ def _layout(
         is_open=is_open,
         row=rows,
         status_names=status_names,
-        lane_names=[str(n) for n in categories[chosen]],
+        lane_names=np.asarray(categories[chosen], dtype=object),
         lane_end=lane_end,
         n_candidates=n_candidates,
         n_jobs=n_jobs,
@@ -287,6 +287,23 @@ def _rect_paths(x0: np.ndarray, x1: np.ndarray, y: np.ndarray, height: float) ->
         v[:, 0, 1] = v[:, 3, 1] = v[:, 4, 1] = yy + half
         v[:, 1, 1] = v[:, 2, 1] = yy - half
         paths.append(Path(v.reshape(-1, 2), np.tile(codes_one, n)))
+    return paths
+
+
+def _tick_paths(x: np.ndarray, y: np.ndarray, height: float) -> list[Any]:
+    """Compound paths of vertical strokes (one sub-path each), in chunks of :data:`_CHUNK`."""
+    from matplotlib.path import Path
+
+    codes_one = np.array([Path.MOVETO, Path.LINETO], dtype=Path.code_type)
+    half = height / 2
+    paths = []
+    for lo in range(0, len(x), _CHUNK):
+        a, yy = x[lo : lo + _CHUNK], y[lo : lo + _CHUNK]
+        v = np.empty((len(a), 2, 2))
+        v[:, 0, 0] = v[:, 1, 0] = a
+        v[:, 0, 1] = yy - half
+        v[:, 1, 1] = yy + half
+        paths.append(Path(v.reshape(-1, 2), np.tile(codes_one, len(a))))
     return paths
 
 
@@ -478,22 +495,24 @@ def _draw(
         overlay.set_gid("gantt-open")
         ax.add_collection(overlay, autolim=False)
 
-    # -- zero-length entries: ticks ------------------------------------------------------------
+    # -- zero-length entries: ticks (one collection of vertical strokes per status) ---------
     tick = ~is_bar
-    tick_statuses: list[int] = []
-    if tick.any():
-        tick_size = float(np.clip(lane_pt * 0.9, 2.0, 14.0))
-        ax.scatter(
-            layout.x0[tick],
-            layout.lane[tick],
-            c=[color_list[k] for k in layout.status[tick]],
-            marker="|",
-            s=tick_size**2,
-            linewidths=max(1.2, min(2.5, tick_size / 4)),
+    tick_statuses = list(np.flatnonzero(np.bincount(layout.status[tick], minlength=1)))
+    tick_width = float(np.clip(lane_pt / 5, 0.8, 2.5))
+    for k in tick_statuses:
+        m = tick & (layout.status == k)
+        name = layout.status_names[k]
+        ticks = PathCollection(
+            _tick_paths(layout.x0[m], layout.lane[m].astype(float), min(1.0, height * 1.25)),
+            facecolors="none",
+            edgecolors=color_list[k],
+            linewidths=tick_width,
+            transform=ax.transData,
             zorder=3 if lane_px >= 3 else 1.9,  # dense lanes: the bars' colours win
-            gid="gantt-ticks",
+            label=name,
         )
-        tick_statuses = list(np.flatnonzero(np.bincount(layout.status[tick])))
+        ticks.set_gid(f"gantt-ticks:{name}")
+        ax.add_collection(ticks, autolim=False)
 
     # -- violations ----------------------------------------------------------------------------
     marker_size = float(np.clip(lane_pt * 0.7, 3.0, 9.0))
@@ -579,7 +598,7 @@ def _format_axes(ax: Axes, layout: _Layout, lane_pt: float) -> None:
     # y: lanes, the first on top
     ax.set_ylim(max(n_lanes, 1) - 0.5, -0.5)
     if n_lanes and lane_pt >= 7.0:
-        ax.set_yticks(np.arange(n_lanes), [_shorten(n) for n in layout.lane_names])
+        ax.set_yticks(np.arange(n_lanes), [_shorten(str(n)) for n in layout.lane_names])
         ax.tick_params(axis="y", labelsize=float(np.clip(lane_pt * 0.65, 5.5, 9.0)), length=0)
         ax.set_ylabel("")
     else:

@@ -1,10 +1,11 @@
 """One fixed, colour-blind-safe colour per status, shared by every plot of the library.
 
-The colours come from the Okabe-Ito and Paul Tol palettes, which stay distinct under the
-common colour-vision deficiencies. The phases where jobs lose time read warm (Starting orange,
-Pending yellow), the work reads blue (Downloading sky blue, Training blue, Uploading green),
-the terminal outcomes are dark (Completed dark green, Failed vermillion, Stopped dark grey) and
-the deprecated statuses are pale tints of the status that replaced them.
+The colours come from the Okabe-Ito and Paul Tol palettes. Every pair of the 17 colours stays
+at least 10 CIELAB units apart under simulated protanopia, deuteranopia and tritanopia (the
+tests check it). The phases where jobs lose time read warm (Starting orange, Pending yellow),
+the work reads blue (Downloading sky blue, Training blue, Uploading green), the terminal
+outcomes are dark (Completed green, Failed vermillion, Stopped dark grey, MaxRuntimeExceeded
+black) and the deprecated statuses are pale.
 """
 
 from __future__ import annotations
@@ -25,17 +26,17 @@ STATUS_PALETTE: Mapping[str, str] = MappingProxyType(
         "Starting": "#E69F00",  # Okabe-Ito orange
         "Pending": "#F0E442",  # Okabe-Ito yellow
         "LaunchingMLInstances": "#F3CD85",  # pale orange (deprecated)
-        "PreparingTrainingStack": "#DDCC77",  # Tol sand (deprecated)
+        "PreparingTrainingStack": "#C7E9B4",  # pale green (deprecated)
         "Downloading": "#56B4E9",  # Okabe-Ito sky blue
         "DownloadingTrainingImage": "#A9D6F0",  # pale sky blue (deprecated)
         "Training": "#0072B2",  # Okabe-Ito blue
-        "Updating": "#44AA99",  # Tol teal
-        "Restarting": "#AA4499",  # Tol purple
+        "Updating": "#999933",  # Tol olive
+        "Restarting": "#995500",  # dark orange, a shade of Starting
         "Interrupted": "#CC79A7",  # Okabe-Ito reddish purple
         "Uploading": "#009E73",  # Okabe-Ito bluish green
-        "Stopping": "#999999",  # grey
+        "Stopping": "#BBBBBB",  # light grey
         "Stopped": "#555555",  # dark grey
-        "MaxRuntimeExceeded": "#882255",  # Tol wine
+        "MaxRuntimeExceeded": "#000000",  # black
         "MaxWaitTimeExceeded": "#661100",  # Tol dark brown
         "Completed": "#117733",  # Tol green
         "Failed": "#D55E00",  # Okabe-Ito vermillion
@@ -45,13 +46,13 @@ STATUS_PALETTE: Mapping[str, str] = MappingProxyType(
 
 UNKNOWN_STATUS_COLORS: tuple[str, ...] = (
     "#332288",  # Tol indigo
-    "#999933",  # Tol olive
-    "#88CCEE",  # Tol cyan
-    "#EE8866",  # Tol light orange
-    "#BBCC33",  # Tol pear
+    "#44AA99",  # Tol teal
     "#FFAABB",  # Tol pink
-    "#77AADD",  # Tol light blue
-    "#000000",
+    "#EE8866",  # Tol light orange
+    "#AA4499",  # Tol purple
+    "#BBCC33",  # Tol pear
+    "#88CCEE",  # Tol cyan
+    "#DDDDDD",  # pale grey
 )
 """Colours given, in turn, to statuses outside the vocabulary (AWS may add some)."""
 

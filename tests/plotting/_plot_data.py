@@ -90,3 +90,56 @@ def synth_history(n_jobs: int = 50, *, seed: int = 0, spread_s: float = 2 * 8640
         }
     )
     return JobHistory(jobs, transitions)
+
+
+def history_of(
+    jobs: dict[str, list[tuple[str, float, float | None]]], **columns: dict[str, object]
+) -> JobHistory:
+    """A history from ``{name: [(status, start_s, end_s or None), ...]}``, seconds after T0.
+
+    ``columns`` gives job columns: ``spot={"a": True, ...}``.
+    """
+    rows = [
+        (name, k, status, start, end)
+        for name, entries in jobs.items()
+        for k, (status, start, end) in enumerate(entries)
+    ]
+    name, step, status, start, end = zip(*rows, strict=True) if rows else ([], [], [], [], [])
+
+    def secs(v):
+        return T0 + pd.to_timedelta(
+            np.asarray([np.nan if x is None else x for x in v], dtype=float), unit="s"
+        )
+
+    transitions = pd.DataFrame(
+        {
+            "job_name": list(name),
+            "step": np.asarray(step, dtype="int32"),
+            "status": list(status),
+            "start_time": secs(start),
+            "end_time": secs(end),
+        }
+    )
+    frame = {"job_name": list(jobs)}
+    for col, values in columns.items():
+        frame[col] = [values.get(n) for n in jobs]
+    jobs_frame = pd.DataFrame(frame)
+    if "last_modified_time" in jobs_frame:
+        jobs_frame["last_modified_time"] = secs(jobs_frame["last_modified_time"])
+    return JobHistory(jobs_frame, transitions)
+
+
+def n_items(collection) -> int:
+    """Bars (or ticks) in a collection drawn as compound paths: one MOVETO each."""
+    from matplotlib.path import Path
+
+    return int(sum((p.codes == Path.MOVETO).sum() for p in collection.get_paths()))
+
+
+def by_gid(ax, prefix: str) -> dict[str, object]:
+    """The Axes' collections whose gid starts with ``prefix``, by the rest of the gid."""
+    return {
+        c.get_gid()[len(prefix) :]: c
+        for c in ax.collections
+        if c.get_gid() and c.get_gid().startswith(prefix)
+    }
