@@ -15,6 +15,7 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
+
 from _harness import Context, Figure
 
 N_SMALL = 10_000
