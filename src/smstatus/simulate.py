@@ -239,12 +239,12 @@ ml.r5.4xlarge    cpu  3  1:1                  130   0.02   200    0.9   3000  0.
 ml.g4dn.xlarge   gpu  8  1:1                  170   0.05   300    1.0   3600  0.40 0.08 50   25
 ml.g5.2xlarge    gpu  10 1:1                  190   0.12   420    1.1   5400  0.35 0.10 100  40
 ml.g5.12xlarge   gpu  6  1:8,2:2              220   0.18   900    1.2   9000  0.30 0.12 200  90
-ml.g5.48xlarge   gpu  3  1:6,2:3,4:1          260   0.28   1800   1.3   14400 0.25 0.15 500  180
+ml.g5.48xlarge   gpu  3  1:6,2:3,4:1          260   0.28   1200   1.3   14400 0.25 0.15 500  180
 ml.p3.2xlarge    gpu  7  1:1                  200   0.10   600    1.1   7200  0.40 0.10 100  45
-ml.p3.16xlarge   gpu  3  1:6,2:3,4:1          260   0.22   1800   1.2   14400 0.30 0.15 500  150
-ml.p4d.24xlarge  gpu  5  1:4,2:3,4:2,8:1      330   0.45   3600   1.4   28800 0.15 0.20 500  300
-ml.p5.48xlarge   gpu  3  1:3,2:3,4:2,8:1,16:1 380   0.60   7200   1.5   43200 0.08 0.25 1000 420
-ml.trn1.32xlarge trn  2  1:3,4:3,8:2,16:1     320   0.35   3600   1.3   36000 0.10 0.20 500  300
+ml.p3.16xlarge   gpu  3  1:6,2:3,4:1          260   0.22   1200   1.2   14400 0.30 0.15 500  150
+ml.p4d.24xlarge  gpu  5  1:4,2:3,4:2,8:1      330   0.45   2400   1.4   28800 0.15 0.20 500  300
+ml.p5.48xlarge   gpu  3  1:3,2:3,4:2,8:1,16:1 380   0.60   3600   1.5   43200 0.08 0.25 1000 420
+ml.trn1.32xlarge trn  2  1:3,4:3,8:2,16:1     320   0.35   2400   1.3   36000 0.10 0.20 500  300
 """
 )
 _LEGACY = _profiles(
@@ -696,11 +696,11 @@ class _Walk:
         return after
 
     def _wait(self, lo: float) -> float:
-        """A capacity wait: longer for spot, long tails for big instances, at most 4 days."""
+        """A capacity wait: longer for spot, long tails for big instances, at most 2 days."""
         prof = self.job.profile
         if self.job.spot:
-            return self.r.logn(prof.wait_s * 4, prof.wait_sigma + 0.3, lo=lo, hi=4 * 86_400)
-        return self.r.logn(prof.wait_s, prof.wait_sigma, lo=lo, hi=4 * 86_400)
+            return self.r.logn(prof.wait_s * 2, prof.wait_sigma + 0.1, lo=lo, hi=2 * 86_400)
+        return self.r.logn(prof.wait_s, prof.wait_sigma, lo=lo, hi=2 * 86_400)
 
     def _pending(self) -> str:
         job, r = self.job, self.r
@@ -1106,16 +1106,18 @@ class _Fleet:
         )
         plan = big & after["training_plan"] & (u[8] < 0.3) & ~spot
         train_s = np.array([p.train_s for p in profiles])
-        default_runtime = u[9] < 0.4
-        factor = 10.0 * np.exp(0.5 * _normal(u[10], u[11]))
+        # MaxRuntimeInSeconds: the default day, or ten times the typical run rounded up to an
+        # hour; spot jobs, which must set it, set it tighter
+        default_runtime = u[9] < np.where(spot, 0.1, 0.4)
+        factor = np.where(spot, 6.0, 10.0) * np.exp(0.5 * _normal(u[10], u[11]))
         runtime = np.ceil(train_s * factor / 3600.0) * 3600
         runtime = np.where(default_runtime, 86_400, np.clip(runtime, 3600, 2_419_200)).astype(
             np.int64
         )
-        # MaxWaitTimeInSeconds: often MaxRuntime plus an hour or so, else up to three times it
+        # MaxWaitTimeInSeconds: often MaxRuntime plus half an hour or so, else up to 3 times it
         wait_extra = np.where(
             u[12] < 0.5,
-            np.ceil(3600.0 * np.exp(0.8 * _normal(u[16], u[17])) / 600.0) * 600,
+            np.ceil(1800.0 * np.exp(0.8 * _normal(u[16], u[17])) / 600.0) * 600,
             np.ceil(runtime * (0.5 + 3.0 * (u[12] - 0.5)) / 600.0) * 600,
         )
         max_wait = np.where(spot, runtime + wait_extra, 0).astype(np.int64)
