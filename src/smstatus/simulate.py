@@ -330,47 +330,6 @@ _FAILURES = {
         ),
         ("ClientError: Data download failed:AccessDenied (403): Access Denied", 1),
     ),
-    "Training": (
-        (
-            'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "RuntimeError: CUDA '
-            'out of memory. Tried to allocate 2.00 GiB"\nCommand "/opt/conda/bin/python3.10 '
-            'train.py --epochs 3"',
-            "gpu",
-            4,
-        ),
-        (
-            "AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "
-            "\"ModuleNotFoundError: No module named 'transformers'\"\n"
-            'Command "/opt/conda/bin/python3.10 train.py"',
-            "gpu",
-            2,
-        ),
-        (
-            'AlgorithmError: ExecuteUserScriptError:\nExitCode 137\nErrorMessage ""\nCommand '
-            '"/opt/conda/bin/python3.10 train.py"',
-            "any",
-            2,
-        ),
-        (
-            'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "ValueError: '
-            "Input contains NaN, infinity or a value too large for dtype('float64').\"\n"
-            'Command "/miniconda3/bin/python3 train.py"',
-            "cpu",
-            3,
-        ),
-        (
-            "ClientError: Please use an instance type with more memory, or reduce the size of "
-            "training data processed on an instance.",
-            "cpu",
-            2,
-        ),
-        (
-            "AlgorithmError: Exception during training: Unable to initialize the algorithm. Failed "
-            "to validate input data configuration. (caused by ValidationError)",
-            "any",
-            1,
-        ),
-    ),
     "Uploading": (
         ("ClientError: Artifact upload failed:Insufficient disk space", 1),
         ("ClientError: Artifact upload failed:AccessDenied (403): Access Denied", 1),
@@ -389,6 +348,50 @@ _FAILURES = {
         ("AlgorithmError: framework error: MXNetError: out of memory", 1),
     ),
 }
+
+
+_TRAINING_FAILURES: tuple[tuple[str, str, float], ...] = (
+    (
+        'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "RuntimeError: CUDA '
+        'out of memory. Tried to allocate 2.00 GiB"\nCommand "/opt/conda/bin/python3.10 '
+        'train.py --epochs 3"',
+        "gpu",
+        4,
+    ),
+    (
+        "AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "
+        "\"ModuleNotFoundError: No module named 'transformers'\"\n"
+        'Command "/opt/conda/bin/python3.10 train.py"',
+        "gpu",
+        2,
+    ),
+    (
+        'AlgorithmError: ExecuteUserScriptError:\nExitCode 137\nErrorMessage ""\nCommand '
+        '"/opt/conda/bin/python3.10 train.py"',
+        "any",
+        2,
+    ),
+    (
+        'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "ValueError: '
+        "Input contains NaN, infinity or a value too large for dtype('float64').\"\n"
+        'Command "/miniconda3/bin/python3 train.py"',
+        "cpu",
+        3,
+    ),
+    (
+        "ClientError: Please use an instance type with more memory, or reduce the size of "
+        "training data processed on an instance.",
+        "cpu",
+        2,
+    ),
+    (
+        "AlgorithmError: Exception during training: Unable to initialize the algorithm. Failed "
+        "to validate input data configuration. (caused by ValidationError)",
+        "any",
+        1,
+    ),
+)
+"""Failures in Training: ``(FailureReason, "cpu" | "gpu" | "any", weight)``."""
 
 
 # -- random numbers ----------------------------------------------------------------------------
@@ -1497,14 +1500,14 @@ class _Renderer:
         self.stamp(out, "CreationTime", job.created_ms, offset)
         if launched:
             self.stamp(out, "TrainingStartTime", launched[0][1], offset)
-        end_ms = entries[-1][1] if ended else None
+        last_start: int = entries[-1][1]
         if ended and launched:
-            self.stamp(out, "TrainingEndTime", end_ms, offset)  # type: ignore[arg-type]
-        if ended:
-            modified = min(end_ms + int(r.logn(1500, 0.8, lo=50, hi=20_000)), self.as_of_ms)  # type: ignore[operator]
-        else:
-            modified = entries[-1][1] + int((self.as_of_ms - entries[-1][1]) * r.u())
-        self.stamp(out, "LastModifiedTime", max(modified, entries[-1][1]), offset)
+            self.stamp(out, "TrainingEndTime", last_start, offset)
+        if ended:  # modified a moment after the end
+            modified = min(last_start + int(r.logn(1500, 0.8, lo=50, hi=20_000)), self.as_of_ms)
+        else:  # modified some time since the open entry started
+            modified = last_start + int((self.as_of_ms - last_start) * r.u())
+        self.stamp(out, "LastModifiedTime", max(modified, last_start), offset)
         transitions = []
         for st, t0, t1, message in entries:
             entry: dict[str, Any] = {"Status": st}
@@ -1518,7 +1521,7 @@ class _Renderer:
         if job.spot:
             out["CheckpointConfig"] = {"S3Uri": f"s3://{bucket}/checkpoints/{name}"}
         if ended and launched:
-            seconds = round((end_ms - launched[0][1]) / 1000)  # type: ignore[operator]
+            seconds = round((last_start - launched[0][1]) / 1000)
             out["TrainingTimeInSeconds"] = seconds
             billable = seconds
             if job.spot:  # spot: only the time on instances, at a 50-90 % discount
@@ -1527,7 +1530,7 @@ class _Renderer:
             out["BillableTimeInSeconds"] = max(billable, 1)
         if job.retries:
             out["RetryStrategy"] = {"MaximumRetryAttempts": job.retries}
-        pool_from = end_ms if job.keep_alive_s and status == "Completed" else None
+        pool_from = last_start if job.keep_alive_s and status == "Completed" else None
         info = {"outcome": status, "running": running, "pool_from": pool_from}
         if len(self._stamps) > 100_000:
             self.flush()
@@ -1568,14 +1571,13 @@ def _failure_template(job: _Job, phase: str, r: _Rand) -> str:
     """A ``FailureReason`` (with ``{placeholders}``) for a failure in ``phase``."""
     if job.legacy and phase == "Training":
         phase = "legacy_training"
-    options = _FAILURES.get(phase, _FAILURES["other"])
     if phase == "Training":
         kind = "cpu" if job.profile.kind == "cpu" else "gpu"
         options = tuple(
-            (text, w)
-            for text, where, w in options  # type: ignore[misc]
-            if where in ("any", kind)
+            (text, w) for text, where, w in _TRAINING_FAILURES if where in ("any", kind)
         )
+    else:
+        options = _FAILURES.get(phase, _FAILURES["other"])
     return str(r.pick(options))
 
 
