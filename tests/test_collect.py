@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import smstatus
@@ -249,6 +249,26 @@ def test_cache_duplicates_keep_the_newest_line(tmp_path):
     ]
 
 
+def test_cache_index_is_the_same_by_arrow_and_line_by_line(tmp_path):
+    from smstatus.cache import _scan
+
+    records = [rec(f"j{i}", ["Completed", "InProgress"][i % 2], message="ü\\n") for i in range(6)]
+    fast, slow = tmp_path / "fast.jsonl", tmp_path / "slow.jsonl"
+    fast.write_text("".join(json.dumps(r) + "\n" for r in records))
+    slow.write_text(
+        "\n".join(json.dumps(r) for r in records[:3])
+        + "\n\n"
+        + "".join(json.dumps(r) + "\n" for r in records[3:])
+    )  # a blank line: Arrow's rows no longer match the lines, the slow path takes over
+    a, b = _scan(fast), _scan(slow)
+    assert a.names == b.names == [f"j{i}" for i in range(6)]
+    assert a.statuses == b.statuses == ["Completed", "InProgress"] * 3
+    assert b.offsets[3] == a.offsets[3] + 1 and a.lengths == b.lengths
+    cache = DescribeCache(slow).open()
+    assert cache.get("j4") == records[4]
+    cache.close()
+
+
 def test_cache_is_locked_against_a_second_writer(tmp_path):
     path = tmp_path / "jobs.jsonl"
     with DescribeCache(path), pytest.raises(CacheLockedError, match="another fetch"):
@@ -262,6 +282,7 @@ def test_cache_add_after_close_is_refused(tmp_path):
     assert cache.add(rec("late")) is False
 
 
+@settings(max_examples=30)
 @given(
     n=st.integers(min_value=1, max_value=6),
     cut=st.floats(min_value=0.0, max_value=1.0),
@@ -338,6 +359,7 @@ def _describe_after_listing(client, pages):
             listed.set()
 
     client.meta.events.register("after-call.sagemaker.ListTrainingJobs", after_list)
+
     def hold(**_):
         listed.wait(5)  # returns None: the parameters are left alone
 
@@ -514,6 +536,29 @@ def test_collect_fetches_every_job_with_its_history(sm, tmp_path):
     pd.testing.assert_frame_equal(loaded.transitions, h.transitions)
 
 
+def test_history_from_a_big_cache_is_read_by_load_and_is_the_same(sm, tmp_path, monkeypatch):
+    import smstatus.collect as collect_module
+
+    names = sm.create_jobs(KINDS * 3)  # 10 of 15 named -00x: load, then select
+    path = tmp_path / "jobs.jsonl"
+    collect(client=sm.client(), cache=path, **FAST)
+    client = sm.client()
+    by_lines = collect(client=client, cache=path, name_contains="-00", **FAST).history
+    import smstatus.io
+
+    loads = []
+    real_load = smstatus.io.load
+    monkeypatch.setattr(smstatus.io, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k))
+    collect(client=client, cache=path, name_contains="-00", **FAST)
+    assert loads == []
+    monkeypatch.setattr(collect_module, "LOAD_WHOLE_FILE_MIN", 1)
+    by_load = collect(client=client, cache=path, name_contains="-00", **FAST).history
+    assert loads == [(path,)]
+    assert list(by_load.jobs["job_name"]) == names[:10] == list(by_lines.jobs["job_name"])
+    pd.testing.assert_frame_equal(by_load.transitions, by_lines.transitions)
+    pd.testing.assert_frame_equal(by_load.jobs, by_lines.jobs)
+
+
 def test_second_run_describes_only_running_jobs_and_sees_them_end(sm, tmp_path):
     names = sm.create_jobs(KINDS * 2)
     path = tmp_path / "jobs.jsonl"
@@ -550,6 +595,16 @@ def test_refresh_running_false_describes_nothing_cached(sm, tmp_path):
     sm.described.clear()
     result = collect(client=sm.client(), cache=path, refresh_running=False, **FAST)
     assert sm.described == [] and result.summary.from_cache == 5
+
+
+def test_running_jobs_outside_the_listing_are_noted(sm, tmp_path):
+    names = sm.create_jobs(["InProgress", "Completed"], prefix="a")
+    sm.create_jobs(["Completed"], prefix="b")
+    path = tmp_path / "jobs.jsonl"
+    collect(client=sm.client(), cache=path, **FAST)
+    result = collect(client=sm.client(), cache=path, name_contains="b-", **FAST)
+    (note,) = result.summary.notes
+    assert "1 job(s) the cache holds as running were not listed" in note and names[0] in note
 
 
 def test_filters_reach_the_server(sm):

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import mmap
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
+
+import numpy as np
 
 from smstatus.errors import ParseError, SmStatusError
 
@@ -86,8 +89,140 @@ def _sidecar(path: Path, suffix: str) -> Path:
     return path.with_name(f".{path.name}.{suffix}")
 
 
+class _Scan:
+    """What one file holds: per complete record its name, status, byte offset and length."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.statuses: list[str | None] = []
+        self.offsets: list[int] = []
+        self.lengths: list[int] = []
+        self.bad: list[tuple[int, str]] = []  # (line, reason) of the damaged tail
+        self.repair = False  # the file needs rewriting (damaged tail, no final newline)
+
+    def add(self, name: str, status: Any, offset: int, length: int) -> None:
+        self.names.append(name)
+        self.statuses.append(status if isinstance(status, str) else None)
+        self.offsets.append(offset)
+        self.lengths.append(length)
+
+
+_INDEX_SCHEMA_FIELDS = (("TrainingJobName", "string"), ("TrainingJobStatus", "string"))
+
+
+def _scan_fast(buffer: Any, n_bytes: int, starts: np.ndarray, ends: np.ndarray) -> _Scan | None:
+    """Names and statuses of every complete line by Arrow's JSON reader, or ``None`` when the
+    lines are not one plain object each (the record-by-record path then says what is wrong)."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    if not len(starts) or bool((ends <= starts).any()):
+        return None
+    schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in _INDEX_SCHEMA_FIELDS])
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        table = pj.read_json(
+            pa.BufferReader(pa.py_buffer(buffer)[:n_bytes]),
+            read_options=pj.ReadOptions(block_size=16 << 20),
+            parse_options=options,
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != len(starts) or table.column("TrainingJobName").null_count:
+        return None
+    scan = _Scan()
+    scan.names = table.column("TrainingJobName").to_pylist()
+    scan.statuses = table.column("TrainingJobStatus").to_pylist()
+    scan.offsets = starts.tolist()
+    scan.lengths = (ends - starts).tolist()
+    return scan
+
+
+def _scan(path: Path) -> _Scan:
+    """Index a JSON Lines file of describe responses (see the module notes on damage)."""
+    with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            return _Scan()
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            newline = np.flatnonzero(np.frombuffer(mm, dtype=np.uint8) == 10)
+            complete = int(newline[-1]) + 1 if len(newline) else 0
+            starts = np.concatenate([[0], newline[:-1] + 1]).astype(np.int64)[: len(newline)]
+            scan = _scan_fast(mm, complete, starts, newline.astype(np.int64))
+            if scan is None:
+                scan = _scan_slow(path, mm, starts, newline, complete)
+            tail = mm[complete:]
+    if tail:
+        lineno = len(newline) + 1
+        record = _loads(tail)
+        if record is None:
+            scan.bad.append((lineno, "not complete JSON"))
+        elif not (isinstance(record, dict) and isinstance(record.get("TrainingJobName"), str)):
+            _not_describe(path, lineno)
+        elif scan.bad:
+            _good_after_bad(path, scan)
+        else:  # complete, only its newline is missing
+            name, status = record["TrainingJobName"], record.get("TrainingJobStatus")
+            scan.add(name, status, complete, len(tail))
+        scan.repair = True
+    if scan.bad:
+        scan.repair = True
+    return scan
+
+
+def _loads(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _not_describe(path: Path, lineno: int) -> None:
+    raise ParseError(
+        "not a DescribeTrainingJob response (no TrainingJobName)",
+        file=str(path),
+        line=lineno,
+        field="TrainingJobName",
+        hint="Point -o / cache= at a file written by smstatus fetch (or a new one)",
+    )
+
+
+def _good_after_bad(path: Path, scan: _Scan) -> None:
+    """A good line after a bad one: not the damage a crash leaves."""
+    bad_line, why = scan.bad[0]
+    raise ParseError(
+        f"line {bad_line} is {why}, and good lines follow it",
+        file=str(path),
+        line=bad_line,
+        hint="This is not the trace of an interrupted fetch; fix or delete the line (or the "
+        "file) and fetch again",
+    )
+
+
+def _scan_slow(path: Path, mm: Any, starts: np.ndarray, ends: np.ndarray, complete: int) -> _Scan:
+    """Record by record: the precise line of a problem, blank lines skipped."""
+    scan = _Scan()
+    for lineno, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True), 1):
+        raw = mm[start:end]
+        if not raw.strip():
+            continue
+        record = _loads(raw)
+        if record is None:
+            scan.bad.append((lineno, "not complete JSON"))
+            continue
+        if not (isinstance(record, dict) and isinstance(record.get("TrainingJobName"), str)):
+            _not_describe(path, lineno)
+        if scan.bad:
+            _good_after_bad(path, scan)
+        scan.add(record["TrainingJobName"], record.get("TrainingJobStatus"), start, end - start)
+    return scan
+
+
 class DescribeCache:
     """A JSON Lines file of describe responses, one line per job; see the module notes.
+
+    The cache keeps an index of the file (each job's status and where its line is), not the
+    responses: opening a cache of a million jobs reads their names and statuses with Arrow.
 
     Parameters
     ----------
@@ -120,12 +255,18 @@ class DescribeCache:
         self.lock_path = _sidecar(self.path, "lock")
         self.fsync_interval = fsync_interval
         self._clock = clock
-        self._lines: dict[str, str] = {}
-        self._status: dict[str, str | None] = {}
+        # the index: name -> slot; per slot the status and where the line is
+        self._slot: dict[str, int] = {}
+        self._status: list[str | None] = []
+        self._in_journal: list[bool] = []
+        self._offset: list[int] = []
+        self._length: list[int] = []
         self._new: list[str] = []
-        self._refreshed: set[str] = set()
-        self._main: IO[str] | None = None
-        self._journal: IO[str] | None = None
+        self._refreshed = False
+        self._main: IO[bytes] | None = None
+        self._journal: IO[bytes] | None = None
+        self._main_size = 0
+        self._journal_size = 0
         self._lock_fd: int | None = None
         self._mutex = threading.Lock()
         self._last_sync = 0.0
@@ -136,31 +277,51 @@ class DescribeCache:
     # -- reading ------------------------------------------------------------------------------
 
     def __contains__(self, name: object) -> bool:
-        return name in self._lines
+        return name in self._slot
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self._slot)
 
     @property
     def names(self) -> list[str]:
-        """Names of the jobs the cache holds, in file order."""
-        return list(self._lines)
+        """Names of the jobs the cache holds, in file order (new jobs last)."""
+        return list(self._slot)
 
     def status(self, name: str) -> str | None:
         """The cached primary status of a job (``None`` when the job is not cached)."""
-        return self._status.get(name)
+        slot = self._slot.get(name)
+        return None if slot is None else self._status[slot]
 
     def is_terminal(self, name: str) -> bool:
         """Whether the cache holds the job in a terminal primary status."""
-        return self._status.get(name) in TERMINAL_PRIMARY
-
-    def get(self, name: str) -> dict[str, Any]:
-        """The cached describe record of a job."""
-        return json.loads(self._lines[name])
+        return self.status(name) in TERMINAL_PRIMARY
 
     def running(self) -> list[str]:
         """Names of the cached jobs not in a terminal primary status."""
-        return [n for n, s in self._status.items() if s not in TERMINAL_PRIMARY]
+        return [n for n, i in self._slot.items() if self._status[i] not in TERMINAL_PRIMARY]
+
+    def get(self, name: str) -> dict[str, Any]:
+        """The cached describe record of a job (read from its line)."""
+        return json.loads(self.get_raw([name])[0])
+
+    def get_raw(self, names: list[str]) -> list[bytes]:
+        """The lines of these jobs, as bytes (in the order asked)."""
+        slots = [self._slot[n] for n in names]
+        out: list[bytes] = []
+        with self.path.open("rb") as main:
+            journal = (
+                self.journal_path.open("rb") if any(self._in_journal[i] for i in slots) else None
+            )
+            try:
+                for i in slots:
+                    fh = journal if self._in_journal[i] else main
+                    assert fh is not None
+                    fh.seek(self._offset[i])
+                    out.append(fh.read(self._length[i]))
+            finally:
+                if journal is not None:
+                    journal.close()
+        return out
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -171,80 +332,69 @@ class DescribeCache:
         self.close()
 
     def open(self) -> DescribeCache:
-        """Lock the file, read it (and a journal left by a crash), repair it, open to append."""
+        """Lock the file, index it (and a journal left by a crash), repair it, open to append."""
         self._acquire_lock()
         try:
-            needs_rewrite = False
+            repair = False
             if self.path.exists():
-                needs_rewrite |= self._read(self.path, journal=False)
+                scan = _scan(self.path)
+                repair |= scan.repair | self._index(scan, journal=False)
+                self._note_damage(self.path, scan)
             if self.journal_path.exists():
-                self._read(self.journal_path, journal=True)
-                needs_rewrite = True
-            if needs_rewrite:
+                scan = _scan(self.journal_path)
+                self._index(scan, journal=True)
+                self._note_damage(self.journal_path, scan)
+                repair = True
+            if repair:
                 self._rewrite(self.names)
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._main = self.path.open("a", encoding="utf-8", newline="\n")
+            self._main = self.path.open("ab")
+            self._main_size = self.path.stat().st_size
         except BaseException:
             self._release_lock()
             raise
         return self
 
-    def _read(self, path: Path, *, journal: bool) -> bool:
-        """Read one file into the index; return whether the main file needs a rewrite."""
-        with path.open("rb") as fh:
-            data = fh.read()
-        repair = bool(data) and not data.endswith(b"\n")
-        bad: list[tuple[int, str]] = []
-        lines = data.split(b"\n")
-        for lineno, raw in enumerate(lines, start=1):
-            if not raw.strip():
+    def _index(self, scan: _Scan, *, journal: bool) -> bool:
+        """Add a scan to the index (later lines win); return whether a name repeated."""
+        if not self._slot:  # the usual first scan: built in bulk
+            slot = dict(zip(scan.names, range(len(scan.names)), strict=True))
+            if len(slot) == len(scan.names):
+                self._slot = slot
+                self._status = list(scan.statuses)
+                self._in_journal = [journal] * len(slot)
+                self._offset = list(scan.offsets)
+                self._length = list(scan.lengths)
+                return False
+        repeated = False
+        for name, status, offset, length in zip(
+            scan.names, scan.statuses, scan.offsets, scan.lengths, strict=True
+        ):
+            slot = self._slot.get(name)
+            if slot is None:
+                self._slot[name] = len(self._status)
+                self._status.append(status)
+                self._in_journal.append(journal)
+                self._offset.append(offset)
+                self._length.append(length)
                 continue
-            reason = None
-            try:
-                record = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                reason = f"not complete JSON ({exc})"
-                record = None
-            if reason is None and not (
-                isinstance(record, dict) and isinstance(record.get("TrainingJobName"), str)
-            ):  # complete JSON of another kind: not crash damage, not our file
-                raise ParseError(
-                    "not a DescribeTrainingJob response (no TrainingJobName)",
-                    file=str(path),
-                    line=lineno,
-                    field="TrainingJobName",
-                    hint="Point -o / cache= at a file written by smstatus fetch (or a new one)",
-                )
-            if reason is not None:
-                bad.append((lineno, reason))
-                continue
-            if bad:  # a good line after a bad one: not the damage a crash leaves
-                lineno_bad, why = bad[0]
-                raise ParseError(
-                    f"line {lineno_bad} is {why}, and good lines follow it",
-                    file=str(path),
-                    line=lineno_bad,
-                    hint="This is not the trace of an interrupted fetch; fix or delete the "
-                    "line (or the file) and fetch again",
-                )
-            assert isinstance(record, dict)
-            name = record["TrainingJobName"]
-            if name in self._lines and not journal:
-                repair = True
-            text = raw.decode("utf-8").strip()
-            self._lines[name] = text
-            status = record.get("TrainingJobStatus")
-            self._status[name] = status if isinstance(status, str) else None
-        if bad:
-            self.dropped_lines += len(bad)
-            first = bad[0][0]
-            where = f"line {first}" if len(bad) == 1 else f"lines {first}-{bad[-1][0]}"
-            self.notes.append(
-                f"{path}: {where} cut short by an interrupted run ({bad[0][1]}); dropped, "
-                "the job is fetched again"
-            )
-            repair = True
-        return repair and not journal
+            repeated = True
+            self._status[slot] = status
+            self._in_journal[slot] = journal
+            self._offset[slot] = offset
+            self._length[slot] = length
+        return repeated and not journal
+
+    def _note_damage(self, path: Path, scan: _Scan) -> None:
+        if not scan.bad:
+            return
+        self.dropped_lines += len(scan.bad)
+        first, last = scan.bad[0][0], scan.bad[-1][0]
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        self.notes.append(
+            f"{path}: {where} cut short by an interrupted run ({scan.bad[0][1]}); dropped, "
+            "the job is fetched again"
+        )
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -256,23 +406,35 @@ class DescribeCache:
         """
         record = to_record(response)
         name = record["TrainingJobName"]
-        line = dumps_record(record)
+        line = dumps_record(record).encode("utf-8")
+        status = record.get("TrainingJobStatus")
         with self._mutex:
             if self._main is None:
                 return False
-            if name in self._lines:
-                if self._journal is None:
-                    self._journal = self.journal_path.open("a", encoding="utf-8", newline="\n")
-                stream = self._journal
-                self._refreshed.add(name)
-            else:
-                stream = self._main
+            slot = self._slot.get(name)
+            if slot is None:
+                stream, offset = self._main, self._main_size
+                self._main_size += len(line) + 1
+                self._slot[name] = len(self._status)
+                self._status.append(None)
+                self._in_journal.append(False)
+                self._offset.append(0)
+                self._length.append(0)
+                slot = self._slot[name]
                 self._new.append(name)
-            stream.write(line + "\n")
+            else:
+                if self._journal is None:
+                    self._journal = self.journal_path.open("ab")
+                    self._journal_size = self.journal_path.stat().st_size
+                stream, offset = self._journal, self._journal_size
+                self._journal_size += len(line) + 1
+                self._refreshed = True
+            stream.write(line + b"\n")
             stream.flush()
-            self._lines[name] = line
-            status = record.get("TrainingJobStatus")
-            self._status[name] = status if isinstance(status, str) else None
+            self._status[slot] = status if isinstance(status, str) else None
+            self._in_journal[slot] = stream is self._journal
+            self._offset[slot] = offset
+            self._length[slot] = len(line)
             self._dirty = True
             now = self._clock()
             if now - self._last_sync >= self.fsync_interval:
@@ -312,25 +474,67 @@ class DescribeCache:
                     new = sorted(new, key=lambda n: rank.get(n, late))
                 if self._refreshed or new != self._new:
                     fresh = set(new)
-                    self._rewrite([n for n in self._lines if n not in fresh] + new)
+                    self._rewrite([n for n in self._slot if n not in fresh] + new)
                 elif self.journal_path.exists():
                     self.journal_path.unlink()
+                self._new = []
+                self._refreshed = False
             finally:
                 self._release_lock()
 
     def _rewrite(self, names: list[str]) -> None:
-        """Atomically replace the file with one line per job, in the order given."""
+        """Atomically replace the file with one line per job, in the order given.
+
+        Lines that follow each other in a source file are copied as one block, so a rewrite
+        that keeps the order of most jobs costs about a copy of the file.
+        """
         tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("w", encoding="utf-8", newline="\n") as out:
-            for name in names:
-                out.write(self._lines[name] + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+        slots = np.fromiter(map(self._slot.__getitem__, names), dtype=np.int64, count=len(names))
+        src = np.asarray(self._in_journal, dtype=bool)[slots]
+        off = np.asarray(self._offset, dtype=np.int64)[slots]
+        length = np.asarray(self._length, dtype=np.int64)[slots]
+        follows = np.zeros(len(slots), dtype=bool)
+        follows[1:] = (src[1:] == src[:-1]) & (off[1:] == off[:-1] + length[:-1] + 1)
+        first = np.flatnonzero(~follows)
+        last = np.append(first[1:] - 1, len(slots) - 1) if len(slots) else first
+        maps: list[mmap.mmap] = []
+        views: list[memoryview] = []
+        handles: list[Any] = []
+        try:
+            for source in (self.path, self.journal_path):
+                if source.exists() and source.stat().st_size:
+                    fh = source.open("rb")
+                    handles.append(fh)
+                    maps.append(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+                    views.append(memoryview(maps[-1]))
+                else:
+                    views.append(memoryview(b""))
+            with tmp.open("wb") as out:
+                for a, b in zip(first.tolist(), last.tolist(), strict=True):
+                    out.write(views[int(src[a])][off[a] : off[b] + length[b]])
+                    out.write(b"\n")
+                out.flush()
+                os.fsync(out.fileno())
+        finally:
+            for view in views:
+                view.release()
+            for m in maps:
+                m.close()
+            for fh in handles:
+                fh.close()
         os.replace(tmp, self.path)
         _fsync_dir(self.path.parent)
         if self.journal_path.exists():
             self.journal_path.unlink()
+        # the index now points into the new file, in its order
+        new_off = np.zeros(len(slots), dtype=np.int64)
+        np.cumsum(length[:-1] + 1, out=new_off[1:])
+        self._slot = dict(zip(names, range(len(names)), strict=True))
+        self._status = np.asarray(self._status, dtype=object)[slots].tolist()
+        self._in_journal = [False] * len(names)
+        self._offset = new_off.tolist()
+        self._length = length.tolist()
 
     # -- locking ------------------------------------------------------------------------------
 

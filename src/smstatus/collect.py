@@ -41,6 +41,10 @@ __all__ = [
 LIST_PAGE_SIZE = 100
 """Jobs per ``ListTrainingJobs`` page (the API's maximum)."""
 
+LOAD_WHOLE_FILE_MIN = 5000
+"""From this many listed jobs (and half the cache), the history is read from the cache file by
+:func:`smstatus.load` (its fast path) rather than line by line."""
+
 LIST = "ListTrainingJobs"
 DESCRIBE = "DescribeTrainingJob"
 
@@ -219,7 +223,8 @@ class Collection:
     Attributes
     ----------
     history
-        The listed jobs (listing order), from fresh responses or the cache.
+        The listed jobs: in the cache file's order when there is a cache (jobs it held first,
+        then new ones in listing order), else in listing order.
     summary
         Counts of the run (:class:`CollectionSummary`).
     failures
@@ -394,13 +399,9 @@ class Collector:
 
     # -- the client ---------------------------------------------------------------------------
 
-    def _build_client(self) -> Any:
-        boto3 = _require_boto3()
+    def _build_client(self, session: Any) -> Any:
         from botocore.config import Config
 
-        session = self.session or boto3.session.Session(
-            profile_name=self.profile, region_name=self.region
-        )
         config = Config(
             retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
             max_pool_connections=max(10, self.max_workers + 2),
@@ -526,21 +527,27 @@ class Collector:
         from botocore.exceptions import BotoCoreError, ClientError
 
         self._started = self._clock()
-        if self.client is not None:
-            clients = [self.client]
-        else:
-            # one client per API: adaptive retry mode keeps its client-side rate per client, so
-            # a throttled ListTrainingJobs (2 rps quota) does not slow the describes down
-            clients = [self._build_client(), self._build_client()]
+        try:
+            if self.client is not None:
+                clients = [self.client]
+            else:
+                # one client per API: adaptive retry mode keeps its client-side rate per
+                # client, so a throttled ListTrainingJobs (2 rps quota) does not slow describes
+                session = self.session or _require_boto3().session.Session(
+                    profile_name=self.profile, region_name=self.region
+                )
+                clients = [self._build_client(session), self._build_client(session)]
+        except BotoCoreError as exc:  # e.g. an unknown profile, no region
+            raise FetchError(f"cannot set up the SageMaker client: {exc}") from exc
         list_client, describe_client = clients[0], clients[-1]
+        cache = DescribeCache(self.cache_path).open() if self.cache_path is not None else None
+        if cache is not None:
+            self._notes.extend(cache.notes)
         hooks = self._hooks()
         uid = f"smstatus-collect-{id(self)}"
         for client in clients:
             for i, (event, handler) in enumerate(hooks):
                 client.meta.events.register(event, handler, unique_id=f"{uid}-{i}")
-        cache = DescribeCache(self.cache_path).open() if self.cache_path is not None else None
-        if cache is not None:
-            self._notes.extend(cache.notes)
         listed: list[str] = []
         self._progress = _Progress(self.progress)
         pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="smstatus-describe")
@@ -561,7 +568,8 @@ class Collector:
                 for i, (event, _) in enumerate(hooks):
                     client.meta.events.unregister(event, unique_id=f"{uid}-{i}")
             if cache is not None:
-                stale = [n for n in cache.running() if n not in set(listed)]
+                listed_set = set(listed)
+                stale = [n for n in cache.running() if n not in listed_set]
                 if stale:
                     self._notes.append(
                         f"{len(stale)} job(s) the cache holds as running were not listed by this "
@@ -646,14 +654,18 @@ class Collector:
     def _result(self, listed: list[str], cache: DescribeCache | None) -> Collection:
         from smstatus.io.describe import from_describe
 
-        records = []
-        for name in listed:
-            if name in self._fresh:
-                records.append(self._fresh[name])
-            elif cache is not None and name in cache:
-                records.append(cache.get(name))
-        where = str(self.cache_path) if self.cache_path is not None else "<DescribeTrainingJob>"
-        history = from_describe(records, errors="collect", name=where)
+        if cache is None:
+            records = [self._fresh[n] for n in listed if n in self._fresh]
+            history = from_describe(records, errors="collect", name="<DescribeTrainingJob>")
+        else:
+            history = _history_from_cache(cache, listed)
+        if len(history.unparsed):
+            first = history.unparsed.iloc[0]
+            with self._lock:
+                self._notes.append(
+                    f"{len(history.unparsed)} cached record(s) could not be loaded, e.g. "
+                    f"{first['file']}:{first['line']}: {first['reason']}"
+                )
         failures = pd.DataFrame(self._failures, columns=list(FAILURES_COLUMNS))
         rank = {n: i for i, n in enumerate(listed)}
         failures = (
@@ -664,6 +676,24 @@ class Collector:
             .astype("string[pyarrow]")
         )
         return Collection(history=history, summary=self.summary, failures=failures)
+
+
+def _history_from_cache(cache: DescribeCache, listed: list[str]) -> JobHistory:
+    """The listed jobs as the (closed) cache file holds them, in its order."""
+    import json
+
+    from smstatus.io import load
+    from smstatus.io.describe import from_describe
+
+    wanted = set(listed)
+    names = [n for n in cache.names if n in wanted]
+    if not names:
+        return JobHistory.empty()
+    if len(names) >= LOAD_WHOLE_FILE_MIN and 2 * len(names) >= len(cache):
+        history = load(cache.path, source="describe", errors="collect")
+        return history if len(names) == len(cache) else history.select(names)
+    records = [json.loads(raw) for raw in cache.get_raw(names)]
+    return from_describe(records, errors="collect", name=str(cache.path))
 
 
 def _raise_first_error(futures: Any) -> None:
