@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write realistic synthetic describe responses (JSON Lines)",
         description="Simulate the DescribeTrainingJob responses of a fleet of training jobs "
         "and write them as JSON Lines (gzip when the name ends in .gz). The same arguments "
-        "always give the same file.",
+        "always give the same responses.",
     )
     parser.add_argument(
         "-n", type=_non_negative_int, default=1000, metavar="N", help="jobs (default: 1000)"
