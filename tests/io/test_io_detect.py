@@ -98,3 +98,13 @@ def test_explicit_source_is_honoured(tmp_path, data_dir):
         smstatus.load(event, source="describe")
     with pytest.raises(ValueError, match="source must be one of"):
         smstatus.load(describe, source="csv")
+
+
+def test_io_public_names():
+    import smstatus.io as io_
+
+    assert len(set(io_.__all__)) == len(io_.__all__)
+    for name in io_.__all__:
+        assert getattr(io_, name) is not None, name
+    with pytest.raises(AttributeError):
+        io_.no_such_name  # noqa: B018

@@ -213,3 +213,14 @@ def test_not_a_table(tmp_path):
 def test_write_table_needs_a_known_suffix(tmp_path, history):
     with pytest.raises(ValueError, match=r"\.csv, \.csv\.gz, \.parquet"):
         write_table(history, tmp_path / "t.xlsx")
+
+
+def test_stdin_table_with_a_bad_row(monkeypatch):
+    import io
+    import sys
+
+    text = HEADER + "a,0,Starting,2024-01-01T00:00:00Z,,\na,1,Training,later,,\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    with pytest.raises(ParseError) as err:
+        smstatus.load("-")
+    assert (err.value.file, err.value.line, err.value.field) == ("<stdin>", 3, "start_time")

@@ -23,9 +23,47 @@ __all__ = [
     "Source",
     "detect_source",
     "expand_inputs",
+    "format_sdk_log",
+    "from_describe",
+    "from_events",
+    "jobs_sibling",
     "load",
+    "read_describe",
+    "read_events",
     "read_file",
+    "read_sdk_log",
+    "read_table",
+    "to_describe_records",
+    "write_describe_json",
+    "write_describe_jsonl",
+    "write_table",
 ]
+
+_LAZY = {
+    "format_sdk_log": "sdklog",
+    "from_describe": "describe",
+    "from_events": "events",
+    "jobs_sibling": "table",
+    "read_describe": "describe",
+    "read_events": "events",
+    "read_sdk_log": "sdklog",
+    "read_table": "table",
+    "to_describe_records": "describe",
+    "write_describe_json": "describe",
+    "write_describe_jsonl": "describe",
+    "write_table": "table",
+}
+"""Public names of the source modules, imported on first use (Parquet and CSV readers are
+not loaded by ``import smstatus``)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"smstatus.io.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'smstatus.io' has no attribute {name!r}")
+
 
 Source = Literal["auto", "describe", "events", "sdk-log", "table"]
 
