@@ -204,6 +204,15 @@ def test_cache_merges_a_journal_left_by_a_hard_kill(tmp_path):
     cache.close()
 
 
+def test_cache_removes_a_rewrite_cut_short(tmp_path):
+    path = tmp_path / "jobs.jsonl"
+    path.write_text(json.dumps(rec("a")) + "\n")
+    (tmp_path / ".jobs.jsonl.tmp-4242").write_text('{"TrainingJobName": "a", "Tra')
+    with DescribeCache(path) as cache:
+        assert cache.names == ["a"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".jobs.jsonl.lock", "jobs.jsonl"]
+
+
 def test_cache_tolerates_a_line_cut_short_and_notes_it(tmp_path):
     path = tmp_path / "jobs.jsonl"
     good = json.dumps(rec("a"))
@@ -296,15 +305,12 @@ def test_cache_survives_a_crash_at_any_byte(tmp_path_factory, n, cut):
     path.write_bytes(data[:cut_at])
     kept = data[:cut_at].count(b"\n")
     tail = data[:cut_at].rsplit(b"\n", 1)[-1]
-    if tail and tail.decode(errors="replace") == records[kept]:  # cut just before a newline
+    partial = bool(tail) and tail.decode(errors="replace") != records[kept]
+    if tail and not partial:  # cut just before a newline: the record itself is complete
         kept += 1
     with DescribeCache(path) as cache:
         assert cache.names == [f"j{i}" for i in range(kept)]
-        assert cache.dropped_lines == (
-            1
-            if cut_at and data[cut_at - 1 : cut_at] != b"\n" and kept == data[:cut_at].count(b"\n")
-            else 0
-        )
+        assert cache.dropped_lines == int(partial)
     if kept:
         assert smstatus.load(path).n_jobs == kept
     assert path.read_text() == "".join(r + "\n" for r in records[:kept])
@@ -777,6 +783,13 @@ def test_rates_pace_the_requests(sm):
     # the clock stood still, so each request reserved the next slot of its own limiter:
     # the second list page waited 1/2 s, the describes 1/50 s and 2/50 s
     assert sorted(waits) == pytest.approx([0.02, 0.04, 0.5])
+
+
+def test_a_collector_runs_once(sm):
+    collector = Collector(client=sm.client(), **FAST)
+    collector.run()
+    with pytest.raises(RuntimeError, match="runs once"):
+        collector.run()
 
 
 def test_hooks_are_removed_from_a_callers_client(sm):

@@ -22,6 +22,7 @@ Crash safety
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import mmap
 import os
@@ -335,6 +336,10 @@ class DescribeCache:
         """Lock the file, index it (and a journal left by a crash), repair it, open to append."""
         self._acquire_lock()
         try:
+            # a rewrite cut short (the run killed while closing) leaves its temporary file;
+            # the file and the journal it was made from are intact, so it can go
+            for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.tmp-*"):
+                stale.unlink(missing_ok=True)
             repair = False
             if self.path.exists():
                 scan = _scan(self.path)

@@ -507,9 +507,10 @@ class Collector:
             raise
         record = to_record(response)
         if cache is not None:
-            cache.add(record)
-        with self._lock:
-            self._fresh[name] = record
+            cache.add(record)  # the history is read back from the file: nothing kept here
+        else:
+            with self._lock:
+                self._fresh[name] = record
         self._bump(described=1, refreshed=int(refresh))
 
     def run(self) -> Collection:
@@ -526,6 +527,8 @@ class Collector:
         _require_boto3()
         from botocore.exceptions import BotoCoreError, ClientError
 
+        if self._started is not None:
+            raise RuntimeError("a Collector runs once; make a new one for another run")
         self._started = self._clock()
         try:
             if self.client is not None:
