@@ -294,7 +294,7 @@ class _Checks:
         start, end = _i8(tr["start_time"]), _i8(tr["end_time"])
 
         # jobs rows and the category of their name
-        self._layout_jobs(jc)
+        self._layout_jobs()
 
         # put each job's entries together when they are not (keeping their given order)
         seg_start = _changes(jc)
@@ -347,7 +347,7 @@ class _Checks:
 
     # -- layout ---------------------------------------------------------------------------------
 
-    def _layout_jobs(self, jc: np.ndarray) -> None:
+    def _layout_jobs(self) -> None:
         """``job_cat`` (category of each jobs row) and the duplicated names, if any."""
         names = self.jobs["job_name"]
         n_cat = len(self.cats)
