@@ -171,14 +171,23 @@ def _parse_typed(values: Any, naive_tz: str) -> tuple[pd.DatetimeIndex, np.ndarr
 def _datetimes_to_ns(values: np.ndarray, naive_tz: str) -> np.ndarray:
     """``datetime``/``Timestamp``/``datetime64`` objects to UTC nanoseconds (NaT: out of range)."""
     aware = np.array([getattr(v, "tzinfo", None) is not None for v in values], dtype=bool)
+    naive = ~aware
     out = np.full(len(values), _NAT, dtype="int64")
+    plain = aware & np.array([type(v) is dt.datetime for v in values], dtype=bool)
+    if plain.any():  # boto3's datetimes (tzlocal, tzutc): Arrow asks each for its offset, fast
+        try:
+            utc = pa.array(values[plain], type=pa.timestamp("us", "UTC"))
+            out[plain] = np.asarray(pc.cast(utc, pa.int64()), dtype=np.int64) * 1000
+            aware &= ~plain
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            pass
     if aware.any():
         parsed = pd.to_datetime(pd.Series(values[aware]), utc=True, errors="coerce")
         out[aware] = _series_ns(parsed)
-    if (~aware).any():
-        parsed = pd.to_datetime(pd.Series(values[~aware]), errors="coerce")
+    if naive.any():
+        parsed = pd.to_datetime(pd.Series(values[naive]), errors="coerce")
         parsed = parsed.dt.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT")
-        out[~aware] = _series_ns(parsed)
+        out[naive] = _series_ns(parsed)
     return out
 
 

@@ -70,3 +70,23 @@ def test_local_datetimes_keep_their_offset():
 def test_nanoseconds_survive():
     parsed, _ = parse_timestamps(["2020-01-01T00:00:00.123456789Z"])
     assert parsed[0].value % 1_000_000_000 == 123456789
+
+
+def test_zone_aware_datetimes_use_each_value_own_offset():
+    from dateutil.tz import gettz
+
+    new_york = gettz("America/New_York")
+    values = [
+        dt.datetime(2024, 1, 15, 12, tzinfo=new_york),  # EST, -05:00
+        dt.datetime(2024, 7, 15, 12, tzinfo=new_york),  # EDT, -04:00
+        dt.datetime(2024, 7, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+        pd.Timestamp("2024-07-15T12:00:00.000000001+02:00"),
+    ]
+    parsed, bad = parse_timestamps(values)
+    assert not bad.any()
+    assert parsed.tolist() == [
+        pd.Timestamp("2024-01-15T17:00Z"),
+        pd.Timestamp("2024-07-15T16:00Z"),
+        pd.Timestamp("2024-07-15T06:30Z"),
+        pd.Timestamp("2024-07-15T10:00:00.000000001Z"),
+    ]
