@@ -218,6 +218,14 @@ def test_above_max_jobs_the_plot_says_so():
     assert 10 <= drawn < len(h.transitions)
 
 
+def test_above_max_jobs_sorted_by_start_the_latest_jobs_are_kept():
+    h = synth_history(30)
+    ax = plot_gantt(h, ax=axes(), max_jobs=5)
+    starts = h.transitions.groupby("job_name", observed=True)["start_time"].min().sort_values()
+    assert lane_labels(ax) == list(starts.index[-5:])  # the latest five, earliest on top
+    assert "showing the latest 5 of 30 jobs, sorted by start" in ax.get_title(loc="left")
+
+
 def test_max_jobs_none_draws_every_lane_and_hides_unreadable_labels():
     h = synth_history(400)
     ax = plot_gantt(h, ax=axes(), max_jobs=None)

@@ -125,6 +125,17 @@ def test_statuses_outside_the_layout_are_placed_apart_without_overlap():
     assert "v1+custom" in ax.get_title(loc="left")
 
 
+def test_only_the_most_taken_edges_are_labelled():
+    h = synth_history(60)
+    every = labels(plot_machine(history=h, ax=axes(), max_labels=None))
+    top = labels(plot_machine(history=h, ax=axes(), max_labels=3))
+    assert len(top) == 3 < len(every)
+    counts = sorted((int(t.split(" ")[0].replace(",", "")) for t in every.values()), reverse=True)
+    assert sorted(int(t.split(" ")[0]) for t in top.values()) == sorted(counts[:3])
+    ax = plot_machine(history=h, ax=axes(), max_labels=3)
+    assert f"{len(every) - 3} edges taken less often" in ax.get_title(loc="left")
+
+
 def test_kwargs_reach_the_arrows():
     ax = plot_machine(ax=axes(), mutation_scale=22)
     assert all(a.get_mutation_scale() == 22 for a in edges(ax).values())

@@ -57,6 +57,7 @@ class _Layout:
     x_cap: float | None  # the axis stops here; open lanes running past it are cut
     align: str
     sort_text: str
+    which: str  # which lanes a cut keeps: "" (the first ones) or "the latest "
 
 
 def _ns(series: pd.Series) -> np.ndarray:
@@ -190,8 +191,11 @@ def _layout(
         sort_text = f"sorted by time in {sort_by} (longest on top)"
     chosen = base[order]
     n_candidates = len(chosen)
-    if max_jobs is not None:
-        chosen = chosen[:max_jobs]
+    which = ""
+    if max_jobs is not None and n_candidates > max_jobs:
+        # by start, the latest jobs are the ones worth a look; otherwise the top of the order
+        chosen = chosen[-max_jobs:] if sort_by == "start" else chosen[:max_jobs]
+        which = "the latest " if sort_by == "start" else ""
     lane_of = np.full(n_cat, -1, dtype=np.int64)
     lane_of[chosen] = np.arange(len(chosen))
     lane = lane_of[c]
@@ -266,6 +270,7 @@ def _layout(
         x_cap=x_cap,
         align=align,
         sort_text=sort_text,
+        which=which,
     )
 
 
@@ -395,8 +400,9 @@ def plot_gantt(
         ``"training"``: each job's first Training starts at 0 (jobs that never trained are left
         out, and the note says how many).
     max_jobs
-        Draw at most this many lanes (the first ones in ``sort_by`` order) and say so on the
-        plot; ``None`` draws every job.
+        Draw at most this many lanes and say so on the plot: the latest jobs when sorted by
+        start, else the first ones in ``sort_by`` order (the longest); ``None`` draws every
+        job.
     as_of
         Open entries (a running job's last status) are drawn hatched up to this time; default
         the latest time in the data (never the clock), stated in the note above the plot.
@@ -679,7 +685,9 @@ def _note(layout: _Layout) -> list[str]:
     n_lanes = len(layout.lane_names)
     parts = []
     if n_lanes < layout.n_candidates:
-        parts.append(f"showing {n_lanes:,} of {layout.n_candidates:,} jobs, {layout.sort_text}")
+        parts.append(
+            f"showing {layout.which}{n_lanes:,} of {layout.n_candidates:,} jobs, {layout.sort_text}"
+        )
     else:
         jobs = "job" if n_lanes == 1 else "jobs"
         parts.append(f"{n_lanes:,} {jobs}, {layout.sort_text}")

@@ -261,6 +261,7 @@ def plot_machine(
     *,
     history: Any = None,
     ax: Axes | None = None,
+    max_labels: int | None = 20,
     **kwargs: Any,
 ) -> Axes:
     """Draw the machine of legal edges; with a history, annotate the edges with the data.
@@ -277,6 +278,9 @@ def plot_machine(
     ax
         The Axes to draw on; defaults to the current Axes. Its aspect is set to equal and its
         frame hidden.
+    max_labels
+        Label at most this many edges, the most taken ones (``None``: every edge taken); the
+        others are still drawn, their width telling how often they are taken.
     **kwargs
         Passed to each edge's :class:`~matplotlib.patches.FancyArrowPatch`
         (``mutation_scale``, ``arrowstyle``...).
@@ -386,6 +390,11 @@ def plot_machine(
     # -- edges -----------------------------------------------------------------------------------
     counts = [e.count for e in specs if e.count]
     top = max(counts) if counts else 1
+    taken = sorted((e for e in specs if e.count), key=lambda e: -(e.count or 0))
+    if max_labels is not None:
+        taken = taken[:max_labels]
+    labelled = {(e.source, e.dest) for e in taken}
+    n_unlabelled = len(counts) - len(labelled)
     placed: list[tuple[float, float, float, float]] = [
         (x - NODE_W / 2, y - NODE_H / 2, x + NODE_W / 2, y + NODE_H / 2) for x, y in pos.values()
     ]
@@ -397,7 +406,7 @@ def plot_machine(
         alpha = 1.0
         if observed is not None:
             if e.count:
-                width = 1.0 + 2.6 * np.log1p(e.count) / np.log1p(top)
+                width = 0.6 + 2.9 * np.log1p(e.count) / np.log1p(top)
             else:
                 alpha = FADED
         style: dict[str, Any] = {
@@ -416,7 +425,7 @@ def plot_machine(
         arrow = FancyArrowPatch(*_ends(pos[e.source], pos[e.dest], e.rad), **style)
         arrow.set_gid(f"machine-edge:{e.source}->{e.dest}")
         ax.add_artist(arrow)  # limits are set below; no data-limit update per arrow
-        if e.count:
+        if e.count and (e.source, e.dest) in labelled:
             text = f"{e.count:,}"
             if e.median_s is not None:
                 text += f" · {format_duration(e.median_s)}"
@@ -468,5 +477,10 @@ def plot_machine(
             f"{plural(n_jobs, 'job')}: edges labelled with times taken · median time in "
             "the status before"
         )
+        if n_unlabelled:
+            parts.append(
+                f"{plural(n_unlabelled, 'edge')} taken less often drawn without a label "
+                "(width grows with the count)"
+            )
     note_title(ax, parts)
     return ax
