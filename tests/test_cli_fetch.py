@@ -83,6 +83,8 @@ def test_fetch_writes_every_job_once_and_the_file_validates(sm, tmp_path, capsys
     assert main(["validate", str(path), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["jobs"] == 10 and report["valid_jobs"] == 10
+    assert main(["stats", str(path)]) == 0
+    assert "10 jobs, 42 entries" in capsys.readouterr().out
 
 
 def test_second_fetch_describes_only_the_running_jobs(sm, tmp_path, capsys):
