@@ -146,7 +146,7 @@ def _scan(path: Path) -> _Scan:
         if size == 0:
             return _Scan()
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            newline = np.flatnonzero(np.frombuffer(mm, dtype=np.uint8) == 10)
+            newline = _newlines(mm, size)
             complete = int(newline[-1]) + 1 if len(newline) else 0
             starts = np.concatenate([[0], newline[:-1] + 1]).astype(np.int64)[: len(newline)]
             scan = _scan_fast(mm, complete, starts, newline.astype(np.int64))
@@ -169,6 +169,19 @@ def _scan(path: Path) -> _Scan:
     if scan.bad:
         scan.repair = True
     return scan
+
+
+def _newlines(buffer: Any, size: int, chunk: int = 64 << 20) -> np.ndarray:
+    """Positions of every ``\\n`` byte, found a chunk at a time (memory stays small)."""
+    view = np.frombuffer(buffer, dtype=np.uint8)
+    try:
+        parts = [
+            np.flatnonzero(view[start : start + chunk] == 10) + start
+            for start in range(0, size, chunk)
+        ]
+    finally:
+        del view  # release the buffer before the caller closes the map
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _loads(raw: bytes) -> Any:
