@@ -194,3 +194,22 @@ def test_bottlenecks_without_by_is_one_bar(many):
 def test_bottlenecks_kwargs_reach_barh(many):
     ax = plot_bottlenecks(many, ax=axes(), height=0.3)
     assert ax.containers[0][0].get_height() == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    ("plot", "kwargs"),
+    [
+        (plot_durations, {}),
+        (plot_durations, {"kind": "ecdf"}),
+        (plot_durations, {"kind": "violin"}),
+        (plot_bottlenecks, {}),
+        (plot_bottlenecks, {"by": "spot"}),
+    ],
+)
+def test_an_empty_history_draws_an_empty_plot_that_says_so(plot, kwargs, tmp_path):
+    from smstatus import JobHistory
+
+    fig = Figure()
+    ax = plot(JobHistory.empty(), ax=fig.add_subplot(), **kwargs)
+    fig.savefig(tmp_path / "empty.png")
+    assert "nothing to draw" in ax.get_title(loc="left") or "no time" in ax.get_title(loc="left")

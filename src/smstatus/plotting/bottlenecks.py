@@ -109,7 +109,7 @@ def plot_bottlenecks(
     ]
     ax.set_yticks(y, tick_labels)
     ax.tick_params(axis="y", length=0)
-    ax.set_ylim(len(groups) - 0.5, -0.5)
+    ax.set_ylim(max(len(groups), 1) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     excluded = list(result.exclude)
@@ -140,7 +140,7 @@ def plot_bottlenecks(
 
 def _jobs_per_group(per_job: pd.DataFrame, keys: list[str], groups: list[str]) -> np.ndarray:
     if not keys:
-        return np.array([len(per_job)])
+        return np.full(len(groups), len(per_job))
     counts = group_labels(per_job, keys).value_counts()
     return np.array([int(counts.get(g, 0)) for g in groups])
 

@@ -192,6 +192,8 @@ def plot_durations(
             f"{plural(n_hidden, 'zero-length entry', 'zero-length entries')} not shown on the "
             "log scale"
         )
+    if not shown:
+        parts.append("nothing to draw")
     note_title(ax, parts)
     return ax
 
@@ -262,7 +264,7 @@ def _draw_rows(
 
     ax.set_yticks(np.arange(len(shown)), [_row_label(s, i, cells) for i, s in enumerate(shown)])
     ax.tick_params(axis="y", length=0)
-    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_ylim(max(len(shown), 1) - 0.5, -0.5)
     handles: list[Any] = []
     if len(groups) > 1:
         handles += [
