@@ -116,3 +116,10 @@ def test_diagram_usage_errors_exit_2(tmp_path, monkeypatch, capsys, args, messag
     monkeypatch.chdir(tmp_path)
     assert main(["diagram", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_gantt_without_input_draws_the_bundled_sample(tmp_path, capsys):
+    out = tmp_path / "sample.png"
+    assert main(["gantt", "-o", str(out), "--dpi", "30"]) == 0
+    assert out.read_bytes().startswith(MAGIC["png"])
+    assert "showing the latest 200 of" in capsys.readouterr().err

@@ -121,8 +121,10 @@ def test_violin_densities_on_log_durations(many):
 def test_statuses_chooses_and_orders_rows(many):
     ax = plot_durations(many, ax=axes(), statuses=["Training", "Pending"])
     assert row_labels(ax) == ["Training", "Pending"]
-    with pytest.raises(ValueError, match="no measured entry"):
-        plot_durations(many, ax=axes(), statuses=["Restarting"])
+    ax = plot_durations(many, ax=axes(), statuses=["Restarting", "Training"])
+    assert ax.get_yticklabels()[0].get_text() == "Restarting\n(0)"  # an empty row
+    with pytest.raises(ValueError, match="neither secondary statuses nor in the data"):
+        plot_durations(many, ax=axes(), statuses=["Trainign"])
 
 
 def test_kind_must_be_known(many):

@@ -82,8 +82,9 @@ def plot_durations(
     log
         Log-scaled durations (the default: phases span seconds to days).
     statuses
-        The statuses to show, in that order; default every status that has a duration in the
-        data, terminal statuses (always zero-length) left out, in lifecycle order.
+        The statuses to show, in that order (a status absent from the data gets an empty
+        row); default every status that has a duration in the data, terminal statuses (always
+        zero-length) left out, in lifecycle order.
     as_of
         Time open entries are measured up to (:func:`smstatus.durations.durations`).
     **kwargs
@@ -101,7 +102,7 @@ def plot_durations(
     labels, never mixed in as if complete.
     """
     from smstatus.durations import durations
-    from smstatus.status import TERMINAL_STATUSES
+    from smstatus.status import TERMINAL_STATUSES, SecondaryStatus
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
@@ -119,13 +120,14 @@ def plot_durations(
         shown = [s for s in present if s not in terminal]
     else:
         shown = [str(s) for s in statuses]
-        absent = [s for s in shown if s not in present]
-        if absent:
+        known = {s.value for s in SecondaryStatus} | set(d["status"].cat.categories.astype(str))
+        unknown = [s for s in shown if s not in known]
+        if unknown:
             raise ValueError(
-                f"statuses= names status(es) with no measured entry in the data: {absent}; "
-                f"the data has {present}"
+                f"statuses= names status(es) that are neither secondary statuses nor in the "
+                f"data: {unknown}; the data has {present}"
             )
-    colors = status_colors([*d["status"].cat.categories.astype(str)])
+    colors = status_colors([*d["status"].cat.categories.astype(str), *shown])
 
     if by is None:
         group = np.full(len(d), "", dtype=object)
