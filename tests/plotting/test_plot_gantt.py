@@ -333,6 +333,13 @@ def test_jobs_without_entries_are_counted_in_the_note():
     assert "1 with an empty history" in plot_gantt(h, ax=axes()).get_title(loc="left")
 
 
+def test_entries_without_a_start_time_are_counted_not_drawn():
+    h = history_of({"j": [("Starting", 0, 20), ("Training", None, 60), ("Completed", 60, 60)]})
+    ax = plot_gantt(h, ax=axes())
+    assert "1 entry without a start time (not drawn)" in ax.get_title(loc="left")
+    assert "Training" not in by_gid(ax, "gantt-bars:")
+
+
 def test_a_stale_open_job_does_not_squash_the_others(data_dir):
     h = smstatus.load([data_dir / "describe", data_dir / "sdk-logs"], errors="collect")
     ax = plot_gantt(h, ax=axes(6), align="start", sort_by="wall")

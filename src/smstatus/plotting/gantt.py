@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.plotting._common import as_history, get_ax, note_title
-from smstatus.plotting._units import time_unit
+from smstatus.plotting._units import plural, time_unit
 from smstatus.plotting.palette import OPEN_HATCH, status_colors
 
 if TYPE_CHECKING:
@@ -124,15 +124,17 @@ def _layout(
     censored = measured["censored"].to_numpy(dtype=bool)
 
     wanted = _selected_jobs(history, jobs, categories)
-    valid = (codes >= 0) & (start != _I64_MIN) & np.isfinite(seconds)
-    n_untimed = int(((codes >= 0) & ~((start != _I64_MIN) & np.isfinite(seconds))).sum())
+    in_scope = codes >= 0
     if wanted is not None:
         keep_job = np.zeros(n_cat, dtype=bool)
         keep_job[wanted] = True
-        valid &= keep_job[np.where(codes >= 0, codes, 0)]
+        in_scope &= keep_job[np.where(in_scope, codes, 0)]
         n_jobs = len(wanted)
     else:
         n_jobs = max(len(history.jobs["job_name"].unique()), n_cat)
+    timed = (start != _I64_MIN) & np.isfinite(seconds)
+    valid = in_scope & timed
+    n_untimed = int((in_scope & ~timed).sum())
 
     rows = np.flatnonzero(valid)
     c, s, sc = codes[rows], start[rows], scodes[rows]
@@ -696,7 +698,9 @@ def _note(layout: _Layout) -> list[str]:
     if layout.n_empty > 0:
         parts.append(f"{layout.n_empty:,} with an empty history (not drawn)")
     if layout.n_untimed:
-        parts.append(f"{layout.n_untimed:,} entries without a start time (not drawn)")
+        parts.append(
+            f"{plural(layout.n_untimed, 'entry', 'entries')} without a start time (not drawn)"
+        )
     cut = len(_cut_lanes(layout))
     if cut:
         parts.append(f"{cut:,} open {'job runs' if cut == 1 else 'jobs run'} past the right edge")
