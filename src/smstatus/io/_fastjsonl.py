@@ -39,6 +39,7 @@ DEFAULT_BLOCK_SIZE = 64 << 20
 """Bytes read per block (cut at the last line end)."""
 
 _ARROW_BLOCK_SIZE = 4 << 20  # Arrow splits a block into chunks of this size, parsed in parallel
+_BUFFERS = 3  # blocks in flight: extracted, parsed by Arrow, read
 _NAT = np.iinfo(np.int64).min
 _KNOWN_STATUSES = tuple(s.value for s in SecondaryStatus)
 
@@ -142,14 +143,28 @@ def read_describe_jsonl(
     if block_size < 1:
         raise ValueError(f"block_size must be a positive number of bytes, got {block_size}")
     state = _State(file.name, naive_tz)
-    read_options = pj.ReadOptions(use_threads=True, block_size=_ARROW_BLOCK_SIZE)
-    with file.open() as stream, ThreadPoolExecutor(1, thread_name_prefix="smstatus-read") as pool:
+    options = pj.ReadOptions(use_threads=True, block_size=_ARROW_BLOCK_SIZE)
+    with (
+        file.open() as stream,
+        ThreadPoolExecutor(1, thread_name_prefix="smstatus-read") as reading,
+        ThreadPoolExecutor(1, thread_name_prefix="smstatus-parse") as parsing,
+    ):
+        # a pipeline of three blocks (the reader keeps three buffers): block k+2 is read
+        # (decompressed) while block k+1 is parsed by Arrow and block k's columns extracted
         reader = _BlockReader(stream, block_size)
-        # the next block is read and parsed by Arrow while this one's columns are extracted
-        pending = pool.submit(_read_and_parse, reader, read_options)
-        while (parsed := pending.result()) is not None:
-            pending = pool.submit(_read_and_parse, reader, read_options)
-            rejects = state.add_block(*parsed)
+        block = reader.next()
+        upcoming = reading.submit(reader.next)
+        parsed = parsing.submit(_parse, block, options) if block is not None else None
+        while parsed is not None:
+            table = parsed.result()
+            current = block
+            block = upcoming.result()
+            if block is not None:
+                upcoming = reading.submit(reader.next)
+                parsed = parsing.submit(_parse, block, options)
+            else:
+                parsed = None
+            rejects = state.add_block(current, table)
             if rejects and errors == "raise":
                 first = min(rejects, key=lambda r: r["line"])
                 raise ParseError(
@@ -176,48 +191,67 @@ class _Block:
 
 
 class _BlockReader:
-    """Cut a byte stream into blocks of whole lines, numbering the lines."""
+    """Cut a byte stream into blocks of whole lines, numbering the lines.
+
+    The blocks' buffers are reused in turn (page faults on fresh memory cost as much as the
+    copy itself): a block's bytes stay valid while the next ``_BUFFERS - 1`` are read.
+    """
 
     def __init__(self, stream: BinaryIO, block_size: int) -> None:
         self._stream = stream
         self._size = block_size
+        self._buffers = [bytearray() for _ in range(_BUFFERS)]
+        self._turn = 0
         self._tail = b""
         self._line = 1
         self._done = False
 
-    def _fill(self, buf: bytearray, start: int) -> int:
-        """Fill ``buf[start:]`` from the stream; return the end of what was read."""
+    def _fill(self, buf: bytearray, start: int, stop: int) -> int:
+        """Fill ``buf[start:stop]`` from the stream; return the end of what was read."""
         with memoryview(buf) as view:
-            while start < len(buf):
-                n = self._stream.readinto(view[start:])  # type: ignore[attr-defined]
+            while start < stop:
+                with view[start:stop] as free:
+                    n = self._stream.readinto(free)  # type: ignore[attr-defined]
                 if not n:
                     self._done = True
                     break
                 start += n
         return start
 
+    def _buffer(self, size: int, keep: int = 0) -> bytearray:
+        """The buffer of this turn, at least ``size`` bytes, its first ``keep`` bytes kept."""
+        buf = self._buffers[self._turn]
+        if len(buf) < size:
+            bigger = bytearray(size + size // 4)  # room for the tail of the previous block
+            bigger[:keep] = buf[:keep]
+            buf = self._buffers[self._turn] = bigger
+        return buf
+
     def next(self) -> _Block | None:
         """The next block, or ``None`` at the end of the stream."""
         if self._done and not self._tail:
             return None
-        buf = bytearray(len(self._tail) + self._size)
-        buf[: len(self._tail)] = self._tail
+        self._turn = (self._turn + 1) % _BUFFERS
+        tail = self._tail
+        buf = self._buffer(len(tail) + self._size)
+        buf[: len(tail)] = tail
+        filled = len(tail)
+        if not self._done:
+            filled = self._fill(buf, filled, filled + self._size)
         searched = 0
-        filled = self._fill(buf, len(self._tail)) if not self._done else len(self._tail)
         while True:
             if self._done:
-                del buf[filled:]
                 end = filled  # the rest, the last line perhaps without a line end
                 break
             end = buf.rfind(b"\n", searched, filled) + 1
             if end:
                 break
             searched = filled  # a line longer than the block: read on
-            buf.extend(bytes(self._size))
-            filled = self._fill(buf, filled)
+            buf = self._buffer(2 * len(buf), keep=filled)
+            filled = self._fill(buf, filled, len(buf))
         if end == 0:
             return None
-        self._tail = bytes(buf[end:filled]) if end < filled else b""
+        self._tail = bytes(buf[end:filled])
         newlines = _line_ends(buf, end)
         block = _Block(buf, end, self._line, newlines)
         self._line += len(newlines)
@@ -239,29 +273,24 @@ def _line_ends(buf: bytearray, end: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
-def _read_and_parse(
-    reader: _BlockReader, options: pj.ReadOptions
-) -> tuple[_Block, pa.Table | None] | None:
-    """The next block and its Arrow table (``None`` when Arrow cannot read it as expected)."""
-    block = reader.next()
-    if block is None:
-        return None
+def _parse(block: _Block, options: pj.ReadOptions) -> pa.Table | None:
+    """The block's Arrow table, ``None`` when Arrow cannot read it as expected."""
     records = _records_if_plain(block)
     if records is None:
-        return block, None
+        return None
     if records == 0:
-        return block, _SCHEMA.empty_table()
-    if not block.data.isascii() and not _valid_utf8(block):
-        return block, None
+        return _SCHEMA.empty_table()
+    if not block.data.isascii() and not _valid_utf8(block):  # bytes past ``end`` are checked too
+        return None
     try:
         table = pj.read_json(
             pa.py_buffer(block.view), read_options=options, parse_options=_PARSE_OPTIONS
         )
     except (pa.ArrowException, ValueError):
-        return block, None
+        return None
     if table.num_rows != records:
-        return block, None
-    return block, table.combine_chunks()
+        return None
+    return table.combine_chunks()
 
 
 def _records_if_plain(block: _Block) -> int | None:
