@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from smstatus.errors import ParseError
 from smstatus.history import JobHistory
-from smstatus.io._builder import Errors, concat_histories, empty_history
+from smstatus.io._builder import DescribeBuilder, Errors, concat_histories, empty_history
 from smstatus.io.detect import SOURCES, detect_source
 from smstatus.io.inputs import InputFile, expand_inputs
 
@@ -171,7 +171,9 @@ def load(
 def _load_files(
     files: list[InputFile], *, source: Source, errors: Errors, naive_tz: str
 ) -> JobHistory:
+    from smstatus.io.describe import add_describe_file, use_fast_path
     from smstatus.io.events import merge_event_records, read_event_records
+    from smstatus.io.sdklog import add_sdk_log_file
     from smstatus.io.table import is_jobs_sibling_name
 
     kinds: list[str | None] = []
@@ -187,16 +189,30 @@ def _load_files(
     table_paths = {
         f.path.resolve() for f, k in zip(files, kinds, strict=True) if k == "table" and f.path
     }
-    parts: list[JobHistory | None] = []
+    # consecutive describe files and SDK logs share one builder (one build for a directory of
+    # thousands of small files); events of every file are merged (the latest event wins)
+    parts: list[JobHistory | DescribeBuilder | None] = []
+    run: DescribeBuilder | None = None
     events: list[Any] = []
     events_slot: int | None = None
     for i, (file, kind) in enumerate(zip(files, kinds, strict=True)):
         if kind is None:
             parts.append(failed[i])
+            run = None
             continue
         if kind == "table" and _is_consumed_sibling(file, table_paths, is_jobs_sibling_name):
             continue
         try:
+            if kind in ("describe", "sdk-log") and not (kind == "describe" and use_fast_path(file)):
+                if run is None:
+                    run = DescribeBuilder(source="describe", naive_tz=naive_tz)
+                    parts.append(run)
+                if kind == "describe":
+                    add_describe_file(run, file, errors=errors)
+                else:
+                    add_sdk_log_file(run, file, errors=errors)
+                continue
+            run = None
             if kind == "events":
                 events.append(read_event_records(file, errors=errors))
                 if events_slot is None:
@@ -210,7 +226,13 @@ def _load_files(
             parts.append(_reject(file, exc))
     if events_slot is not None:
         parts[events_slot] = merge_event_records(events, errors=errors, naive_tz=naive_tz)
-    return concat_histories([p for p in parts if p is not None])
+    return concat_histories(
+        [
+            p.build(errors=errors) if isinstance(p, DescribeBuilder) else p
+            for p in parts
+            if p is not None
+        ]
+    )
 
 
 def _is_consumed_sibling(file: InputFile, table_paths: set[Path], is_sibling: Any) -> bool:

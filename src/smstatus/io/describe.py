@@ -154,13 +154,7 @@ def read_describe(
     Big JSON Lines files (at least :data:`FAST_PATH_MIN_BYTES`) are streamed in blocks by the
     fast path; everything else goes through the record-by-record path.
     """
-    head = file.head(1 << 16)
-    if (
-        _is_jsonl(head)
-        and file.path is not None
-        and (file.size or 0) >= FAST_PATH_MIN_BYTES
-        and source == "describe"
-    ):
+    if use_fast_path(file) and source == "describe":
         try:
             from smstatus.io._fastjsonl import read_describe_jsonl
         except ModuleNotFoundError as exc:  # pragma: no cover - while the fast path is built
@@ -169,6 +163,21 @@ def read_describe(
         else:
             return read_describe_jsonl(file, errors=errors, naive_tz=naive_tz)
     builder = DescribeBuilder(source=source, naive_tz=naive_tz)
+    add_describe_file(builder, file, errors=errors)
+    return builder.build(errors=errors)
+
+
+def use_fast_path(file: InputFile) -> bool:
+    """Whether the file is big JSON Lines on disk, for the block-streaming fast path."""
+    return (
+        file.path is not None
+        and (file.size or 0) >= FAST_PATH_MIN_BYTES
+        and _is_jsonl(file.head(1 << 16))
+    )
+
+
+def add_describe_file(builder: DescribeBuilder, file: InputFile, *, errors: Errors) -> None:
+    """Add every record of a JSON or JSON Lines file of describe responses to ``builder``."""
     for record, line, problem in iter_json_records(file):
         if problem is not None:
             hint = None if line is not None else "Check the file is a JSON document or JSON Lines"
@@ -177,7 +186,6 @@ def read_describe(
             builder.reject(file=file.name, line=line, reason=problem)
             continue
         builder.add(record, file=file.name, line=line, errors=errors)
-    return builder.build(errors=errors)
 
 
 def _record_lines(raw: bytes, n: int) -> list[int | None]:

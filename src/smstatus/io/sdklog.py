@@ -26,19 +26,17 @@ Rules of the message clean-up, in order:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from smstatus.errors import ParseError
-from smstatus.history import JOBS_SCHEMA, STRING, JobHistory, status_categorical
-from smstatus.io._builder import Errors, empty_history, frame_of_columns, unparsed_frame
+from smstatus.history import JobHistory
+from smstatus.io._builder import DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.status import PRIMARY_OF, TERMINAL_STATUSES, SecondaryStatus
-from smstatus.timestamps import parse_timestamps
 
 __all__ = [
     "KNOWN_MESSAGES",
@@ -172,26 +170,40 @@ def parse_sdk_log(
     naive_tz
         Zone of the printed times.
     """
+    builder = DescribeBuilder(source="sdk-log", naive_tz=naive_tz)
+    add_sdk_log(builder, lines, name=name, file=file, errors=errors)
+    return builder.build(errors=errors)
+
+
+def add_sdk_log(
+    builder: DescribeBuilder,
+    lines: Iterable[str],
+    *,
+    name: str,
+    file: str,
+    errors: Errors = "raise",
+) -> None:
+    """Scan one log and add its job (and its rejects) to ``builder``; times parse at build."""
     times: list[str] = []
     statuses: list[str] = []
-    messages: list[str] = []
-    where: list[int] = []
-    rejects: list[dict[str, Any]] = []
+    messages: list[str | None] = []
     job: dict[str, Any] = {"job_name": None}
 
     def fail(lineno: int | None, reason: str, field: str | None) -> None:
-        if errors == "raise":
-            raise ParseError(reason, file=file, line=lineno, field=field)
-        rejects.append({"file": file, "line": lineno, "field": field, "reason": reason})
+        builder.fail(reason, file=file, line=lineno, field=field, errors=errors)
 
     for lineno, raw in enumerate(lines, start=1):
         line = _ANSI.sub("", raw.rstrip("\r\n")).replace("\r", "")
         match = STATUS_LINE.match(line)
         if match is not None and _is_status(match["status"]):
+            try:
+                dt.datetime.fromisoformat(match["time"])
+            except ValueError:
+                fail(lineno, f"status line time {match['time']!r} is not a valid time", "time")
+                continue
             times.append(match["time"])
             statuses.append(match["status"])
             messages.append(clean_message(match["message"] or "") or None)
-            where.append(lineno)
             continue
         loose = _LOOSE_STATUS_LINE.match(line)
         if loose is not None and _is_status(loose["status"]):
@@ -214,47 +226,30 @@ def parse_sdk_log(
                 break
         # anything else is container output or progress: skipped on purpose
     if not statuses:
-        fail(
-            None,
-            "no SDK status line ('YYYY-MM-DD HH:MM:SS Status - Message') in the log",
-            None,
-        )
-        return empty_history(rejects)
-    parsed, bad = parse_timestamps(times, naive_tz=naive_tz)
-    if bad.any():
-        keep = ~bad
-        for i in np.flatnonzero(bad):
-            fail(where[i], f"status line time {times[i]!r} is not a valid time", "time")
-        statuses = [s for s, k in zip(statuses, keep, strict=True) if k]
-        messages = [m for m, k in zip(messages, keep, strict=True) if k]
-        parsed = parsed[keep]
-        if not statuses:
-            return empty_history(rejects)
-    job_name = job["job_name"] or name
-    start = parsed
+        fail(None, "no SDK status line ('YYYY-MM-DD HH:MM:SS Status - Message') in the log", None)
+        return
     last = statuses[-1]
-    end_last = start[-1] if last in TERMINAL_STATUSES else pd.NaT
-    end = pd.DatetimeIndex([*start[1:], end_last], dtype=start.dtype)
     primary = PRIMARY_OF.get(SecondaryStatus(last)) if last in _KNOWN_STATUS_VALUES else None
     job.update(
-        job_name=job_name,
+        job_name=job["job_name"] or name,
         training_job_status=str(primary) if primary is not None else "InProgress",
         secondary_status=last,
         source="sdk-log",
     )
-    n = len(statuses)
-    transitions = pd.DataFrame(
-        {
-            "job_name": [job_name] * n,
-            "step": np.arange(n, dtype="int32"),
-            "status": status_categorical(np.asarray(statuses, dtype=object)),
-            "start_time": start,
-            "end_time": end,
-            "status_message": pd.array(messages, dtype=STRING),
-        }
-    )
-    jobs = frame_of_columns({k: [v] for k, v in job.items()}, JOBS_SCHEMA)
-    return JobHistory(jobs, transitions, unparsed=unparsed_frame(rejects))
+    # entry i ends when entry i+1 starts; a terminal last entry has zero length, others are open
+    ends: list[str | None] = [*times[1:], times[-1] if last in TERMINAL_STATUSES else None]
+    entries = [
+        {"status": s, "start_time": t, "end_time": e, "status_message": m}
+        for s, t, e, m in zip(statuses, times, ends, messages, strict=True)
+    ]
+    builder.add_job(job, entries, file=file, line=None)
+
+
+def add_sdk_log_file(builder: DescribeBuilder, file: InputFile, *, errors: Errors) -> None:
+    """Add the job of one SDK log file to ``builder``."""
+    with file.open() as stream:
+        text = stream.read().decode("utf-8", errors="replace")
+    add_sdk_log(builder, text.splitlines(), name=file.stem, file=file.name, errors=errors)
 
 
 def _name_job(job: dict[str, Any], name: str, lineno: int, fail: Any) -> None:
@@ -275,11 +270,9 @@ def read_sdk_log(file: InputFile, *, errors: Errors = "raise", naive_tz: str = "
     The job is named by the log (``Creating training-job with name: X``, ``Job Name: X``, or
     the SDK's ``Error for Training job X``), else by the file's name without its suffixes.
     """
-    with file.open() as stream:
-        text = stream.read().decode("utf-8", errors="replace")
-    return parse_sdk_log(
-        text.splitlines(), name=file.stem, file=file.name, errors=errors, naive_tz=naive_tz
-    )
+    builder = DescribeBuilder(source="sdk-log", naive_tz=naive_tz)
+    add_sdk_log_file(builder, file, errors=errors)
+    return builder.build(errors=errors)
 
 
 def format_sdk_log(history: JobHistory, job_name: str | None = None, *, dots: int = 3) -> str:
