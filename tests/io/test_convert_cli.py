@@ -83,3 +83,14 @@ def test_unreadable_input_or_output_exits_2(tmp_path, monkeypatch, capsys, args,
 def test_output_is_required(capsys):
     assert main(["convert", "x.json"]) == 2
     assert "-o" in capsys.readouterr().err
+
+
+def test_no_input_converts_the_bundled_sample(tmp_path, capsys):
+    from smstatus.sample import load_sample
+
+    out = tmp_path / "sample.parquet"
+    assert main(["convert", "-o", str(out)]) == 0
+    want = load_sample()
+    got = read_table(out)
+    assert got.job_names.tolist() == want.job_names.tolist()
+    pd.testing.assert_frame_equal(got.transitions, want.transitions)
