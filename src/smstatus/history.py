@@ -85,6 +85,21 @@ def status_categorical(values: Any) -> pd.Categorical:
     )
 
 
+def _recode(names: pd.Series, order: pd.Index) -> pd.Categorical:
+    """``names`` as a categorical whose categories are ``order`` (codes remapped, no strings
+    compared per row when ``names`` is already categorical)."""
+    if isinstance(names.dtype, pd.CategoricalDtype):
+        original = names.cat.categories
+        cats = pd.Index(original.astype(object), dtype=object)
+        if original.dtype == order.dtype and cats.equals(order):
+            return names.array
+        mapping = order.get_indexer(cats)
+        codes = names.cat.codes.to_numpy()
+        new = np.where(codes >= 0, mapping[codes], -1)
+        return pd.Categorical.from_codes(new, categories=order)
+    return pd.Categorical(names.astype(object), categories=order)
+
+
 def _empty(schema: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema.items()})
 
@@ -168,18 +183,21 @@ class JobHistory:
             if jobs is None:
                 jobs = pd.DataFrame({"job_name": pd.unique(transitions["job_name"].astype(str))})
             jobs = _coerce(jobs, JOBS_SCHEMA, "jobs")
-            named = pd.unique(transitions["job_name"].astype(object))
-            listed = set(jobs["job_name"].dropna())
-            extra = [n for n in named if n not in listed]
-            if extra:
+            names = transitions["job_name"]
+            named = (
+                names.cat.categories[np.unique(names.cat.codes[names.cat.codes >= 0])]
+                if isinstance(names.dtype, pd.CategoricalDtype)
+                else pd.Index(pd.unique(names.astype(object)))
+            )
+            named = pd.Index(named.astype(object))
+            extra = named[~named.isin(jobs["job_name"].astype(object))]
+            if len(extra):
                 jobs = pd.concat(
-                    [jobs, _coerce(pd.DataFrame({"job_name": extra}), JOBS_SCHEMA, "jobs")],
+                    [jobs, _coerce(pd.DataFrame({"job_name": list(extra)}), JOBS_SCHEMA, "jobs")],
                     ignore_index=True,
                 )
-            order = list(pd.unique(jobs["job_name"].astype(object)))
-            transitions["job_name"] = pd.Categorical(
-                transitions["job_name"].astype(object), categories=order
-            )
+            order = pd.Index(pd.unique(jobs["job_name"].astype(object)), dtype=object)
+            transitions["job_name"] = _recode(names, order)
             unparsed = _coerce(
                 unparsed if unparsed is not None else _empty(UNPARSED_SCHEMA),
                 UNPARSED_SCHEMA,
@@ -194,7 +212,9 @@ class JobHistory:
     @classmethod
     def empty(cls) -> JobHistory:
         """A history with no jobs."""
-        return cls(_empty(JOBS_SCHEMA), _empty(TRANSITIONS_SCHEMA))
+        transitions = _empty(TRANSITIONS_SCHEMA)
+        transitions["status"] = pd.Series(status_categorical([]))
+        return cls(_empty(JOBS_SCHEMA), transitions, check=False)
 
     @classmethod
     def from_transitions(
@@ -256,19 +276,9 @@ class JobHistory:
     @classmethod
     def concat(cls, histories: Sequence[JobHistory]) -> JobHistory:
         """Put several histories together (jobs in order; duplicates kept, for validation)."""
-        histories = list(histories)
-        if not histories:
-            return cls.empty()
-        jobs = pd.concat([h.jobs for h in histories], ignore_index=True)
-        trans = pd.concat(
-            [
-                h.transitions.assign(job_name=h.transitions["job_name"].astype(object))
-                for h in histories
-            ],
-            ignore_index=True,
-        )
-        unparsed = pd.concat([h.unparsed for h in histories], ignore_index=True)
-        return cls(jobs, trans, unparsed=unparsed)
+        from smstatus.io._builder import concat_histories
+
+        return concat_histories(list(histories))
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -90,10 +90,11 @@ class SecondaryStatusTransition:
         )
 
     def to_api(self, *, as_datetime: bool = False) -> dict[str, Any]:
-        """Return the API's dict; times as ISO strings, or ``datetime`` objects as boto3 gives."""
+        """Return the API's dict; times as ISO strings, or ``datetime`` objects as boto3 gives
+        (``datetime`` carries microseconds: nanoseconds are dropped)."""
 
         def fmt(ts: pd.Timestamp) -> str | datetime:
-            return ts.to_pydatetime() if as_datetime else ts.isoformat()
+            return ts.to_pydatetime(warn=False) if as_datetime else ts.isoformat()
 
         out: dict[str, Any] = {"Status": self.status, "StartTime": fmt(self.start_time)}
         if self.end_time is not None:
