@@ -252,3 +252,20 @@ def test_variants_agree_with_a_per_job_reference(h):
     for text, loop in zip(v["variant"], v["has_loop"], strict=True):
         parts = text.split(" → ") if text != "(no entries)" else []
         assert loop == (len(set(parts)) < len(parts))
+
+
+def test_long_variants_that_differ_late_stay_apart():
+    # 30 runs: more than one packed word of status codes per sequence
+    loop = [("Starting", 1), ("Training", 1), ("Interrupted", 1)] * 10
+    parts = [
+        chain("long-a", [*loop, ("Completed", 0)]),
+        chain("long-b", [*loop, ("Failed", 0)]),
+        chain("long-c", [*loop, ("Completed", 0)]),
+        chain("long-d", [("Pending", 1), *loop[1:], ("Completed", 0)]),
+    ]
+    v = variants(combine(parts))
+    assert v["count"].tolist() == [2, 1, 1]
+    assert v["n_statuses"].tolist() == [31, 31, 31]
+    assert v["example_job"].tolist() == ["long-a", "long-d", "long-b"]  # ties by name
+    assert v["variant"].iloc[0].endswith("Interrupted → Completed")
+    assert v["has_loop"].all()

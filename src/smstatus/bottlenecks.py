@@ -119,18 +119,18 @@ def bottlenecks(
     e = entries(history, as_of)
     groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
     keys = list(groups.columns)
-    secs_c, counts_c = e.phase_matrix()
-    keep = np.flatnonzero(
-        (counts_c.sum(axis=0) > 0)
-        & (np.nan_to_num(secs_c).sum(axis=0) > 0)
-        & ~np.isin(np.asarray(e.status_names, dtype=object), list(excluded))
+    secs_c = e.phase_seconds  # present statuses x jobs
+    names_p = np.asarray(e.status_names, dtype=object)[e.present_codes]
+    keep_i = np.flatnonzero(
+        (np.nan_to_num(secs_c).sum(axis=1) > 0) & ~np.isin(names_p, list(excluded))
     )
+    keep = e.present_codes[keep_i]
     names = [e.status_names[k] for k in keep]
     rows = e.jobs_code
     secs = np.zeros((len(rows), len(keep)))
     valid = rows >= 0
     if len(keep):
-        secs[valid] = secs_c[rows[valid]][:, keep]
+        secs[valid] = secs_c[keep_i][:, rows[valid]].T
     wall = e.to_rows(e.wall_s, np.nan)
     categories = history.transitions["status"].cat.categories
 
@@ -213,14 +213,17 @@ def _slowest(
         n = min(top, int((col > 0).sum()))
         if n == 0:
             continue
-        idx = np.argpartition(-col, n - 1)[:n] if n < len(col) else np.arange(len(col))
-        idx = idx[np.lexsort((idx, -col[idx]))][:n]
+        # the n largest; among equal values at the cut, the first jobs
+        kth = -np.partition(-col, n - 1)[n - 1]
+        above = np.flatnonzero(col > kth)
+        idx = np.concatenate([above, np.flatnonzero(col == kth)[: n - len(above)]])
+        idx = idx[np.lexsort((idx, -col[idx]))]
         parts.append(
             pd.DataFrame(
                 {
                     "status": name,
                     "rank": np.arange(1, n + 1, dtype=np.int64),
-                    "job_name": job_names.to_numpy(dtype=object)[idx],
+                    "job_name": job_names.take(idx).to_numpy(dtype=object),
                     "seconds": col[idx],
                 }
             )
@@ -245,17 +248,38 @@ def _slowest(
 # -- variants -------------------------------------------------------------------------------
 
 
+def _rows_ids(matrix: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the distinct rows of a small-integer matrix (values below ``2**bits``).
+
+    Columns are packed into int64 words (``63 // bits`` codes a word), and words are combined
+    one at a time by factorizing ``(id so far, word id)`` pairs: hashing, no sort of rows.
+    Returns the id of each row and the index of one row of each id.
+    """
+    per_word = max(63 // bits, 1)
+    ids = np.zeros(len(matrix), dtype=np.int64)
+    for lo in range(0, matrix.shape[1], per_word):
+        word = np.zeros(len(matrix), dtype=np.int64)
+        for col in range(lo, min(lo + per_word, matrix.shape[1])):
+            word <<= bits
+            word |= matrix[:, col]
+        word_ids, word_uniques = pd.factorize(word)
+        ids, _ = pd.factorize(ids * len(word_uniques) + word_ids)
+    first = np.full(int(ids.max()) + 1 if len(ids) else 0, len(ids), dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(len(ids), dtype=np.int64))
+    return ids, first
+
+
 def _variant_ids(e: Entries) -> tuple[np.ndarray, list[np.ndarray]]:
     """Per job code, the id of its status sequence (repeats collapsed), and each id's codes.
 
     Jobs are bucketed by the length of their collapsed sequence; within a bucket the sequences
-    are rows of an integer matrix made unique with ``np.unique(axis=0)``. The Python loop runs
-    over distinct lengths, never over jobs.
+    are rows of an integer matrix whose distinct rows are found by :func:`_rows_ids`. The
+    Python loop runs over distinct lengths, never over jobs.
     """
-    runs = e.run_start
-    job = e.ordered(e.job)[runs]
-    status = e.ordered(e.status)[runs]
-    status = np.where(status < 0, e.n_status, status)  # a missing status is a code of its own
+    job, status = e.runs
+    status = status.astype(np.int64)
+    status[status < 0] = e.n_status  # a missing status is a code of its own
+    bits = max(int(e.n_status + 1).bit_length(), 1)
     n_runs = np.bincount(job, minlength=e.n_codes)
     offsets = np.zeros(e.n_codes + 1, dtype=np.int64)
     np.cumsum(n_runs, out=offsets[1:])
@@ -268,9 +292,9 @@ def _variant_ids(e: Entries) -> tuple[np.ndarray, list[np.ndarray]]:
             sequences.append(np.zeros(0, dtype=np.int64))
             continue
         matrix = status[offsets[members][:, None] + np.arange(length)]
-        uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        ids[members] = len(sequences) + inverse.reshape(-1)
-        sequences.extend(uniq)
+        local, first = _rows_ids(matrix, bits)
+        ids[members] = len(sequences) + local
+        sequences.extend(matrix[first])
     return ids, sequences
 
 

@@ -221,6 +221,22 @@ def _warn_missing(jobs: pd.DataFrame, no_price: np.ndarray, no_type: np.ndarray)
         )
 
 
+NO_TIME = "no time: no billable time and no entries"
+NO_COUNT = "instance count unknown"
+NO_PRICE = "no price for the instance type"
+NO_TYPE = "instance type unknown"
+
+
+def _labels(cases: list[tuple[np.ndarray, str]]) -> pd.Categorical:
+    """A categorical of labels: each row gets the label of the last case that holds for it
+    (NA when none does)."""
+    n = len(cases[0][0])
+    codes = np.full(n, -1, dtype=np.int8)
+    for i, (mask, _) in enumerate(cases):
+        codes[mask] = i
+    return pd.Categorical.from_codes(codes, categories=[label for _, label in cases])
+
+
 def _float(series: pd.Series) -> np.ndarray:
     return series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
@@ -274,14 +290,15 @@ def job_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd.D
 
     no_type = jobs["instance_type"].isna().to_numpy()
     no_price = ~no_type & np.isnan(on_demand)
-    missing = np.full(len(jobs), None, dtype=object)
-    missing[np.isnan(seconds)] = "no time: no billable time and no entries"
-    missing[np.isnan(count)] = "instance count unknown"
-    missing[no_price] = "no price for the instance type"
-    missing[no_type] = "instance type unknown"
     _warn_missing(jobs, no_price, no_type)
-
-    basis = np.where(known, "billable_time_s", np.where(np.isnan(wall), None, "wall_s"))
+    missing = _labels(
+        [
+            (np.isnan(seconds), NO_TIME),
+            (np.isnan(count), NO_COUNT),
+            (no_price, NO_PRICE),
+            (no_type, NO_TYPE),
+        ]
+    )
     out = pd.DataFrame(
         {
             "job_name": jobs["job_name"],
@@ -289,17 +306,19 @@ def job_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd.D
             "instance_count": jobs["instance_count"],
             "spot": jobs["spot"],
             "billable_s": seconds,
-            "billable_basis": pd.array(basis, dtype="string"),
+            "billable_basis": _labels([(~np.isnan(wall), "wall_s"), (known, "billable_time_s")]),
             "hourly_price": hourly,
-            "price_basis": pd.array(
-                np.where(np.isnan(hourly), None, np.where(use_spot, "spot", "on_demand")),
-                dtype="string",
+            "price_basis": _labels(
+                [
+                    (~np.isnan(hourly) & ~use_spot, "on_demand"),
+                    (~np.isnan(hourly) & use_spot, "spot"),
+                ]
             ),
             "cost": cost,
             "training_time_s": jobs["training_time_s"],
             "billable_time_s": jobs["billable_time_s"],
             "spot_savings": savings,
-            "missing": pd.array(missing, dtype="string"),
+            "missing": missing,
         }
     )
     out.attrs["as_of"] = e.as_of
@@ -319,32 +338,39 @@ def phase_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd
     -------
     DataFrame
         One row per job and status it was in (jobs in order, statuses in lifecycle order):
-        ``job_name, status, seconds, instance_type, instance_count, hourly_price, cost`` and
-        ``missing`` (why the cost is NaN). Warns as :func:`job_costs` does.
+        ``job_name`` (categorical, as in ``transitions``), ``status, seconds, instance_type,
+        instance_count, hourly_price, cost`` and ``missing`` (why the cost is NaN). Warns as
+        :func:`job_costs` does.
     """
     table = _prices(prices)
     e = entries(history, as_of)
     jobs = history.jobs.reset_index(drop=True)
-    secs, counts = e.phase_matrix()
-    code, status = np.nonzero(counts)
+    secs, counts = e.phase_seconds, e.phase_counts()
+    code, present = np.nonzero(counts.T)  # jobs in order, statuses in lifecycle order
+    status = e.present_codes[present]
     row = e.code_row[code] if len(code) else np.zeros(0, dtype=np.int64)
     on_demand, spot_price = _row_prices(jobs, table)
     spot = jobs["spot"].fillna(False).to_numpy(dtype=bool)
     hourly_rows = np.where(spot & ~np.isnan(spot_price), spot_price, on_demand)
     count_rows = _float(jobs["instance_count"])
-    seconds = secs[code, status]
+    seconds = secs[present, code]
     hourly = hourly_rows[row]
     cost = seconds * count_rows[row] * hourly / 3600.0
     no_type_rows = jobs["instance_type"].isna().to_numpy()
     no_price_rows = ~no_type_rows & np.isnan(on_demand)
     _warn_missing(jobs, no_price_rows, no_type_rows)
-    missing_rows = np.full(len(jobs), None, dtype=object)
-    missing_rows[np.isnan(count_rows)] = "instance count unknown"
-    missing_rows[no_price_rows] = "no price for the instance type"
-    missing_rows[no_type_rows] = "instance type unknown"
+    missing_rows = _labels(
+        [
+            (np.isnan(count_rows), NO_COUNT),
+            (no_price_rows, NO_PRICE),
+            (no_type_rows, NO_TYPE),
+        ]
+    )
     out = pd.DataFrame(
         {
-            "job_name": jobs["job_name"].take(row).reset_index(drop=True),
+            "job_name": pd.Categorical.from_codes(
+                code, dtype=history.transitions["job_name"].dtype
+            ),
             "status": pd.Categorical.from_codes(
                 status, categories=history.transitions["status"].cat.categories
             ),
@@ -353,8 +379,9 @@ def phase_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd
             "instance_count": jobs["instance_count"].take(row).reset_index(drop=True),
             "hourly_price": hourly,
             "cost": cost,
-            "missing": pd.array(missing_rows[row], dtype="string"),
-        }
+            "missing": missing_rows.take(row),
+        },
+        copy=False,
     )
     out.attrs["as_of"] = e.as_of
     return out

@@ -146,13 +146,10 @@ class Entries:
     @cached_property
     def jobs_code(self) -> np.ndarray:
         """For each row of ``history.jobs``, the code of its name (``-1`` when absent)."""
+        if self.jobs_in_code_order:
+            return np.arange(len(self.history.jobs), dtype=np.int64)
         jobs = self.history.jobs
-        names = self.job_names
-        if len(names) == len(jobs):
-            listed = jobs["job_name"].astype(object).to_numpy()
-            if np.array_equal(listed, names.to_numpy(dtype=object)):
-                return np.arange(len(jobs), dtype=np.int64)
-        codes = names.get_indexer(jobs["job_name"].astype(object))
+        codes = self.job_names.get_indexer(jobs["job_name"].astype(object))
         if len(codes) and pd.Series(jobs["job_name"]).duplicated().any():
             dup = pd.unique(jobs["job_name"][jobs["job_name"].duplicated()].astype(object))
             warnings.warn(
@@ -163,6 +160,22 @@ class Entries:
                 stacklevel=3,
             )
         return codes.astype(np.int64)
+
+    @cached_property
+    def jobs_in_code_order(self) -> bool:
+        """Whether row ``i`` of ``jobs`` is the job of code ``i`` (no duplicates, same order).
+
+        ``JobHistory`` builds the categories from the jobs' names in order, so equal lengths
+        mean this holds; a sample of positions is checked for histories built unchecked.
+        """
+        jobs, names = self.history.jobs, self.job_names
+        if len(names) != len(jobs):
+            return False
+        if not len(jobs):
+            return True
+        probe = np.unique(np.linspace(0, len(jobs) - 1, num=min(len(jobs), 1024)).astype(int))
+        listed = jobs["job_name"].take(probe).astype(object).to_numpy()
+        return bool(np.array_equal(listed, names.take(probe).to_numpy(dtype=object)))
 
     @cached_property
     def code_row(self) -> np.ndarray:
@@ -188,17 +201,19 @@ class Entries:
     def first_start(self) -> np.ndarray:
         """Earliest start of each job (``NAT`` when it has no entry or no start)."""
         out = np.full(self.n_codes, np.iinfo(np.int64).max, dtype=np.int64)
-        ok = self.start != NAT
-        np.minimum.at(out, self.job[ok], self.start[ok])
+        job, start = self.job, self.start
+        missing = self._start_missing
+        if missing is not None:
+            job, start = job[~missing], start[~missing]
+        np.minimum.at(out, job, start)
         out[out == np.iinfo(np.int64).max] = NAT
         return out
 
     @cached_property
     def last_end(self) -> np.ndarray:
-        """Latest effective end of each job (``NAT`` when none)."""
+        """Latest effective end of each job (``NAT`` when none: NaT is the smallest int64)."""
         out = np.full(self.n_codes, NAT, dtype=np.int64)
-        ok = self.end != NAT
-        np.maximum.at(out, self.job[ok], self.end[ok])
+        np.maximum.at(out, self.job, self.end)
         return out
 
     @cached_property
@@ -214,22 +229,76 @@ class Entries:
         job, status = self.ordered(self.job), self.ordered(self.status)
         out = np.ones(len(job), dtype=bool)
         if len(job) > 1:
-            out[1:] = (job[1:] != job[:-1]) | (status[1:] != status[:-1])
+            np.not_equal(job[1:], job[:-1], out=out[1:])
+            out[1:] |= status[1:] != status[:-1]
         return out
 
-    def phase_matrix(self) -> tuple[np.ndarray, np.ndarray]:
-        """Seconds in each status per job (``n_codes x n_status``) and the entry counts."""
+    @cached_property
+    def runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Job code and status code of each run (consecutive repeats collapsed), in order."""
+        runs = self.run_start
+        return self.ordered(self.job)[runs], self.ordered(self.status)[runs]
+
+    @cached_property
+    def _known_status(self) -> np.ndarray | None:
+        """Mask of rows with a status (``None`` when every row has one)."""
         ok = self.status >= 0
-        key = self.job[ok] * self.n_status + self.status[ok]
-        size = self.n_codes * self.n_status
-        secs = np.bincount(key, weights=self.duration_s[ok], minlength=size)
-        counts = np.bincount(key, minlength=size)
-        return secs.reshape(self.n_codes, self.n_status), counts.reshape(
-            self.n_codes, self.n_status
-        )
+        return None if ok.all() else ok
+
+    @cached_property
+    def status_present(self) -> np.ndarray:
+        """Boolean per status category: some entry has it."""
+        ok = self._known_status
+        status = self.status if ok is None else self.status[ok]
+        return np.bincount(status, minlength=self.n_status) > 0
+
+    @cached_property
+    def present_codes(self) -> np.ndarray:
+        """Codes of the statuses some entry has, in category (lifecycle) order."""
+        return np.flatnonzero(self.status_present)
+
+    @cached_property
+    def phase_seconds(self) -> np.ndarray:
+        """Seconds in each present status per job: ``len(present_codes) x n_codes``.
+
+        Row ``i`` (contiguous) holds every job's seconds in status ``present_codes[i]``.
+        """
+        ok = self._known_status
+        job, status, dur = self.job, self.status, self.duration_s
+        if ok is not None:
+            job, status, dur = job[ok], status[ok], dur[ok]
+        compact = np.full(self.n_status, -1, dtype=np.int64)
+        compact[self.present_codes] = np.arange(len(self.present_codes))
+        key = compact[status] * self.n_codes + job
+        n_present = len(self.present_codes)
+        secs = np.bincount(key, weights=dur, minlength=self.n_codes * n_present)
+        return secs.reshape(n_present, self.n_codes)
+
+    def phase_counts(self) -> np.ndarray:
+        """Entries in each present status per job, as :attr:`phase_seconds`."""
+        ok = self._known_status
+        job, status = self.job, self.status
+        if ok is not None:
+            job, status = job[ok], status[ok]
+        compact = np.full(self.n_status, -1, dtype=np.int64)
+        compact[self.present_codes] = np.arange(len(self.present_codes))
+        n_present = len(self.present_codes)
+        key = compact[status] * self.n_codes + job
+        counts = np.bincount(key, minlength=self.n_codes * n_present)
+        return counts.reshape(n_present, self.n_codes)
+
+    def seconds_in(self, status: str) -> np.ndarray | None:
+        """Seconds of each job in ``status`` (a row of :attr:`phase_seconds`), ``None`` if
+        no entry has it."""
+        code = self.status_code(status)
+        if code < 0 or not self.status_present[code]:
+            return None
+        return self.phase_seconds[int(np.searchsorted(self.present_codes, code))]
 
     def to_rows(self, values: np.ndarray, fill: Any) -> np.ndarray:
         """Per-job ``values`` (one per code) spread to the rows of ``history.jobs``."""
+        if self.jobs_in_code_order:
+            return values
         rows = self.jobs_code
         valid = rows >= 0
         if valid.all():
@@ -239,12 +308,20 @@ class Entries:
         out[valid] = values[rows[valid]]
         return out
 
+    @cached_property
+    def _start_missing(self) -> np.ndarray | None:
+        """Mask of rows without a start time (``None`` when every row has one)."""
+        missing = self.start == NAT
+        return missing if missing.any() else None
+
     def first_start_of(self, status: str) -> np.ndarray:
         """Earliest start of an entry of ``status`` in each job (``NAT`` when none)."""
         out = np.full(self.n_codes, np.iinfo(np.int64).max, dtype=np.int64)
         code = self.status_code(status)
         if code >= 0:
-            m = (self.status == code) & (self.start != NAT)
+            m = self.status == code
+            if self._start_missing is not None:
+                m &= ~self._start_missing
             np.minimum.at(out, self.job[m], self.start[m])
         out[out == np.iinfo(np.int64).max] = NAT
         return out
@@ -254,9 +331,8 @@ class Entries:
         code = self.status_code(status)
         if code < 0:
             return np.zeros(self.n_codes, dtype=np.int64)
-        runs = self.run_start
-        job, st = self.ordered(self.job)[runs], self.ordered(self.status)[runs]
-        return np.bincount(job[st == code], minlength=self.n_codes)
+        mask = self.run_start & (self.ordered(self.status) == code)
+        return np.bincount(self.ordered(self.job)[mask], minlength=self.n_codes)
 
     def frame_index(self) -> pd.Index:
         return pd.RangeIndex(self.n_rows)
@@ -273,54 +349,61 @@ def entries(history: JobHistory, as_of: Any = None) -> Entries:
     job = t["job_name"].cat.codes.to_numpy().astype(np.int64)
     if len(job) and job.min() < 0:
         raise ValueError("the transitions frame has rows without a job_name; name every job")
-    status = t["status"].cat.codes.to_numpy().astype(np.int64)
+    status = t["status"].cat.codes.to_numpy()  # int8 or int16: compared, rarely indexed
     start = _ns(t["start_time"])
-    end = _ns(t["end_time"]).copy()
-    open_ = end == NAT
-
-    # the row that follows each row within the same job (rows of a job in the order given)
-    order = np.argsort(job, kind="stable") if len(job) > 1 and np.any(job[1:] < job[:-1]) else None
-    oj = job if order is None else job[order]
-    ostart = start if order is None else start[order]
-    has_next_o = np.zeros(len(job), dtype=bool)
-    next_start_o = np.full(len(job), NAT, dtype=np.int64)
-    if len(job) > 1:
-        has_next_o[:-1] = oj[1:] == oj[:-1]
-        next_start_o[:-1] = ostart[1:]
-    if order is None:
-        has_next, next_start = has_next_o, next_start_o
+    end = _ns(t["end_time"])
+    n = len(job)
+    censored = np.zeros(n, dtype=bool)
+    open_idx = np.flatnonzero(end == NAT)
+    if len(open_idx):
+        end = end.copy()
+        # the row that follows each open row within the same job (rows in the order given)
+        unsorted = n > 1 and bool(np.any(job[1:] < job[:-1]))
+        if unsorted:
+            order = np.argsort(job, kind="stable")
+            position = np.empty(n, dtype=np.int64)
+            position[order] = np.arange(n, dtype=np.int64)
+            after = position[open_idx] + 1
+            has = after < n
+            nxt = np.full(len(open_idx), -1, dtype=np.int64)
+            nxt[has] = order[after[has]]
+        else:
+            nxt = open_idx + 1
+            has = nxt < n
+        has[has] = job[nxt[has]] == job[open_idx[has]]
+        end[open_idx[has]] = start[nxt[has]]
+        last = open_idx[~has]
+        cats = t["status"].cat.categories
+        is_terminal = np.asarray([str(c) in _TERMINAL for c in cats] + [False], dtype=bool)
+        terminal = is_terminal[status[last]]  # code -1 (missing status) reads the trailing False
+        end[last[terminal]] = start[last[terminal]]
+        cens = last[~terminal & (start[last] != NAT)]
+        censored[cens] = True
+        if len(cens):
+            if pd.isna(when):
+                raise ValueError(
+                    "open entries need an as_of time and the data holds none; pass as_of"
+                )
+            limit = when.value
+            early = cens[start[cens] > limit]
+            if len(early):
+                i = int(early[0])
+                raise ValueError(
+                    f"as_of={when.isoformat()} is before the start of the open entry "
+                    f"{t['status'].iloc[i]!r} of job {t['job_name'].iloc[i]!r} "
+                    f"({pd.Timestamp(start[i], tz='UTC').isoformat()}); "
+                    f"{len(early)} open entries start after as_of: pass a later as_of"
+                )
+            end[cens] = limit
+    unknown = (start == NAT) | (end == NAT)
+    if unknown.any():
+        duration = np.full(n, np.nan)
+        known = ~unknown
+        duration[known] = (end[known] - start[known]) / _NS
+        end = end.copy()
+        end[unknown] = NAT
     else:
-        has_next = np.empty_like(has_next_o)
-        has_next[order] = has_next_o
-        next_start = np.empty_like(next_start_o)
-        next_start[order] = next_start_o
-
-    followed = open_ & has_next
-    end[followed] = next_start[followed]
-    cats = t["status"].cat.categories
-    terminal_codes = np.flatnonzero(np.asarray([str(c) in _TERMINAL for c in cats], dtype=bool))
-    last_open = open_ & ~has_next
-    terminal = last_open & np.isin(status, terminal_codes)
-    end[terminal] = start[terminal]
-    censored = last_open & ~terminal & (start != NAT)
-    if censored.any():
-        if pd.isna(when):
-            raise ValueError("open entries need an as_of time and the data holds none; pass as_of")
-        limit = when.value
-        early = censored & (start > limit)
-        if early.any():
-            i = int(np.flatnonzero(early)[0])
-            raise ValueError(
-                f"as_of={when.isoformat()} is before the start of the open entry "
-                f"{t['status'].iloc[i]!r} of job {t['job_name'].iloc[i]!r} "
-                f"({pd.Timestamp(start[i], tz='UTC').isoformat()}); "
-                f"{int(early.sum())} open entries start after as_of: pass a later as_of"
-            )
-        end[censored] = limit
-    known = (start != NAT) & (end != NAT)
-    duration = np.full(len(job), np.nan)
-    duration[known] = (end[known] - start[known]) / _NS
-    end[~known] = NAT
+        duration = (end - start) / _NS
     return Entries(
         history=history,
         job=job,
@@ -382,10 +465,6 @@ def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     return out
 
 
-def _attributes(history: JobHistory) -> pd.DataFrame:
-    return history.jobs.drop(columns=["job_name"]).reset_index(drop=True)
-
-
 def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     """One row per job: the time spent in each status, and what it says about the job.
 
@@ -421,12 +500,12 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
         of its entries on each of its rows, with a warning.
     """
     e = entries(history, as_of)
-    secs, counts = e.phase_matrix()
-    present = np.flatnonzero(counts.sum(axis=0) > 0)
-    cols: dict[str, Any] = {"job_name": history.jobs["job_name"].reset_index(drop=True)}
-    for k in present:
-        cols[f"{e.status_names[k]}_s"] = e.to_rows(secs[:, k], 0.0)
-    wall = e.to_rows(e.wall_s, np.nan)
+    secs = e.phase_seconds
+    cols: dict[str, Any] = {"job_name": history.jobs["job_name"].array.copy()}
+    for i, k in enumerate(e.present_codes):
+        # rows of a fresh matrix: views are safe to hand out, no copy needed
+        cols[f"{e.status_names[k]}_s"] = e.to_rows(secs[i], 0.0)
+    wall = e.to_rows(e.wall_s, np.nan).copy()
     cols["wall_s"] = wall
 
     first_training = e.to_rows(e.first_start_of(SecondaryStatus.TRAINING.value), NAT)
@@ -438,17 +517,18 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     first = e.to_rows(e.first_start, NAT)
     ok = (first_training != NAT) & (first != NAT)
     cols["to_first_training_s"] = np.where(ok, (first_training - first) / _NS, np.nan)
-    tr = e.status_code(SecondaryStatus.TRAINING.value)
-    training_s = e.to_rows(secs[:, tr], 0.0) if tr >= 0 else np.zeros(len(wall))
+    training = e.seconds_in(SecondaryStatus.TRAINING.value)
+    training_s = e.to_rows(training, 0.0) if training is not None else np.zeros(len(wall))
     with np.errstate(invalid="ignore", divide="ignore"):
         cols["overhead_share"] = np.where(wall > 0, (wall - training_s) / wall, np.nan)
     cols["n_interruptions"] = e.to_rows(e.runs_of(SecondaryStatus.INTERRUPTED.value), 0)
     starts = e.runs_of(SecondaryStatus.STARTING.value)
     cols["n_attempts"] = e.to_rows(np.maximum(starts - 1, 0), 0)
     cols["censored"] = e.to_rows(e.per_job_sum(e.censored) > 0, False)
-
-    figures = pd.DataFrame(cols)
-    out = pd.concat([figures, _attributes(history)], axis=1, copy=False)
+    for col in history.jobs.columns[1:]:
+        cols[col] = history.jobs[col].array.copy()
+    # every array above is new: no copy, no consolidation of the float columns into one block
+    out = pd.DataFrame(cols, copy=False)
     out.attrs["as_of"] = e.as_of
     return out
 

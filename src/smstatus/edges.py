@@ -45,36 +45,35 @@ def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None)
     e = entries(history)
     runs = e.run_start
     job = e.ordered(e.job)
-    status = e.ordered(e.status)
-    dur = e.ordered(e.duration_s)
-    # time in each run (repeats added up): cumulative sums between run starts
-    run_id = np.cumsum(runs) - 1
-    n_runs = int(runs.sum())
-    run_secs = np.bincount(run_id, weights=np.nan_to_num(dur), minlength=n_runs).astype(float)
-    run_unknown = np.bincount(run_id, weights=np.isnan(dur).astype(float), minlength=n_runs)
-    run_secs[run_unknown > 0] = np.nan
-    run_job, run_status = job[runs], status[runs]
-    leaves = np.zeros(n_runs, dtype=bool)
-    if n_runs > 1:
-        leaves[:-1] = run_job[1:] == run_job[:-1]
-    src, dst = run_status[:-1][leaves[:-1]], run_status[1:][leaves[:-1]]
-    secs = run_secs[:-1][leaves[:-1]]
+    status = e.ordered(e.status).astype(np.int64)
+    # time in each run (repeats added up); NaN when an entry of the run has no duration
+    starts = np.flatnonzero(runs)
+    run_secs = np.add.reduceat(e.ordered(e.duration_s), starts) if len(starts) else np.zeros(0)
+    run_job, run_status = job[starts], status[starts]
+    leaves = run_job[1:] == run_job[:-1]  # run i is followed by run i + 1 of the same job
+    src, dst, secs = run_status[:-1][leaves], run_status[1:][leaves], run_secs[:-1][leaves]
     ok = (src >= 0) & (dst >= 0)
+    src, dst, secs = src[ok], dst[ok], secs[ok]
+    n = e.n_status
+    key = src * n + dst
+    # a stable sort of small integer keys is a radix sort: linear time
+    small = np.int16 if n * n < np.iinfo(np.int16).max else np.int64
+    order = np.argsort(key.astype(small), kind="stable")
+    key, secs = key[order], secs[order]
+    bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
+    ends = np.r_[bounds[1:], len(key)].astype(np.int64) if len(key) else bounds
+    medians = [
+        float(np.nanmedian(secs[a:b])) if np.isfinite(secs[a:b]).any() else np.nan
+        for a, b in zip(bounds, ends, strict=True)
+    ]  # one per distinct edge, not per job
     names = e.status_names
-    seen = (
-        pd.DataFrame({"s": src[ok], "d": dst[ok], "secs": secs[ok]})
-        .groupby(["s", "d"], sort=False)["secs"]
-        .agg(["size", "median"])
-        .reset_index()
-    )
-    source = [names[i] for i in seen["s"]]
-    dest = [names[i] for i in seen["d"]]
+    edge = key[bounds]
     observed = pd.DataFrame(
         {
-            "source": pd.array(source, dtype=object),
-            "dest": pd.array(dest, dtype=object),
-            "count": seen["size"].to_numpy(dtype=np.int64),
-            "median_s": seen["median"].to_numpy(dtype=float),
+            "source": pd.array([names[i] for i in edge // n], dtype=object),
+            "dest": pd.array([names[i] for i in edge % n], dtype=object),
+            "count": (ends - bounds).astype(np.int64),
+            "median_s": np.asarray(medians, dtype=float),
         }
     )
     observed = observed.sort_values(
