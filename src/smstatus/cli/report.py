@@ -1,18 +1,90 @@
-"""`smstatus report`."""
+"""`smstatus report`: the whole picture of a fleet as one self-contained HTML page."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from smstatus.cli._common import CliError
+from smstatus.cli._common import CliError, add_input_arguments, load_inputs
+
+REPORT_STEPS = 8
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `report` command."""
-    parser = subparsers.add_parser("report", help="(being built)")
+    """Add the ``report`` command."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write one self-contained HTML page (and the frames as CSV) about the jobs",
+        description="Validate, measure and plot the inputs (the bundled sample when none) into "
+        "DIR/index.html, with every frame as CSV beside it.",
+    )
+    add_input_arguments(parser)
+    parser.add_argument("-o", "--out", required=True, metavar="DIR", help="folder to write")
+    parser.add_argument(
+        "--strict", action="store_true", help="edges that rest only on inference are errors"
+    )
+    parser.add_argument("--machine", metavar="FILE", help="machine JSON (extends edge table v1)")
+    parser.add_argument(
+        "--as-of",
+        metavar="TIME",
+        help="measure open entries up to TIME (default: latest time in the data)",
+    )
+    parser.add_argument("--title", default="SageMaker training jobs: status report")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
 
+@contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Callable[[str], None]]:
+    """A tqdm bar on stderr when tqdm is installed and wanted; plain lines otherwise."""
+    if not enabled:
+        yield lambda _name: None
+        return
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        yield lambda name: print(f"smstatus report: {name}…", file=sys.stderr)
+        return
+    bar = tqdm(total=total, desc="report", unit="step", file=sys.stderr, leave=False)
+
+    def advance(name: str) -> None:
+        bar.set_description(name)
+        bar.update(1)
+
+    try:
+        yield advance
+    finally:
+        bar.close()
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run `report`."""
-    raise CliError("report is not built yet")
+    """Run ``report``."""
+    from smstatus.machine import StatusMachine
+    from smstatus.report import build_report
+    from smstatus.timestamps import parse_timestamp
+
+    machine = StatusMachine.from_json(args.machine) if args.machine else None
+    as_of = parse_timestamp(args.as_of, field="--as-of") if args.as_of else None
+    show = not args.no_progress and sys.stderr.isatty()
+    with _progress(show, REPORT_STEPS + 1) as step:
+        step("loading")
+        history = load_inputs(args)
+        if history.n_jobs == 0:
+            raise CliError("the inputs hold no job")
+        result = build_report(
+            history,
+            args.out,
+            machine=machine,
+            strict=args.strict,
+            as_of=as_of,
+            title=args.title,
+            progress=step,
+        )
+    print(
+        f"wrote {result.path} ({history.n_jobs:,} jobs) and {len(result.frames)} CSV frames "
+        f"beside it",
+        file=sys.stderr,
+    )
+    return 0

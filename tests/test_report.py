@@ -1,0 +1,188 @@
+"""The report page: every section, every frame, and every image decoded in a real browser."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smstatus.report import REPORT_SECTIONS, build_report, human_seconds
+
+
+@pytest.fixture(scope="module")
+def small_fleet():
+    from smstatus.sample import load_sample
+
+    history = load_sample()
+    names = history.jobs["job_name"].iloc[::10]  # a stride: every era, running jobs included
+    return history.select(list(names))
+
+
+@pytest.fixture(scope="module")
+def report(small_fleet, tmp_path_factory):
+    return build_report(small_fleet, tmp_path_factory.mktemp("report"))
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+        self.images: list[str] = []
+        self.images_in: dict[str, int] = {}
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "img":
+            self.images.append(attrs.get("src", ""))
+            self.images_in[self.ids[-1]] = self.images_in.get(self.ids[-1], 0) + 1
+        for key in ("src", "href"):
+            value = attrs.get(key) or ""
+            if value.startswith(("http:", "https:", "//")):
+                self.external.append(value)
+
+
+def test_every_section_and_image_is_in_the_page(report):
+    page = _Page()
+    page.feed(report.path.read_text(encoding="utf-8"))
+    assert page.ids == [sid for sid, _ in REPORT_SECTIONS]
+    pictured = {
+        "phases",
+        "bottlenecks",
+        "gantt-slowest",
+        "gantt-aligned",
+        "distributions",
+        "machine",
+    }
+    assert set(page.images_in) == pictured
+    for src in page.images:
+        assert src.startswith("data:image/png;base64,")
+        data = base64.b64decode(src.split(",", 1)[1])
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+    assert page.external == []  # readable offline, no network
+
+
+def test_frames_are_written_beside_the_page(report, small_fleet):
+    names = {p.name for p in report.frames.values()}
+    for expected in (
+        "violations.csv",
+        "phase_table.csv",
+        "duration_stats.csv",
+        "duration_stats_by_instance_type.csv",
+        "duration_stats_by_spot.csv",
+        "variants.csv",
+        "edges.csv",
+        "jobs.csv",
+        "transitions.csv",
+    ):
+        assert expected in names
+        assert (report.path.parent / expected).is_file()
+    jobs = pd.read_csv(report.path.parent / "jobs.csv")
+    assert len(jobs) == small_fleet.n_jobs
+    phases = pd.read_csv(report.path.parent / "phase_table.csv")
+    assert len(phases) == small_fleet.n_jobs
+
+
+def test_the_page_names_the_numbers(report, small_fleet):
+    text = report.path.read_text(encoding="utf-8")
+    assert f"{small_fleet.n_jobs:,}" in text
+    assert "Worst violations" in text and "as_of" in text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(5, "5.0 s"), (93.4, "1.6 min"), (7200, "2.0 h"), (float("nan"), "–")]
+)
+def test_human_seconds(seconds, text):
+    assert human_seconds(seconds) == text
+
+
+def _browser() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+CHECK = """<script>
+window.addEventListener('load', () => {
+  const imgs = Array.from(document.images);
+  const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
+  const ids = Array.from(document.querySelectorAll('section')).map(s => s.id).join(',');
+  const out = document.createElement('pre');
+  out.id = 'smstatus-check';
+  out.textContent = `images=${imgs.length} decoded=${ok} sections=${ids}`;
+  document.body.appendChild(out);
+});
+</script></body>"""
+
+
+def test_page_renders_in_headless_chromium(report, tmp_path):
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium could be installed (apt-get install chromium)")
+    page = tmp_path / "checked.html"
+    page.write_text(
+        report.path.read_text(encoding="utf-8").replace("</body>", CHECK), encoding="utf-8"
+    )
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=10000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    match = re.search(r"images=(\d+) decoded=(\d+) sections=([\w,-]+)", done.stdout)
+    assert match, done.stderr[-2000:]
+    images, decoded, sections = int(match[1]), int(match[2]), match[3].split(",")
+    assert images >= 6 and decoded == images
+    assert sections == [sid for sid, _ in REPORT_SECTIONS]
+
+
+def test_cli_report_on_the_sample_subset(tmp_path, small_fleet):
+    from smstatus.cli import main
+    from smstatus.io.describe import write_describe_jsonl
+
+    src = tmp_path / "fleet.jsonl"
+    write_describe_jsonl(small_fleet.select(list(small_fleet.job_names[:120])), src)
+    out = tmp_path / "out"
+    assert main(["report", str(src), "-o", str(out), "--no-progress"]) == 0
+    assert (out / "index.html").is_file()
+    assert main(["report", str(tmp_path / "missing.jsonl"), "-o", str(out)]) == 2
+
+
+def test_report_html_is_escaped(tmp_path):
+    from smstatus.history import JobHistory
+
+    h = JobHistory.from_transitions(
+        "<script>alert(1)</script>",
+        [
+            {
+                "Status": "Starting",
+                "StartTime": "2024-01-01T00:00:00Z",
+                "EndTime": "2024-01-01T00:05:00Z",
+            },
+            {"Status": "Training", "StartTime": "2024-01-01T00:05:00Z"},
+        ],
+        training_job_status="InProgress",
+        secondary_status="Training",
+    )
+    result = build_report(h, tmp_path)
+    assert "<script>alert(1)</script>" not in Path(result.path).read_text(encoding="utf-8")
