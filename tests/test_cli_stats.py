@@ -193,3 +193,20 @@ def test_bad_price_file_names_the_line(capsys, inputs, tmp_path):
 )
 def test_human_durations(seconds, text):
     assert human(seconds) == text
+
+
+def test_summary_lists_edges_missing_from_the_machine_up_to_top(capsys, tmp_path):
+    jobs = [
+        _describe("skip", [("Starting", 10), ("Training", 10), ("Completed", 0)]),
+        _describe("odd", [("Starting", 10), ("Training", 10), ("Failed", 0)]),
+        _describe("odder", [("Starting", 10), ("Completed", 10), ("Training", 0)]),
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps(j) + "\n" for j in jobs))
+    code, out, _ = _run(capsys, str(path), "--top", "1")
+    assert code == 0
+    assert "Variants (3 distinct; top 1)" in out
+    section = out.split("not in the machine:")[1]
+    assert section.splitlines()[2].split() == ["Starting", "Completed", "1", "10s"]
+    assert "... and 2 more (--what edges lists all)" in section
+    assert "inferred edges seen" in out and "Training  Failed" in out

@@ -37,7 +37,8 @@ def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None)
         (median time spent in ``source``, its repeats added up, before leaving by this edge;
         NaN when never seen), ``in_machine`` (the edge is legal in ``machine``), ``basis``
         (the machine's basis, e.g. ``"doc,seen"`` or ``"inferred"``; NA when not in the
-        machine). Seen edges come first, most taken first. Filter with
+        machine). Seen edges come first, most taken first (ties in lifecycle order), then the
+        unseen ones in the machine's order. Filter with
         :func:`missing_from_machine` and :func:`never_seen`, or on the columns:
         ``frame[~frame.in_machine]`` and ``frame[frame["count"] == 0]``.
     """
@@ -76,9 +77,8 @@ def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None)
             "median_s": np.asarray(medians, dtype=float),
         }
     )
-    observed = observed.sort_values(
-        ["count", "source", "dest"], ascending=[False, True, True], kind="stable"
-    )
+    # most taken first; ties in lifecycle order of (source, dest), as the keys are sorted
+    observed = observed.iloc[np.argsort(-observed["count"].to_numpy(), kind="stable")]
     table = machine.edges_frame()[["source", "dest", "basis"]]
     pairs = set(zip(observed["source"], observed["dest"], strict=True))
     unseen = table[[(s, d) not in pairs for s, d in zip(table.source, table.dest, strict=True)]]

@@ -67,7 +67,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "per phase), variants, edges, cost (per job, needs --prices), km (Kaplan-Meier)",
     )
     parser.add_argument(
-        "--top", type=int, default=10, metavar="N", help="variants shown in the summary"
+        "--top",
+        type=int,
+        default=10,
+        metavar="N",
+        help="rows of each list in the summary (variants, edges; default: 10)",
     )
     add_format_argument(parser)
     parser.set_defaults(run=run)
@@ -212,12 +216,16 @@ def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str])
         f"\nEdges: {len(seen)} distinct seen; {len(missing)} not in the machine; "
         f"{len(inferred)} inferred edges now seen; {len(unseen)} machine edges never seen\n"
     )
-    if len(missing):
-        out.write("  not in the machine:\n")
-        _table(_readable(missing[["source", "dest", "count", "median_s"]]), out, "    ")
-    if len(inferred):
-        out.write("  inferred edges seen (evidence for the edge table):\n")
-        _table(_readable(inferred[["source", "dest", "count", "median_s"]]), out, "    ")
+    for title, rows in (
+        ("not in the machine", missing),
+        ("inferred edges seen (evidence for the edge table)", inferred),
+    ):
+        if len(rows):
+            out.write(f"  {title}:\n")
+            shown = rows.head(args.top)[["source", "dest", "count", "median_s"]]
+            _table(_readable(shown), out, "    ")
+            if len(rows) > args.top:
+                out.write(f"    ... and {len(rows) - args.top} more (--what edges lists all)\n")
 
     if args.prices:
         from smstatus.cost import job_costs
