@@ -60,7 +60,8 @@ TERMINAL = {"Completed", "Failed"}
 @st.composite
 def histories(draw, *, max_jobs: int = 6, max_entries: int = 8, contiguous: bool = False):
     """Random histories: several jobs (some empty), repeats, revisits, open last entries,
-    unknown statuses; with ``contiguous`` each entry starts when the previous one ends."""
+    unknown statuses, sometimes the jobs' rows interleaved; with ``contiguous`` each entry
+    starts when the previous one ends."""
     n_jobs = draw(st.integers(0, max_jobs))
     names, rows = [], []
     for j in range(n_jobs):
@@ -79,6 +80,14 @@ def histories(draw, *, max_jobs: int = 6, max_entries: int = 8, contiguous: bool
             last = k == n - 1
             end = None if last and open_last else t
             rows.append((name, k, statuses[k], at(start), at(end)))
+    if rows and draw(st.booleans()):
+        # interleave the jobs' rows, each job's rows keeping their order
+        mixed = draw(st.permutations([r[0] for r in rows]))
+        queues: dict[str, list[tuple]] = {}
+        for r in rows:
+            queues.setdefault(r[0], []).append(r)
+        heads = {name: iter(q) for name, q in queues.items()}
+        rows = [next(heads[name]) for name in mixed]
     transitions = pd.DataFrame(
         rows, columns=["job_name", "step", "status", "start_time", "end_time"]
     ).astype({"step": "int32"})

@@ -49,11 +49,6 @@ def _ns(series: pd.Series) -> np.ndarray:
     return np.asarray(series.array.asi8, dtype=np.int64)
 
 
-def ns_to_times(values: np.ndarray) -> pd.Series:
-    """UTC times of int64 nanoseconds (``NAT`` gives NaT)."""
-    return pd.Series(pd.DatetimeIndex(values.view("M8[ns]")).tz_localize("UTC"))
-
-
 def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
     """The time open entries are measured up to.
 
