@@ -543,7 +543,9 @@ def test_collect_fetches_every_job_with_its_history(sm, tmp_path):
 
 
 def test_history_from_a_big_cache_is_read_by_load_and_is_the_same(sm, tmp_path, monkeypatch):
-    import smstatus.collect as collect_module
+    import sys
+
+    collect_module = sys.modules["smstatus.collect"]  # smstatus.collect is the function
 
     names = sm.create_jobs(KINDS * 3)  # 10 of 15 named -00x: load, then select
     path = tmp_path / "jobs.jsonl"

@@ -27,3 +27,28 @@ def test_python_dash_m_and_main_without_subprocess(capsys):
     assert main(["--version"]) == 0
     assert smstatus.__version__ in capsys.readouterr().out
     assert main(["no-such-command"]) == 2
+
+
+def test_function_names_win_over_their_modules():
+    import sys
+    import types
+
+    assert isinstance(sys.modules["smstatus.durations"], types.ModuleType)
+    assert callable(smstatus.validate) and callable(smstatus.durations)
+    assert callable(smstatus.simulate)
+    from smstatus.durations import phase_table
+
+    assert phase_table is smstatus.phase_table
+
+
+def test_importing_smstatus_does_not_import_pyplot_or_optional_packages():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, smstatus; "
+        "print(any(m in sys.modules for m in "
+        "('matplotlib.pyplot', 'boto3', 'lifelines', 'dask', 'tqdm')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -34,7 +34,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from smstatus.errors import ParseError, SmStatusError
+from smstatus.errors import CacheLockedError, ParseError
 
 __all__ = [
     "TERMINAL_PRIMARY",
@@ -48,8 +48,6 @@ TERMINAL_PRIMARY: frozenset[str] = frozenset({"Completed", "Failed", "Stopped"})
 """Primary statuses after which a job's history never changes: never described again."""
 
 
-class CacheLockedError(SmStatusError, BlockingIOError):
-    """Another run is writing the same cache file."""
 
 
 def _jsonable(value: Any) -> Any:

@@ -25,7 +25,7 @@ from typing import IO, Any
 import pandas as pd
 
 from smstatus.cache import TERMINAL_PRIMARY, DescribeCache, to_record
-from smstatus.errors import MissingDependencyError, SmStatusError
+from smstatus.errors import FetchError, MissingDependencyError
 from smstatus.history import JobHistory
 
 __all__ = [
@@ -72,13 +72,6 @@ FATAL_CODES = frozenset(
 FAILURES_COLUMNS = ("job_name", "kind", "error_code", "message")
 
 
-class FetchError(SmStatusError, RuntimeError):
-    """A run could not go on (credentials, permissions, network); ``summary`` says how far
-    it got. Everything written to the cache before is kept: run again to resume."""
-
-    def __init__(self, message: str, summary: CollectionSummary | None = None) -> None:
-        self.summary = summary
-        super().__init__(message)
 
 
 # -- rate limiting ---------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CacheLockedError",
+    "FetchError",
     "InputNotFoundError",
     "MachineDefinitionError",
     "MissingDependencyError",
@@ -89,3 +91,19 @@ class ValidationError(SmStatusError, ValueError):
     def __init__(self, message: str, violations: Any = None) -> None:
         self.violations = violations
         super().__init__(message)
+
+
+class FetchError(SmStatusError, RuntimeError):
+    """A fetch from SageMaker could not go on (credentials, permissions, network).
+
+    ``summary`` says how far it got. Everything written to the cache before is kept: run again
+    to resume.
+    """
+
+    def __init__(self, message: str, summary: Any = None) -> None:
+        self.summary = summary
+        super().__init__(message)
+
+
+class CacheLockedError(SmStatusError, BlockingIOError):
+    """Another run is writing the same cache file."""
