@@ -104,14 +104,3 @@ def ns(ts: Any) -> int:
 
 def finite(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=float)
-
-
-def combine(parts: list[JobHistory]) -> JobHistory:
-    """Several histories as one (like ``JobHistory.concat``, without pandas' FutureWarning on
-    concatenating all-NA job columns of different dtypes)."""
-    jobs = pd.concat([h.jobs.astype(object) for h in parts], ignore_index=True)
-    transitions = pd.concat(
-        [h.transitions.astype({"job_name": object, "status": object}) for h in parts],
-        ignore_index=True,
-    )
-    return JobHistory(jobs, transitions)

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from _histories import at, chain, combine, histories, job
+from _histories import at, chain, histories, job
 from smstatus import JobHistory
 from smstatus.bottlenecks import Bottlenecks, bottlenecks, variants
 
 
 def _jobs() -> JobHistory:
-    return combine(
+    return JobHistory.concat(
         [
             chain(
                 "wait",
@@ -135,7 +135,7 @@ def test_bottleneck_of_a_running_job_uses_as_of():
 
 
 def test_job_with_no_time_outside_training_has_no_bottleneck():
-    h = combine([chain("t", [("Training", 100), ("Completed", 0)]), _jobs()])
+    h = JobHistory.concat([chain("t", [("Training", 100), ("Completed", 0)]), _jobs()])
     b = bottlenecks(h)
     assert pd.isna(b.per_job.loc[0, "bottleneck"])
     assert b.per_job.loc[0, "seconds"] == 0.0
@@ -159,7 +159,7 @@ def test_bottlenecks_repr_and_html():
 
 
 def test_variants_collapse_repeats_and_show_loops():
-    h = combine(
+    h = JobHistory.concat(
         [
             job(
                 "a",
@@ -223,7 +223,7 @@ def test_variants_most_common_first_and_ties_by_name():
     parts = [chain(f"a{i}", [("Starting", 1), ("Failed", 0)]) for i in range(2)]
     parts += [chain(f"b{i}", [("Starting", 1), ("Completed", 0)]) for i in range(2)]
     parts += [chain("c", [("Starting", 1), ("Stopping", 1), ("Stopped", 0)])]
-    v = variants(combine(parts))
+    v = variants(JobHistory.concat(parts))
     assert v["variant"].tolist() == [
         "Starting → Completed",
         "Starting → Failed",
@@ -263,7 +263,7 @@ def test_long_variants_that_differ_late_stay_apart():
         chain("long-c", [*loop, ("Completed", 0)]),
         chain("long-d", [("Pending", 1), *loop[1:], ("Completed", 0)]),
     ]
-    v = variants(combine(parts))
+    v = variants(JobHistory.concat(parts))
     assert v["count"].tolist() == [2, 1, 1]
     assert v["n_statuses"].tolist() == [31, 31, 31]
     assert v["example_job"].tolist() == ["long-a", "long-d", "long-b"]  # ties by name

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _histories import at, chain, combine
+from _histories import at, chain
 from smstatus import InputNotFoundError, JobHistory, ParseError
 from smstatus.cost import job_costs, load_prices, phase_costs
 
@@ -26,7 +26,7 @@ def _history() -> JobHistory:
         ("Uploading", 100),
         ("Completed", 0),
     ]
-    return combine(
+    return JobHistory.concat(
         [
             # on demand, AWS's billable time known: 4000 s on 2 instances
             chain(
@@ -163,7 +163,7 @@ def test_job_costs():
 
 
 def test_missing_prices_are_reported_never_zero():
-    h = combine(
+    h = JobHistory.concat(
         [
             _history(),
             chain(
@@ -186,7 +186,7 @@ def test_missing_prices_are_reported_never_zero():
 
 
 def test_unknown_instance_type_or_count():
-    h = combine(
+    h = JobHistory.concat(
         [
             chain("notype", [("Starting", 10), ("Completed", 0)]),
             chain("nocount", [("Starting", 10), ("Completed", 0)], instance_type="ml.m5.xlarge"),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 
 import smstatus
-from _histories import at, chain, combine, histories, job
+from _histories import at, chain, histories, job
 from smstatus import JobHistory
 from smstatus.durations import duration_stats, durations, phase_table, resolve_as_of
 from smstatus.status import TERMINAL_STATUSES
@@ -67,7 +67,7 @@ def test_as_of_defaults_to_latest_time_including_last_modified():
 
 
 def test_as_of_is_global_over_jobs():
-    h = combine(
+    h = JobHistory.concat(
         [
             chain("old", [("Starting", 10), ("Training", 0)], open_last=True),
             job("new", ("Starting", 1000, 1100), ("Completed", 1100, 1100)),
@@ -204,7 +204,7 @@ def test_negative_durations_are_kept_as_data():
 
 def test_duplicate_job_names_warn_and_pool():
     a = chain("a", [("Starting", 10), ("Completed", 0)])
-    h = combine([a, a])
+    h = JobHistory.concat([a, a])
     with pytest.warns(UserWarning, match="appear more than once"):
         p = phase_table(h)
     assert p["job_name"].tolist() == ["a", "a"]
@@ -310,7 +310,9 @@ def test_phase_table_zero_wall():
 
 
 def test_phase_table_keeps_jobs_order():
-    h = combine([chain(n, [("Starting", i + 1), ("Completed", 0)]) for i, n in enumerate("zya")])
+    h = JobHistory.concat(
+        [chain(n, [("Starting", i + 1), ("Completed", 0)]) for i, n in enumerate("zya")]
+    )
     p = phase_table(h)
     assert p["job_name"].tolist() == ["z", "y", "a"]
     assert p["Starting_s"].tolist() == [1.0, 2.0, 3.0]
@@ -415,7 +417,7 @@ def test_phases_add_up_to_the_wall_time_of_contiguous_histories(h):
 
 
 def _three_jobs() -> JobHistory:
-    return combine(
+    return JobHistory.concat(
         [
             chain(
                 "a",
@@ -508,7 +510,7 @@ def test_duration_stats_by_callable_and_series():
 
 
 def test_duration_stats_missing_group_values_form_a_group():
-    h = combine([_three_jobs(), chain("d", [("Starting", 5), ("Completed", 0)])])
+    h = JobHistory.concat([_three_jobs(), chain("d", [("Starting", 5), ("Completed", 0)])])
     s = duration_stats(h, by="instance_type", as_of=at(60))
     missing = s[s["instance_type"].isna()]
     assert missing["count"].sum() == 2

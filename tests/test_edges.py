@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 
 import smstatus
-from _histories import chain, combine, histories, job
+from _histories import chain, histories, job
 from smstatus import JobHistory, StatusMachine, default_machine
 from smstatus.edges import missing_from_machine, never_seen, observed_edges
 
 
 def _history() -> JobHistory:
-    return combine(
+    return JobHistory.concat(
         [
             # a repeat of Starting: one edge Starting -> Downloading, leaving after 30 s in all
             job(

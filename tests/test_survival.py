@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from _histories import at, chain, combine, job
-from smstatus import MissingDependencyError
+from _histories import at, chain, job
+from smstatus import JobHistory, MissingDependencyError
 from smstatus.survival import km_stats
 
 
@@ -22,7 +22,7 @@ def _history():
         job(f"o{i}", ("Starting", 0, 600 - t), ("Training", 600 - t, None))
         for i, t in enumerate([300, 500])
     ]
-    return combine(parts)
+    return JobHistory.concat(parts)
 
 
 def test_km_matches_lifelines_directly():
@@ -54,7 +54,7 @@ def test_km_matches_lifelines_directly():
 
 
 def test_km_is_inf_when_too_many_entries_are_open():
-    h = combine(
+    h = JobHistory.concat(
         [job(f"o{i}", ("Training", 0, None)) for i in range(3)]
         + [chain("c", [("Training", 50), ("Completed", 0)])]
     )
@@ -73,7 +73,7 @@ def test_km_by_group():
 
 
 def test_km_reports_entries_it_cannot_use():
-    h = combine([_history(), job("bad", ("Training", 100, 40))])
+    h = JobHistory.concat([_history(), job("bad", ("Training", 100, 40))])
     out = km_stats(h, as_of=at(600))
     row = out.set_index(out["status"].astype(str)).loc["Training"]
     assert row["excluded"] == 1 and row["count"] == 5
