@@ -48,8 +48,6 @@ TERMINAL_PRIMARY: frozenset[str] = frozenset({"Completed", "Failed", "Stopped"})
 """Primary statuses after which a job's history never changes: never described again."""
 
 
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}

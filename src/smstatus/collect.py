@@ -72,8 +72,6 @@ FATAL_CODES = frozenset(
 FAILURES_COLUMNS = ("job_name", "kind", "error_code", "message")
 
 
-
-
 # -- rate limiting ---------------------------------------------------------------------------
 
 
