@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import pandas as pd
@@ -59,24 +61,55 @@ def add_format_argument(parser: argparse.ArgumentParser, default: str = "text") 
     )
 
 
+PROGRESS_MIN_BYTES = 32 * 1024 * 1024
+"""Inputs at least this big get a progress bar while they load (on a terminal, with tqdm)."""
+
+
 def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> Any:
     """Load the inputs of a command (the bundled sample when none), collecting bad records.
 
     Unparsed records are reported on stderr; a :class:`CliError` (exit 2) is raised when
-    nothing at all could be read.
+    nothing at all could be read. Big inputs show a progress bar on a terminal when tqdm (the
+    ``progress`` extra) is installed.
     """
-    from smstatus.io import load
+    from smstatus.io import expand_inputs, load
 
     stderr = stderr or sys.stderr
     if not args.inputs:
         from smstatus.sample import load_sample
 
         return load_sample()
-    history = load(args.inputs, source=args.source, errors="collect", naive_tz=args.tz)
+    files = expand_inputs(args.inputs)
+    total = sum(f.size or 0 for f in files)
+    with _byte_progress(total, stderr) as progress:
+        history = load(
+            files,
+            source=args.source,
+            errors="collect",
+            naive_tz=args.tz,
+            progress=progress,
+        )
     report_unparsed(history, stream=stderr)
     if history.n_jobs == 0 and len(history.unparsed):
         raise CliError(f"no record could be read from {' '.join(args.inputs)}")
     return history
+
+
+@contextmanager
+def _byte_progress(total: int, stream: IO[str]) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm bar of bytes loaded, for big inputs on a terminal; ``None`` otherwise."""
+    if total < PROGRESS_MIN_BYTES or not getattr(stream, "isatty", lambda: False)():
+        yield None
+        return
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        yield None
+        return
+    with tqdm(
+        total=total, unit="B", unit_scale=True, desc="loading", file=stream, leave=False
+    ) as bar:
+        yield bar.update
 
 
 def report_unparsed(history: Any, *, stream: IO[str], limit: int = 20) -> None:

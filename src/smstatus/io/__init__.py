@@ -7,7 +7,7 @@ file from its content unless it is named.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -81,8 +81,12 @@ def read_file(
     source: Source = "auto",
     errors: Errors = "raise",
     naive_tz: str = "UTC",
+    progress: Callable[[int], None] | None = None,
 ) -> JobHistory:
-    """Read one input file of the given (or detected) source."""
+    """Read one input file of the given (or detected) source.
+
+    ``progress`` is called with the bytes read as they are loaded (see :func:`load`).
+    """
     _check_options(source, errors)
     if not isinstance(file, InputFile):
         files = expand_inputs(file)
@@ -93,7 +97,7 @@ def read_file(
     if kind == "describe":
         from smstatus.io.describe import read_describe
 
-        return read_describe(file, errors=errors, naive_tz=naive_tz)
+        return read_describe(file, errors=errors, naive_tz=naive_tz, progress=progress)
     if kind == "events":
         from smstatus.io.events import read_events
 
@@ -113,6 +117,7 @@ def load(
     source: Source = "auto",
     errors: Errors = "raise",
     naive_tz: str = "UTC",
+    progress: Callable[[int], None] | None = None,
 ) -> JobHistory:
     """Load histories from files, directories, globs, ``-`` or describe dicts.
 
@@ -133,6 +138,10 @@ def load(
         :class:`~smstatus.errors.InputNotFoundError`.
     naive_tz
         Zone of timestamps printed without one (SDK logs); UTC unless you say otherwise.
+    progress
+        Called with a number of bytes as the input is loaded: each block of a big JSON Lines
+        file, the whole size of any other file. The numbers add up to the inputs' sizes (their
+        decompressed sizes for big gzip JSON Lines). For a progress bar.
 
     Returns
     -------
@@ -165,11 +174,16 @@ def load(
             return _from_records(items, source=source, errors=errors, naive_tz=naive_tz)
         inputs = items
     files = expand_inputs(inputs)
-    return _load_files(files, source=source, errors=errors, naive_tz=naive_tz)
+    return _load_files(files, source=source, errors=errors, naive_tz=naive_tz, progress=progress)
 
 
 def _load_files(
-    files: list[InputFile], *, source: Source, errors: Errors, naive_tz: str
+    files: list[InputFile],
+    *,
+    source: Source,
+    errors: Errors,
+    naive_tz: str,
+    progress: Callable[[int], None] | None = None,
 ) -> JobHistory:
     from smstatus.io.describe import add_describe_file, use_fast_path
     from smstatus.io.events import merge_event_records, read_event_records
@@ -196,6 +210,9 @@ def _load_files(
     events: list[Any] = []
     events_slot: int | None = None
     for i, (file, kind) in enumerate(zip(files, kinds, strict=True)):
+        streamed = kind == "describe" and use_fast_path(file)
+        if progress is not None and not streamed:
+            progress(file.size or 0)  # small files: counted whole, as they start
         if kind is None:
             parts.append(failed[i])
             run = None
@@ -203,7 +220,7 @@ def _load_files(
         if kind == "table" and _is_consumed_sibling(file, table_paths, is_jobs_sibling_name):
             continue
         try:
-            if kind in ("describe", "sdk-log") and not (kind == "describe" and use_fast_path(file)):
+            if kind in ("describe", "sdk-log") and not streamed:
                 if run is None:
                     run = DescribeBuilder(source="describe", naive_tz=naive_tz)
                     parts.append(run)
@@ -219,7 +236,15 @@ def _load_files(
                     events_slot = len(parts)
                     parts.append(None)
                 continue
-            parts.append(read_file(file, source=kind, errors=errors, naive_tz=naive_tz))  # type: ignore[arg-type]
+            parts.append(
+                read_file(
+                    file,
+                    source=kind,  # type: ignore[arg-type]
+                    errors=errors,
+                    naive_tz=naive_tz,
+                    progress=progress if streamed else None,
+                )
+            )
         except ParseError as exc:
             if errors == "raise":
                 raise

@@ -16,6 +16,7 @@ the frames and the rejects are exactly those of that path.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -119,6 +120,7 @@ def read_describe_jsonl(
     errors: Errors = "raise",
     naive_tz: str = "UTC",
     block_size: int = DEFAULT_BLOCK_SIZE,
+    progress: Callable[[int], None] | None = None,
 ) -> JobHistory:
     """Read a JSON Lines file of describe responses, streaming it in blocks.
 
@@ -137,6 +139,9 @@ def read_describe_jsonl(
     block_size
         Bytes read per block; a block is cut at its last line end (and grown to hold a line
         longer than this).
+    progress
+        Called with the number of bytes of each block once it is loaded (decompressed bytes
+        for gzip input); for a progress bar.
     """
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
@@ -165,6 +170,8 @@ def read_describe_jsonl(
             else:
                 parsed = None
             rejects = state.add_block(current, table)
+            if progress is not None:
+                progress(current.end)
             if rejects and errors == "raise":
                 first = min(rejects, key=lambda r: r["line"])
                 raise ParseError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -147,21 +147,23 @@ def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[Any, int | None, str | N
 
 
 def read_describe(
-    file: InputFile, *, errors: Errors = "raise", naive_tz: str = "UTC", source: str = "describe"
+    file: InputFile,
+    *,
+    errors: Errors = "raise",
+    naive_tz: str = "UTC",
+    source: str = "describe",
+    progress: Callable[[int], None] | None = None,
 ) -> JobHistory:
     """Read a file of describe responses: a JSON document (object or list) or JSON Lines.
 
     Big JSON Lines files (at least :data:`FAST_PATH_MIN_BYTES`) are streamed in blocks by the
-    fast path; everything else goes through the record-by-record path.
+    fast path, which calls ``progress`` with the bytes of each block it has loaded; everything
+    else goes through the record-by-record path.
     """
     if use_fast_path(file) and source == "describe":
-        try:
-            from smstatus.io._fastjsonl import read_describe_jsonl
-        except ModuleNotFoundError as exc:  # pragma: no cover - while the fast path is built
-            if exc.name != "smstatus.io._fastjsonl":
-                raise
-        else:
-            return read_describe_jsonl(file, errors=errors, naive_tz=naive_tz)
+        from smstatus.io._fastjsonl import read_describe_jsonl
+
+        return read_describe_jsonl(file, errors=errors, naive_tz=naive_tz, progress=progress)
     builder = DescribeBuilder(source=source, naive_tz=naive_tz)
     add_describe_file(builder, file, errors=errors)
     return builder.build(errors=errors)

@@ -77,8 +77,9 @@ def _stdin() -> InputFile:
     return InputFile("<stdin>", None, lambda: io.BytesIO(data))
 
 
-def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[InputFile]:
-    """Expand paths, directories (recursively, sorted) and globs into input files.
+def expand_inputs(inputs: str | Path | Iterable[str | Path | InputFile]) -> list[InputFile]:
+    """Expand paths, directories (recursively, sorted) and globs into input files
+    (:class:`InputFile` items are kept as they are).
 
     Raises
     ------
@@ -89,6 +90,9 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path]) -> list[InputFile]:
         inputs = [inputs]
     files: list[InputFile] = []
     for item in inputs:
+        if isinstance(item, InputFile):
+            files.append(item)
+            continue
         text = str(item)
         if text == "-":
             files.append(_stdin())
