@@ -35,3 +35,26 @@ def _close_figures():
         import matplotlib.pyplot as plt
 
         plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def moto():
+    """A moto SageMaker server on 127.0.0.1 for the module's tests (see moto_server.py)."""
+    from moto_server import MotoSageMaker
+
+    server = MotoSageMaker()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sm(moto, monkeypatch):
+    """A clean moto SageMaker, fake credentials, and botocore's backoff without the waits."""
+    from moto_server import fake_credentials
+
+    fake_credentials(monkeypatch)
+    monkeypatch.setattr(
+        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0.0
+    )
+    moto.reset()
+    return moto

@@ -21,30 +21,11 @@ from moto_server import (
     KINDS,
     REGION,
     T0,
-    MotoSageMaker,
-    fake_credentials,
 )
 from smstatus.cli import main
 from smstatus.cli.fetch import parse_when
 
 RUNNING = ("InProgress", "Stopping")
-
-
-@pytest.fixture(scope="module")
-def moto():
-    server = MotoSageMaker()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sm(moto, monkeypatch):
-    fake_credentials(monkeypatch)
-    monkeypatch.setattr(
-        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0.0
-    )
-    moto.reset()
-    return moto
 
 
 def fetch(sm, path, *extra):

@@ -19,31 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import smstatus
-from moto_server import FAKE_KEY_ID, FAKE_SECRET, KINDS, REGION, T0, MotoSageMaker, fake_credentials
+from moto_server import FAKE_KEY_ID, FAKE_SECRET, KINDS, REGION, T0, fake_credentials
 from smstatus.cache import CacheLockedError, DescribeCache, to_record
 from smstatus.collect import Collector, FetchError, RateLimiter, collect
 from smstatus.errors import MissingDependencyError, ParseError
 
 FAST = {"list_rate": None, "describe_rate": None}
 RUNNING = ("InProgress", "Stopping")
-
-
-@pytest.fixture(scope="module")
-def moto():
-    server = MotoSageMaker()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def sm(moto, monkeypatch):
-    """A clean moto SageMaker, fake credentials, and botocore's backoff without the waits."""
-    fake_credentials(monkeypatch)
-    monkeypatch.setattr(
-        "botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0.0
-    )
-    moto.reset()
-    return moto
 
 
 def lines(path: Path) -> list[dict]:
