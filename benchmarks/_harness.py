@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,23 @@ class Context:
         """Best of three times to read the JSONL's bytes (the page cache warmed first)."""
         read_bytes_seconds(self.describe_jsonl)
         return min(read_bytes_seconds(self.describe_jsonl) for _ in range(3))
+
+    @cached_property
+    def cold_read_bytes_s(self) -> float | None:
+        """Time to read the JSONL's bytes from disk, the page cache dropped first.
+
+        ``None`` where the page cache cannot be dropped (it needs root on Linux).
+        """
+        path = self.describe_jsonl
+        try:
+            os.sync()
+            with open("/proc/sys/vm/drop_caches", "w") as fh:
+                fh.write("3\n")
+        except OSError:
+            return None
+        seconds = read_bytes_seconds(path)
+        read_bytes_seconds(path)  # warm again for what follows
+        return seconds
 
     @staticmethod
     def timed(fn: Callable[[], Any], *, repeat: int = 1) -> tuple[float, Any]:

@@ -96,6 +96,19 @@ def test_generated_file_same_as_record_path(tmp_path, monkeypatch, slow_blocks, 
     _assert_same(fast, _slow(path, monkeypatch))
 
 
+def test_frames_of_the_fast_path_are_writable(tmp_path, slow_blocks):
+    """The frames share no read-only Arrow memory: users may set any cell."""
+    path = _write(tmp_path / "d.jsonl", list(describe_lines(20, seed=5)), end=b"")
+    history = _fast(path, block_size=1 << 20)
+    assert slow_blocks == []
+    for frame in (history.jobs, history.transitions):
+        for column in frame.columns:
+            value = frame[column].iloc[1]
+            frame.loc[frame.index[0], column] = value
+            got = frame[column].iloc[0]
+            assert (pd.isna(got) and pd.isna(value)) or got == value, column
+
+
 def test_real_examples_as_json_lines(tmp_path, monkeypatch, data_dir, slow_blocks):
     records = [json.loads(p.read_text()) for p in sorted((data_dir / "describe").glob("*.json"))]
     path = _write(tmp_path / "real.jsonl", [json.dumps(r) for r in records * 3])

@@ -532,7 +532,9 @@ class _State:
         jobs["source"] = pd.Categorical.from_codes(
             np.zeros(n, dtype=np.int8), categories=pd.Index(["describe"] if n else [], dtype=object)
         )
-        jobs_frame = pd.DataFrame({c: jobs[c] for c in _JOBS_COLUMNS})
+        # every column is a fresh array or immutable Arrow-backed: no copy needed (copy=False
+        # spares a copy of each column, about 0.4 s and as many bytes as the frames at 1M jobs)
+        jobs_frame = pd.DataFrame({c: jobs[c] for c in _JOBS_COLUMNS}, copy=False)
 
         encoded = pc.dictionary_encode(names)
         name_codes = np.asarray(encoded.indices, dtype=np.int32)
@@ -543,7 +545,7 @@ class _State:
                 "job_name": pd.Categorical.from_codes(
                     name_codes[job_index], dtype=pd.CategoricalDtype(categories)
                 ),
-                "step": _ints(trans_t.column("step")),
+                "step": _ints(trans_t.column("step")).copy(),  # writable
                 "status": pd.Categorical.from_codes(
                     _ints(trans_t.column("status")),
                     categories=pd.Index(list(self.statuses), dtype=object),
@@ -551,7 +553,8 @@ class _State:
                 "start_time": _utc(_ints(trans_t.column("start_time"))),
                 "end_time": _utc(_ints(trans_t.column("end_time"))),
                 "status_message": STRING.__from_arrow__(trans_t.column("status_message")),
-            }
+            },
+            copy=False,
         )
         rejects = sorted(self.rejects, key=lambda r: r["line"] if r["line"] is not None else 0)
         unparsed = pd.DataFrame(
