@@ -12,7 +12,8 @@ Figures, all on the generated file (``ctx.describe_jsonl``):
 The first target is out of reach of any loader that parses the JSON: reading bytes runs at the
 speed of memory (tens of GB/s from the page cache) or of the disk (about 3 GB/s here), while
 Arrow's JSON parser, the fastest the core dependencies offer, tokenises every byte of the
-2.9 KB responses (hyperparameters, channels, ARNs) at about 0.35 GB/s a core. The loader keeps
+2.9 KB responses (hyperparameters, channels, ARNs) at about 0.35 GB/s a core (0.8 GB/s on two
+cores, measured on this data with nothing else done). The loader keeps
 both cores busy (reading, Arrow's parse and the extraction of columns overlap on threads) and
 reaches about 0.7 GB/s; within 2x of a disk read would take a 1.5 GB/s parser (a SIMD one,
 which would be a compiled dependency outside the core set).
