@@ -5,9 +5,10 @@ Load histories from any source (:func:`load`), check them against the machine of
 :func:`phase_table`, :func:`duration_stats`, :func:`bottlenecks`, :func:`variants`), plot them
 (:func:`plot_gantt` and friends) and write the whole picture as one page (:func:`build_report`).
 
-Note: the functions :func:`validate`, :func:`durations` and :func:`simulate` share their names
-with the modules that define them; ``smstatus.validate`` is the function. Import the modules'
-other names with ``from smstatus.durations import ...``.
+Note: the functions :func:`validate`, :func:`durations`, :func:`simulate`, :func:`collect` and
+:func:`bottlenecks` share their names with the modules that define them: ``smstatus.validate``
+(and ``import smstatus.validate as v``) is the function. Import the modules' other names with
+``from smstatus.durations import ...``.
 """
 
 from smstatus.bottlenecks import Bottlenecks, bottlenecks, variants
