@@ -60,6 +60,7 @@ class Context:
 
     n_jobs: int
     workdir: Path
+    cold_read: bool = False
 
     @cached_property
     def describe_jsonl(self) -> Path:
@@ -76,8 +77,11 @@ class Context:
     def cold_read_bytes_s(self) -> float | None:
         """Time to read the JSONL's bytes from disk, the page cache dropped first.
 
-        ``None`` where the page cache cannot be dropped (it needs root on Linux).
+        ``None`` unless asked for (``--cold-read``) and where the page cache cannot be
+        dropped (it needs root on Linux).
         """
+        if not self.cold_read:
+            return None
         path = self.describe_jsonl
         try:
             os.sync()
