@@ -93,6 +93,18 @@ class Context:
         read_bytes_seconds(path)  # warm again for what follows
         return seconds
 
+    def read_baselines(self) -> list[tuple[str, float]]:
+        """The byte-reading baselines a loader is held to: ``(label, seconds)``.
+
+        The read from the page cache always; the read from disk with ``--cold-read``.
+        """
+        baselines = [("reading the file's bytes (page cache)", self.read_bytes_s)]
+        if self.cold_read_bytes_s is not None:
+            baselines.append(
+                ("reading the file's bytes from disk (cache dropped)", self.cold_read_bytes_s)
+            )
+        return baselines
+
     @staticmethod
     def timed(fn: Callable[[], Any], *, repeat: int = 1) -> tuple[float, Any]:
         """Best time of ``repeat`` calls of ``fn`` and its last result."""

@@ -102,30 +102,10 @@ def _end_to_end(ctx) -> Figure:
     seconds, code = ctx.timed(once, repeat=1)
     name = f"smstatus validate {path.name} --format json (end to end)"
     extra = {"exit_code": code, "size_gb": round(path.stat().st_size / 1e9, 2)}
-    figures = [
-        Figure(
-            name,
-            seconds,
-            "reading the file's bytes (page cache)",
-            ctx.read_bytes_s,
-            2.5,
-            kind="within",
-            extra=extra,
-        )
+    return [
+        Figure(name, seconds, label, read_s, 2.5, kind="within", extra=extra)
+        for label, read_s in ctx.read_baselines()
     ]
-    if ctx.cold_read_bytes_s is not None:
-        figures.append(
-            Figure(
-                name,
-                seconds,
-                "reading the file's bytes from disk (cache dropped)",
-                ctx.cold_read_bytes_s,
-                2.5,
-                kind="within",
-                extra=extra,
-            )
-        )
-    return figures
 
 
 def run(ctx) -> list[Figure]:
