@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from smstatus.cli._common import CliError
+from smstatus.cli._common import CliError, check_folder
 
 
 def _non_negative_int(text: str) -> int:
@@ -113,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
 
     from smstatus.simulate import simulate_with_truth, write_jsonl
 
+    for target in (args.output, args.truth):
+        if target is not None and target != "-":
+            check_folder(target)
     for option, value in (("--start", args.start), ("--end", args.end)):
         try:
             if value is not None:
