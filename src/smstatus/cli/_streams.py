@@ -21,8 +21,8 @@ __all__ = ["PipeGuard", "guarded_streams"]
 class PipeGuard:
     """A stream (text, or its binary ``buffer``) that drops its output once the pipe closed."""
 
-    def __init__(self, stream: IO[Any]) -> None:
-        self._stream = stream
+    def __init__(self, stream: IO[str] | IO[bytes] | Any) -> None:
+        self._stream: Any = stream
         self.broken = False
 
     def write(self, data: Any) -> int:
