@@ -1047,7 +1047,7 @@ class _Fleet:
         midnight = pd.Timestamp(self.start_ms, unit="ms", tz="UTC").normalize()
         base_ms = int(midnight.value // 1_000_000)
         n_days = max(math.ceil((self.as_of_ms - base_ms) / 86_400_000), 1)
-        weekday = (midnight.dayofweek + np.arange(n_days)) % 7
+        weekday = (midnight.day_of_week + np.arange(n_days)) % 7
         growth = 1.0 + self.growth * np.arange(n_days) / n_days
         day = _weighted_index(u[3], np.where(weekday >= 5, 0.35, 1.0) * growth)
         office = u[4] < 0.75
