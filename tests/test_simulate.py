@@ -262,7 +262,7 @@ def test_creation_times_fill_the_window_and_legacy_jobs_predate_2018(fleet):
     modern = created[~legacy]
     assert modern.min() >= START and modern.max() < END
     assert (np.diff(created[~legacy].asi8) >= 0).all()  # in order of creation
-    weekend = (modern.dayofweek >= 5).mean()
+    weekend = (modern.day_of_week >= 5).mean()
     assert 0.05 < weekend < 2 / 7  # fewer jobs at weekends
     deprecated = {"LaunchingMLInstances", "PreparingTrainingStack", "DownloadingTrainingImage"}
     for r, lg in zip(fleet.responses, legacy, strict=True):
