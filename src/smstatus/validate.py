@@ -528,7 +528,7 @@ class _Checks:
                 f"{self._allowed(a, reach=True)}."
             )
         if verdict == _INFERRED:
-            basis = "no AWS documentation describes it and it was never seen"
+            basis = "no AWS documentation describes it and no published history shows it"
             return (
                 f"{sa} -> {sb} is legal only by inference ({basis}); after {sa} the machine "
                 f"allows {self._allowed(a)}."

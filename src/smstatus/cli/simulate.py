@@ -82,9 +82,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--legacy-share",
         type=_share,
-        default=0.01,
+        default=0.0,
         metavar="F",
-        help="share of pre-2018 jobs with the deprecated statuses (default: 0.01)",
+        help="share of jobs from before 2018, with the deprecated statuses, whatever the window "
+        "(default: 0; a window that reaches back before 2018 has them anyway)",
     )
     parser.add_argument(
         "--growth",
