@@ -38,7 +38,7 @@ def run(ctx: Context) -> list[Figure]:
 
     source = ctx.describe_jsonl
     size_gb = source.stat().st_size / 1e9
-    read_s = ctx.read_bytes_s
+    read_s = ctx.read_bytes_s()
     link = ctx.workdir / "cache-bench.jsonl"
     if not link.exists():
         link.symlink_to(source)  # opened, never rewritten: the data stays shared
