@@ -235,6 +235,7 @@ def add_sdk_log(
         training_job_status=str(primary) if primary is not None else "InProgress",
         secondary_status=last,
         source="sdk-log",
+        observed_at=times[-1],  # the last poll the log shows
     )
     # entry i ends when entry i+1 starts; a terminal last entry has zero length, others are open
     ends: list[str | None] = [*times[1:], times[-1] if last in TERMINAL_STATUSES else None]
