@@ -104,7 +104,8 @@ def bottlenecks(
         ``Training`` by default: the time users pay for is not a bottleneck. Pass ``()`` to
         consider every status.
     as_of
-        Time open entries are measured up to (see :func:`smstatus.durations.durations`).
+        Time open entries of every job are measured up to; ``None``: each job's own
+        ``observed_at`` (see :func:`smstatus.durations.durations`).
     top
         How many of the slowest jobs to list per status.
 
@@ -310,7 +311,8 @@ def variants(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     history
         The histories.
     as_of
-        Time open entries are measured up to, for the wall times.
+        Time open entries are measured up to, for the wall times (``None``: each job's
+        ``observed_at``).
 
     Returns
     -------

@@ -251,7 +251,8 @@ def job_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd.D
     prices
         A price table or what :func:`load_prices` reads.
     as_of
-        Time open entries are measured up to, for jobs priced on their wall time.
+        Time open entries are measured up to, for jobs priced on their wall time (``None``:
+        each job's ``observed_at``).
 
     Returns
     -------
