@@ -4,11 +4,11 @@ on which other jobs were loaded beside it."""
 from __future__ import annotations
 
 import pandas as pd
-from _histories import T0, at, chain, histories, job
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import smstatus
+from _histories import T0, at, chain, histories, job
 from smstatus import JobHistory
 from smstatus.bottlenecks import bottlenecks, variants
 from smstatus.durations import duration_stats, durations, phase_table
@@ -140,4 +140,4 @@ def test_a_name_listed_twice_takes_its_latest_observation():
 def test_observed_at_is_filled_from_every_job_time():
     h = job("a", ("Starting", 0, None), training_end_time=at(70), creation_time=at(-5))
     assert h.jobs["observed_at"].tolist() == [at(70)]
-    assert T0 == at(0)
+    assert at(0) == T0
