@@ -464,7 +464,8 @@ def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
         and ``censored`` (the entry is open and was measured up to ``as_of`` or its job's
         ``observed_at``). ``frame.attrs["as_of"]`` is the ``as_of`` given (a UTC
         ``Timestamp``), ``None`` when none was (each job's ``observed_at``). A negative
-        ``duration_s`` means the data ends an entry before it starts (``smstatus validate`` reports ``negative_duration``).
+        ``duration_s`` means the data ends an entry before it starts (``smstatus validate``
+        reports ``negative_duration``).
 
     Examples
     --------
