@@ -33,13 +33,13 @@ import pandas as pd
 
 from smstatus._groups import By, decode_groups, encode_groups, group_frame, percentile_names
 from smstatus.history import JobHistory
-from smstatus.status import TERMINAL_STATUSES, SecondaryStatus
+from smstatus.machine import StatusMachine, default_machine
+from smstatus.status import SecondaryStatus
 from smstatus.timestamps import parse_timestamp
 
 __all__ = ["duration_stats", "durations", "phase_table", "resolve_as_of"]
 
 NAT = np.iinfo(np.int64).min
-_TERMINAL = frozenset(s.value for s in TERMINAL_STATUSES)
 _NS = 1e9
 
 
@@ -381,8 +381,14 @@ def _censoring_limits(
     return np.full(len(job), when.value, dtype=np.int64)
 
 
-def entries(history: JobHistory, as_of: Any = None) -> Entries:
-    """Measure every entry of ``history`` (see the module notes); internal building block."""
+def entries(
+    history: JobHistory, as_of: Any = None, machine: StatusMachine | None = None
+) -> Entries:
+    """Measure every entry of ``history`` (see the module notes); internal building block.
+
+    ``machine`` says which statuses are terminal (the default machine when ``None``).
+    """
+    terminal_set = (machine if machine is not None else default_machine()).terminal
     if not isinstance(history, JobHistory):
         raise TypeError(
             f"expected a JobHistory (smstatus.load(...) returns one), got {type(history).__name__}"
@@ -417,7 +423,7 @@ def entries(history: JobHistory, as_of: Any = None) -> Entries:
         end[open_idx[has]] = start[nxt[has]]
         last = open_idx[~has]
         cats = t["status"].cat.categories
-        is_terminal = np.asarray([str(c) in _TERMINAL for c in cats] + [False], dtype=bool)
+        is_terminal = np.asarray([str(c) in terminal_set for c in cats] + [False], dtype=bool)
         terminal = is_terminal[status[last]]  # code -1 (missing status) reads the trailing False
         end[last[terminal]] = start[last[terminal]]
         cens = last[~terminal & (start[last] != NAT)]
@@ -445,7 +451,9 @@ def entries(history: JobHistory, as_of: Any = None) -> Entries:
     )
 
 
-def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
+def durations(
+    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+) -> pd.DataFrame:
     """The duration of every entry, with censoring.
 
     Parameters
@@ -455,6 +463,9 @@ def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     as_of
         Time open entries of every job are measured up to; ``None`` (default): each up to its
         job's ``observed_at`` (never the clock). Naive times are UTC.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job (an open
+        terminal entry lasts zero seconds, never censored); the default machine when ``None``.
 
     Returns
     -------
@@ -478,7 +489,7 @@ def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     0  Starting        60.0     False
     1  Training       600.0      True
     """
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     t = history.transitions
     out = pd.DataFrame(
         {
@@ -496,7 +507,9 @@ def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     return out
 
 
-def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
+def phase_table(
+    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+) -> pd.DataFrame:
     """One row per job: the time spent in each status, and what it says about the job.
 
     Parameters
@@ -506,6 +519,9 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     as_of
         Time open entries of every job are measured up to; ``None``: each job's own
         ``observed_at`` (see :func:`durations`).
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job (an open
+        terminal entry lasts zero seconds, never censored); the default machine when ``None``.
 
     Returns
     -------
@@ -523,7 +539,8 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
         - ``overhead_share``: share of the wall time not in ``Training`` (NaN when the wall
           time is zero or unknown);
         - ``n_interruptions``: runs of ``Interrupted`` (a repeat counts once);
-        - ``n_attempts``: runs of ``Starting`` after the first one (retries and restarts);
+        - ``n_attempts``: runs of the machine's initial status (``Starting``) after the first
+          one (retries and restarts);
         - ``censored``: the job is still open (an entry was measured up to ``as_of`` or its
           ``observed_at``);
         - then every other column of ``history.jobs`` (instance type and count, spot, primary
@@ -534,7 +551,7 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
         NaN times. A name listed twice in ``jobs`` (``duplicate_job``) gets the pooled figures
         of its entries on each of its rows, with a warning.
     """
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     secs = e.phase_seconds
     cols: dict[str, Any] = {"job_name": history.jobs["job_name"].array.copy()}
     for i, k in enumerate(e.present_codes):
@@ -557,7 +574,7 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         cols["overhead_share"] = np.where(wall > 0, (wall - training_s) / wall, np.nan)
     cols["n_interruptions"] = e.to_rows(e.runs_of(SecondaryStatus.INTERRUPTED.value), 0)
-    starts = e.runs_of(SecondaryStatus.STARTING.value)
+    starts = e.runs_of((machine if machine is not None else default_machine()).initial)
     cols["n_attempts"] = e.to_rows(np.maximum(starts - 1, 0), 0)
     cols["censored"] = e.to_rows(e.per_job_sum(e.censored) > 0, False)
     for col in history.jobs.columns[1:]:
@@ -574,6 +591,7 @@ def duration_stats(
     by: By = None,
     percentiles: Sequence[float] = (0.5, 0.9, 0.99),
     as_of: Any = None,
+    machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """Statistics of the duration of each status, overall or per group of jobs.
 
@@ -597,6 +615,9 @@ def duration_stats(
     as_of
         Time open entries of every job are measured up to; ``None``: each job's own
         ``observed_at`` (see :func:`durations`).
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job (an open
+        terminal entry lasts zero seconds, never censored); the default machine when ``None``.
 
     Returns
     -------
@@ -607,7 +628,7 @@ def duration_stats(
         (``None``: each job's ``observed_at``).
     """
     names = percentile_names(percentiles)
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
     keys = list(groups.columns)
     codes = encode_groups(groups)
