@@ -67,6 +67,7 @@ _JOB_TIME_FIELDS = {
     "observed_at": OBSERVED_AT_FIELD,
 }
 _JOB_COLUMNS: tuple[str, ...] = tuple(JOBS_SCHEMA)
+_RANGE = " (from 1677-09-22 to 2262-04-11)"
 _UNPARSED_COLUMNS = list(UNPARSED_SCHEMA)
 
 
@@ -333,8 +334,8 @@ class DescribeBuilder:
         steps = (np.arange(len(t_job), dtype=np.int64) - np.repeat(firsts, counts)).astype("int32")
         bad_job = np.zeros(n_jobs, dtype=bool)
         reasons: dict[int, tuple[str, str]] = {}
-        start, bad_start = parse_timestamps(self._t_start, naive_tz=self.naive_tz)
-        end, bad_end = parse_timestamps(self._t_end, naive_tz=self.naive_tz)
+        start, bad_start = _parse_present(self._t_start, self.naive_tz)
+        end, bad_end = _parse_present(self._t_end, self.naive_tz)
         for mask, values, field in (
             (bad_start, self._t_start, "StartTime"),
             (bad_end, self._t_end, "EndTime"),
@@ -344,15 +345,15 @@ class DescribeBuilder:
                 if job not in reasons:
                     reasons[job] = (
                         f"{field} {values[i]!r} of entry {steps[i]} ({self._t_status[i]}) "
-                        "is not a timestamp",
+                        f"is not a timestamp{_RANGE}",
                         field,
                     )
                 bad_job[job] = True
         for col, key in _JOB_TIME_FIELDS.items():
             raw = cols[col]
-            parsed, bad = parse_timestamps(raw, naive_tz=self.naive_tz)
+            parsed, bad = _parse_present(raw, self.naive_tz)
             for i in np.flatnonzero(bad):
-                reasons.setdefault(int(i), (f"{key} {raw[i]!r} is not a timestamp", key))
+                reasons.setdefault(int(i), (f"{key} {raw[i]!r} is not a timestamp{_RANGE}", key))
                 bad_job[i] = True
             cols[col] = parsed
         rejects = list(self._rejects)
@@ -381,6 +382,18 @@ class DescribeBuilder:
             jobs = jobs[~bad_job].reset_index(drop=True)
             transitions = transitions[~bad_job[t_job]].reset_index(drop=True)
         return JobHistory(jobs, transitions, unparsed=unparsed_frame(rejects))
+
+
+def _parse_present(values: list[Any], naive_tz: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Parse a column of raw times; a value given but not a time (``NaN``, ``NaT``, out of
+    range) is bad, never a silent ``NaT``: only ``None`` (the key absent) means no time."""
+    parsed, bad = parse_timestamps(values, naive_tz=naive_tz)
+    missing = np.flatnonzero(np.asarray(parsed.isna()) & ~bad)
+    if len(missing):
+        given = np.fromiter((values[i] is not None for i in missing), bool, len(missing))
+        bad = bad.copy()
+        bad[missing[given]] = True
+    return parsed, bad
 
 
 def _collect_entries(
