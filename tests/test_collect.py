@@ -128,6 +128,22 @@ def test_to_record_drops_metadata_and_writes_utc_iso_times():
     }
 
 
+def test_to_record_keeps_when_the_response_was_observed():
+    response = {
+        "TrainingJobName": "j",
+        "ResponseMetadata": {"HTTPHeaders": {"date": "Fri, 01 Mar 2024 10:00:05 GMT"}},
+    }
+    fetched = dt.datetime(2024, 3, 1, 10, 0, 9, tzinfo=dt.UTC)
+    # the server's Date header first, then the fetch time, and a recorded time stays
+    assert to_record(response, observed_at=fetched)["ObservedAt"] == "2024-03-01T10:00:05Z"
+    assert to_record({"TrainingJobName": "j"}, observed_at=fetched)["ObservedAt"] == (
+        "2024-03-01T10:00:09Z"
+    )
+    kept = {"TrainingJobName": "j", "ObservedAt": "2024-01-01T00:00:00Z"}
+    assert to_record(kept, observed_at=fetched)["ObservedAt"] == "2024-01-01T00:00:00Z"
+    assert "ObservedAt" not in to_record({"TrainingJobName": "j"})
+
+
 def rec(name: str, status: str = "Completed", **extra) -> dict:
     return {
         "TrainingJobName": name,
@@ -522,6 +538,11 @@ def test_collect_fetches_every_job_with_its_history(sm, tmp_path):
     loaded = smstatus.load(path)
     assert list(loaded.jobs["job_name"]) == names and len(loaded.unparsed) == 0
     pd.testing.assert_frame_equal(loaded.transitions, h.transitions)
+    # each response carries the time it was fetched, and the running job is measured to it
+    fetched = [pd.Timestamp(r["ObservedAt"]) for r in lines(path)]
+    assert all(t >= pd.Timestamp(T0, tz="UTC") for t in fetched)
+    assert loaded.jobs["observed_at"].tolist() == fetched
+    assert (h.jobs["observed_at"] >= h.jobs["last_modified_time"]).all()
 
 
 def test_history_from_a_big_cache_is_read_by_load_and_is_the_same(sm, tmp_path, monkeypatch):

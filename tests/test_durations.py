@@ -34,17 +34,19 @@ def test_durations_of_real_describe_equal_end_minus_start(data_dir):
     assert d["duration_s"].tolist() == [41.636, 101.704, 10.562, 12.76, 0.0]
     assert not d["censored"].any()
     assert d["status"].astype(str).tolist() == [r["Status"] for r in raw]
-    assert d.attrs["as_of"] == pd.Timestamp(raw[-1]["EndTime"]).tz_convert("UTC")
+    assert d.attrs["as_of"] is None  # none given: each job up to its own observed_at
 
 
 def test_running_real_describe_is_censored_up_to_as_of(data_dir):
     h = smstatus.load(data_dir / "describe" / "desc-schematical-inprogress-20230405.json")
     start = h.transitions["start_time"].iloc[0]
     d = durations(h)
-    # the only time in the data is the entry's start: as_of defaults to it
-    assert d.attrs["as_of"] == start
+    # described while running, with no fetch time: observed at its latest timestamp, here
+    # the entry's start (the file's other times are earlier)
+    assert h.jobs["observed_at"].tolist() == [start]
+    assert d.attrs["as_of"] is None
     assert d["censored"].tolist() == [True]
-    assert d["duration_s"].tolist() == [0.0]
+    assert d["duration_s"].tolist() == [(h.jobs["observed_at"].iloc[0] - start).total_seconds()]
     later = start + pd.Timedelta(minutes=7, seconds=3.5)
     d = durations(h, as_of=later)
     assert d["duration_s"].tolist() == [423.5]
@@ -55,27 +57,36 @@ def test_running_real_describe_is_censored_up_to_as_of(data_dir):
 # -- censoring and as_of ------------------------------------------------------------------------
 
 
-def test_as_of_defaults_to_latest_time_including_last_modified():
+def test_open_entries_are_measured_to_the_jobs_observed_at():
     h = chain("a", [("Starting", 60), ("Training", 30)], open_last=True)
-    assert durations(h).attrs["as_of"] == at(60)
+    assert h.jobs["observed_at"].tolist() == [at(60)]  # its latest timestamp
+    assert durations(h)["duration_s"].tolist() == [60.0, 0.0]
     h = chain("a", [("Starting", 60), ("Training", 30)], open_last=True, last_modified_time=at(500))
     d = durations(h)
-    assert d.attrs["as_of"] == at(500)
+    assert d.attrs["as_of"] is None
     assert d["duration_s"].tolist() == [60.0, 440.0]
     assert d["censored"].tolist() == [False, True]
     assert resolve_as_of(h) == at(500)
+    h = chain("a", [("Starting", 60), ("Training", 30)], open_last=True, observed_at=at(900))
+    assert durations(h)["duration_s"].tolist() == [60.0, 840.0]
 
 
-def test_as_of_is_global_over_jobs():
-    h = JobHistory.concat(
-        [
-            chain("old", [("Starting", 10), ("Training", 0)], open_last=True),
-            job("new", ("Starting", 1000, 1100), ("Completed", 1100, 1100)),
-        ]
-    )
+def test_observed_at_is_never_before_the_jobs_latest_timestamp():
+    h = chain("a", [("Starting", 60), ("Training", 30)], open_last=True, observed_at=at(10))
+    assert h.jobs["observed_at"].tolist() == [at(60)]
+    assert durations(h)["duration_s"].tolist() == [60.0, 0.0]
+
+
+def test_a_job_is_measured_to_its_own_time_not_to_another_jobs():
+    old = chain("old", [("Starting", 10), ("Training", 0)], open_last=True)
+    h = JobHistory.concat([old, job("new", ("Starting", 1000, 1100), ("Completed", 1100, 1100))])
     d = durations(h)
+    assert d.attrs["as_of"] is None
+    assert d.loc[1, "duration_s"] == 0.0 and d.loc[1, "censored"]  # not 1090 s
+    pd.testing.assert_frame_equal(d.iloc[:2], durations(old), check_categorical=False)
+    d = durations(h, as_of=at(1100))  # an explicit as_of holds for every job
     assert d.attrs["as_of"] == at(1100)
-    assert d.loc[1, "duration_s"] == 1090.0 and d.loc[1, "censored"]
+    assert d.loc[1, "duration_s"] == 1090.0
 
 
 @pytest.mark.parametrize(
@@ -104,7 +115,7 @@ def test_bad_as_of_is_an_error_naming_it():
 
 def test_as_of_before_an_open_entry_is_an_error():
     h = chain("a", [("Starting", 60), ("Training", 0)], open_last=True)
-    with pytest.raises(ValueError, match=r"before the start of the open entry 'Training' of job"):
+    with pytest.raises(ValueError, match=r"before the start of an open entry of job 'a'"):
         durations(h, as_of=at(30))
 
 
@@ -259,7 +270,7 @@ def test_phase_table_figures_of_a_hand_built_job():
     assert row["spot"]
     assert row["training_job_status"] == "Completed"
     assert row["creation_time"] == at(-30)
-    assert p.attrs["as_of"] == at(2050)
+    assert p.attrs["as_of"] is None
 
 
 def test_phase_table_columns():
@@ -318,10 +329,17 @@ def test_phase_table_keeps_jobs_order():
     assert p["Starting_s"].tolist() == [1.0, 2.0, 3.0]
 
 
-def _reference(h: JobHistory, as_of: pd.Timestamp) -> pd.DataFrame:
+def _reference(h: JobHistory) -> pd.DataFrame:
     """A slow, per-job phase table written independently of the vectorised one."""
     out = []
     for row in h.jobs.itertuples(index=False):
+        latest = [
+            t
+            for r in h.records(row.job_name)
+            for t in (r.start_time, r.end_time)
+            if t is not None and not pd.isna(t)
+        ]
+        as_of = max([*latest, *(t for t in [row.creation_time] if not pd.isna(t))], default=None)
         recs = h.records(row.job_name)
         ends, cens = [], []
         for i, r in enumerate(recs):
@@ -381,7 +399,7 @@ def test_phase_table_equals_a_slow_reference(h):
     assert (s["max_s"] >= s["p50_s"]).all()
 
     p = phase_table(h)
-    ref = _reference(h, p.attrs["as_of"])
+    ref = _reference(h)
     assert len(p) == len(ref) == h.n_jobs
     for col in ref.columns:
         expected = ref[col]
@@ -547,3 +565,20 @@ def test_duration_stats_bad_by(by, message):
 def test_duration_stats_bad_by_type():
     with pytest.raises(TypeError, match="by= takes"):
         duration_stats(_three_jobs(), by=[3.5])
+
+
+def test_stats_of_jobs_without_a_group_value_have_percentiles():
+    h = JobHistory.concat(
+        [
+            chain("typed", [("Starting", 60), ("Completed", 0)], instance_type="ml.m5.xlarge"),
+            chain("untyped", [("Starting", 30), ("Completed", 0)]),
+            chain("untyped2", [("Starting", 90), ("Completed", 0)]),
+        ]
+    )
+    s = duration_stats(h, by="instance_type")
+    starting = s[s["status"] == "Starting"]
+    assert starting["instance_type"].isna().tolist() == [False, True]  # missing values last
+    missing = starting[starting["instance_type"].isna()].iloc[0]
+    assert missing["count"] == 2 and missing["mean_s"] == 60.0
+    assert (missing["p50_s"], missing["p90_s"], missing["max_s"]) == (60.0, 84.0, 90.0)
+    assert s["instance_type"].dtype == h.jobs["instance_type"].dtype

@@ -9,7 +9,15 @@ from typing import Any, TypeAlias
 import numpy as np
 import pandas as pd
 
-__all__ = ["TIME_BASES", "TIME_UNITS", "By", "group_frame", "percentile_names"]
+__all__ = [
+    "TIME_BASES",
+    "TIME_UNITS",
+    "By",
+    "decode_groups",
+    "encode_groups",
+    "group_frame",
+    "percentile_names",
+]
 
 By: TypeAlias = str | pd.Grouper | Callable[[pd.DataFrame], Any] | pd.Series | Sequence[Any] | None
 """What ``by=`` accepts: see :func:`group_frame`."""
@@ -161,3 +169,32 @@ def group_frame(
             raise ValueError(f"by= names the column {name!r} twice (or a reserved name)")
         out[name] = values
     return pd.DataFrame(out, index=pd.RangeIndex(len(jobs)))
+
+
+def encode_groups(groups: pd.DataFrame) -> pd.DataFrame:
+    """Each group column as integer codes in sorted order, missing values last (a code of
+    their own).
+
+    pandas gives NaN for some reductions (quantiles) over a group whose key is missing, and
+    sorts keys of mixed types unevenly; grouping by these codes and :func:`decode_groups`
+    afterwards gives every group, missing ones included, the same figures.
+    """
+    out = {}
+    for key in groups.columns:
+        codes, uniques = pd.factorize(groups[key], sort=True)
+        out[key] = np.where(codes < 0, len(uniques), codes).astype(np.int64)
+    return pd.DataFrame(out, index=groups.index)
+
+
+def decode_groups(frame: pd.DataFrame, groups: pd.DataFrame, codes: pd.DataFrame) -> pd.DataFrame:
+    """Replace the code columns of ``frame`` (from :func:`encode_groups`) by the group values,
+    with the dtypes of ``groups``."""
+    frame = frame.copy()
+    rows = np.arange(len(groups), dtype=np.int64)
+    for key in groups.columns:
+        job_codes = codes[key].to_numpy()
+        first = np.full(int(job_codes.max(initial=-1)) + 1, -1, dtype=np.int64)
+        first[job_codes[::-1]] = rows[::-1]  # the first row of each code
+        frame[key] = groups[key].take(first[frame[key].to_numpy(dtype=np.int64)]).to_numpy()
+        frame[key] = frame[key].astype(groups[key].dtype)
+    return frame

@@ -13,6 +13,7 @@ import pandas as pd
 from smstatus._groups import By, group_frame
 from smstatus.durations import NAT, Entries, entries
 from smstatus.history import JobHistory
+from smstatus.machine import StatusMachine
 
 __all__ = ["Bottlenecks", "bottlenecks", "variants"]
 
@@ -89,6 +90,7 @@ def bottlenecks(
     exclude: Sequence[str] = ("Training",),
     as_of: Any = None,
     top: int = 5,
+    machine: StatusMachine | None = None,
 ) -> Bottlenecks:
     """Find the phase that takes the most time, per job and per group of jobs.
 
@@ -104,9 +106,13 @@ def bottlenecks(
         ``Training`` by default: the time users pay for is not a bottleneck. Pass ``()`` to
         consider every status.
     as_of
-        Time open entries are measured up to (see :func:`smstatus.durations.durations`).
+        Time open entries of every job are measured up to; ``None``: each job's own
+        ``observed_at`` (see :func:`smstatus.durations.durations`).
     top
         How many of the slowest jobs to list per status.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job; the
+        default machine when ``None``.
 
     Returns
     -------
@@ -116,7 +122,7 @@ def bottlenecks(
     if top < 0:
         raise ValueError(f"top must be 0 or more, got {top}")
     excluded = _check_exclude(exclude)
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
     keys = list(groups.columns)
     secs_c = e.phase_seconds  # present statuses x jobs
@@ -298,7 +304,9 @@ def _variant_ids(e: Entries) -> tuple[np.ndarray, list[np.ndarray]]:
     return ids, sequences
 
 
-def variants(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
+def variants(
+    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+) -> pd.DataFrame:
     """The distinct status sequences of the jobs, most common first.
 
     Consecutive repeats of a status are collapsed (``Starting, Starting, Downloading`` is the
@@ -310,7 +318,11 @@ def variants(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     history
         The histories.
     as_of
-        Time open entries are measured up to, for the wall times.
+        Time open entries are measured up to, for the wall times (``None``: each job's
+        ``observed_at``).
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job; the
+        default machine when ``None``.
 
     Returns
     -------
@@ -321,7 +333,7 @@ def variants(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
         ``example_job`` (the first job of that variant). Sorted by count, then variant; the
         counts add up to the number of jobs (rows of ``history.jobs``).
     """
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     ids_c, sequences = _variant_ids(e)
     rows = e.jobs_code
     ids = e.to_rows(ids_c, -1)

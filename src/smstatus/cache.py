@@ -64,8 +64,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def to_record(response: Mapping[str, Any]) -> dict[str, Any]:
+def to_record(response: Mapping[str, Any], *, observed_at: Any = None) -> dict[str, Any]:
     """A describe response as the cache stores it: JSON types, ISO UTC times, no metadata.
+
+    The time the response was observed is kept as ``ObservedAt`` (what ``jobs.observed_at``
+    is read from): the ``Date`` header of its ``ResponseMetadata`` when it has one, else
+    ``observed_at`` (the fetch time), unless the response already carries one.
 
     Examples
     --------
@@ -73,8 +77,20 @@ def to_record(response: Mapping[str, Any]) -> dict[str, Any]:
     >>> to_record({"TrainingJobName": "j", "ResponseMetadata": {"RequestId": "r"},
     ...            "CreationTime": dt.datetime(2024, 1, 1, tzinfo=dt.UTC)})
     {'TrainingJobName': 'j', 'CreationTime': '2024-01-01T00:00:00Z'}
+    >>> to_record({"TrainingJobName": "j", "ResponseMetadata": {
+    ...     "HTTPHeaders": {"date": "Tue, 02 Jan 2024 10:00:00 GMT"}}})
+    {'TrainingJobName': 'j', 'ObservedAt': '2024-01-02T10:00:00Z'}
     """
-    return {k: _jsonable(v) for k, v in response.items() if k != "ResponseMetadata"}
+    from smstatus.io._builder import OBSERVED_AT_FIELD, response_time
+
+    record = {k: _jsonable(v) for k, v in response.items() if k != "ResponseMetadata"}
+    if record.get(OBSERVED_AT_FIELD) is None:
+        when = response_time(response)
+        if when is None:
+            when = observed_at
+        if when is not None:
+            record[OBSERVED_AT_FIELD] = _jsonable(when)
+    return record
 
 
 def dumps_record(record: Mapping[str, Any]) -> str:

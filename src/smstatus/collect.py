@@ -496,7 +496,8 @@ class Collector:
         except BaseException:  # fatal: network, credentials, Ctrl-C
             self._stop.set()
             raise
-        record = to_record(response)
+        # when the job was seen: the response's Date header, else this machine's clock
+        record = to_record(response, observed_at=dt.datetime.now(dt.UTC))
         if cache is not None:
             cache.add(record)  # the history is read back from the file: nothing kept here
         else:

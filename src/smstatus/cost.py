@@ -25,6 +25,7 @@ import pandas as pd
 from smstatus.durations import entries
 from smstatus.errors import InputNotFoundError, ParseError
 from smstatus.history import JobHistory
+from smstatus.machine import StatusMachine
 
 __all__ = ["PRICE_COLUMNS", "job_costs", "load_prices", "phase_costs"]
 
@@ -241,7 +242,13 @@ def _float(series: pd.Series) -> np.ndarray:
     return series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def job_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd.DataFrame:
+def job_costs(
+    history: JobHistory,
+    prices: Prices,
+    *,
+    as_of: Any = None,
+    machine: StatusMachine | None = None,
+) -> pd.DataFrame:
     """The cost of each job, and the savings of managed spot training.
 
     Parameters
@@ -251,7 +258,11 @@ def job_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd.D
     prices
         A price table or what :func:`load_prices` reads.
     as_of
-        Time open entries are measured up to, for jobs priced on their wall time.
+        Time open entries are measured up to, for jobs priced on their wall time (``None``:
+        each job's ``observed_at``).
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job; the
+        default machine when ``None``.
 
     Returns
     -------
@@ -271,7 +282,7 @@ def job_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd.D
         When jobs have no price (listing their instance types) or no instance type.
     """
     table = _prices(prices)
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     jobs = history.jobs.reset_index(drop=True)
     wall = e.to_rows(e.wall_s, np.nan)
     billable = _float(jobs["billable_time_s"])
@@ -325,7 +336,13 @@ def job_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd.D
     return out
 
 
-def phase_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd.DataFrame:
+def phase_costs(
+    history: JobHistory,
+    prices: Prices,
+    *,
+    as_of: Any = None,
+    machine: StatusMachine | None = None,
+) -> pd.DataFrame:
     """The cost of the time each job spent in each status.
 
     An attribution, not the bill: each phase is priced at the job's instances for as long as it
@@ -343,7 +360,7 @@ def phase_costs(history: JobHistory, prices: Prices, *, as_of: Any = None) -> pd
         :func:`job_costs` does.
     """
     table = _prices(prices)
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     jobs = history.jobs.reset_index(drop=True)
     secs, counts = e.phase_seconds, e.phase_counts()
     code, present = np.nonzero(counts.T)  # jobs in order, statuses in lifecycle order

@@ -6,12 +6,15 @@ An entry's duration is ``EndTime - StartTime``. An entry without an end time is 
   says so); it is not censored;
 - when it is the job's last entry and its status is terminal (``Completed``, ``Failed``...), it
   lasts zero seconds, as terminal entries do in ``DescribeTrainingJob``; not censored;
-- otherwise the job is still in that status: the entry is measured up to ``as_of`` and marked
-  ``censored`` (a right-censored observation, as in survival analysis).
+- otherwise the job is still in that status: the entry is measured up to the time the job was
+  observed (its ``jobs.observed_at``: when it was fetched, the event's time, the SDK log's last
+  poll, else its own latest timestamp) and marked ``censored`` (a right-censored observation,
+  as in survival analysis). A caller's explicit ``as_of`` replaces ``observed_at`` for every job.
 
-``as_of`` is never a silent "now": when not given it is the latest timestamp in the data (entry
-start and end times and the jobs' ``last_modified_time``), and every frame says which time was
-used in ``frame.attrs["as_of"]``.
+Never a silent "now", and never another job's time: a job's figures depend on its own history
+only, so a subset of jobs gives the same figures as the whole. Every frame says in
+``frame.attrs["as_of"]`` the explicit ``as_of`` it was given, or ``None`` when each open entry
+was measured up to its own job's ``observed_at``.
 
 Everything is vectorised over the ``transitions`` frame (numpy ``bincount`` and ufunc ``.at``
 over the job codes); no Python work per job.
@@ -28,15 +31,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smstatus._groups import By, group_frame, percentile_names
+from smstatus._groups import By, decode_groups, encode_groups, group_frame, percentile_names
 from smstatus.history import JobHistory
-from smstatus.status import TERMINAL_STATUSES, SecondaryStatus
+from smstatus.machine import StatusMachine, default_machine
+from smstatus.status import SecondaryStatus
 from smstatus.timestamps import parse_timestamp
 
 __all__ = ["duration_stats", "durations", "phase_table", "resolve_as_of"]
 
 NAT = np.iinfo(np.int64).min
-_TERMINAL = frozenset(s.value for s in TERMINAL_STATUSES)
 _NS = 1e9
 
 
@@ -50,7 +53,11 @@ def _ns(series: pd.Series) -> np.ndarray:
 
 
 def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
-    """The time open entries are measured up to.
+    """The latest time in the data, or the ``as_of`` given, as a UTC timestamp.
+
+    Open entries are measured up to their own job's ``observed_at`` unless an ``as_of`` is
+    given (see :func:`durations`); this gives one time for the whole data (for the axis of a
+    plot, or to measure every job up to the same moment).
 
     Parameters
     ----------
@@ -59,7 +66,8 @@ def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
     as_of
         A time (ISO-8601 string, epoch number, ``datetime``, ``Timestamp``; naive means UTC), or
         ``None`` for the latest timestamp in the data: the maximum of the entries' start and end
-        times and the jobs' ``last_modified_time``. ``NaT`` when the data holds no time at all.
+        times and the jobs' ``last_modified_time`` and ``observed_at``. ``NaT`` when the data
+        holds no time at all.
 
     Returns
     -------
@@ -73,6 +81,7 @@ def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
         (history.transitions, "start_time"),
         (history.transitions, "end_time"),
         (history.jobs, "last_modified_time"),
+        (history.jobs, "observed_at"),
     ):
         if col in frame.columns and len(frame):
             latest = max(latest, int(_ns(frame[col]).max()))
@@ -96,7 +105,7 @@ class Entries:
     end: np.ndarray
     duration_s: np.ndarray
     censored: np.ndarray
-    as_of: pd.Timestamp
+    as_of: pd.Timestamp | None
 
     @property
     def n_rows(self) -> int:
@@ -333,13 +342,58 @@ class Entries:
         return pd.RangeIndex(self.n_rows)
 
 
-def entries(history: JobHistory, as_of: Any = None) -> Entries:
-    """Measure every entry of ``history`` (see the module notes); internal building block."""
+def _observed_by_code(history: JobHistory) -> np.ndarray:
+    """``observed_at`` (ns) of each job-name code; the latest when a name is listed twice."""
+    names = history.transitions["job_name"].cat.categories
+    out = np.full(len(names), NAT, dtype=np.int64)
+    jobs = history.jobs
+    codes = names.get_indexer(jobs["job_name"].astype(object))
+    ok = codes >= 0
+    np.maximum.at(out, codes[ok], _ns(jobs["observed_at"])[ok])
+    return out
+
+
+def _censoring_limits(
+    history: JobHistory, job: np.ndarray, start: np.ndarray, when: pd.Timestamp | None
+) -> np.ndarray:
+    """The times open entries (of jobs ``job``, starting at ``start``) are measured up to:
+    ``when`` for all, or else each job's own ``observed_at``."""
+    t = history.transitions
+    if when is None:
+        limits = _observed_by_code(history)[job]
+        unknown = limits == NAT
+        if unknown.any():
+            name = t["job_name"].cat.categories[job[np.flatnonzero(unknown)[0]]]
+            raise ValueError(
+                f"job {name!r} has an open entry and no observed_at; pass as_of (or load the "
+                "job through JobHistory, which fills observed_at)"
+            )
+        return limits
+    early = np.flatnonzero(start > when.value)
+    if len(early):
+        i = int(early[0])
+        name = t["job_name"].cat.categories[job[i]]
+        raise ValueError(
+            f"as_of={when.isoformat()} is before the start of an open entry of job {name!r} "
+            f"({pd.Timestamp(start[i], tz='UTC').isoformat()}); "
+            f"{len(early)} open entries start after as_of: pass a later as_of"
+        )
+    return np.full(len(job), when.value, dtype=np.int64)
+
+
+def entries(
+    history: JobHistory, as_of: Any = None, machine: StatusMachine | None = None
+) -> Entries:
+    """Measure every entry of ``history`` (see the module notes); internal building block.
+
+    ``machine`` says which statuses are terminal (the default machine when ``None``).
+    """
+    terminal_set = (machine if machine is not None else default_machine()).terminal
     if not isinstance(history, JobHistory):
         raise TypeError(
             f"expected a JobHistory (smstatus.load(...) returns one), got {type(history).__name__}"
         )
-    when = resolve_as_of(history, as_of)
+    when = None if as_of is None else parse_timestamp(as_of, field="as_of")
     t = history.transitions
     job = t["job_name"].cat.codes.to_numpy().astype(np.int64)
     if len(job) and job.min() < 0:
@@ -369,27 +423,13 @@ def entries(history: JobHistory, as_of: Any = None) -> Entries:
         end[open_idx[has]] = start[nxt[has]]
         last = open_idx[~has]
         cats = t["status"].cat.categories
-        is_terminal = np.asarray([str(c) in _TERMINAL for c in cats] + [False], dtype=bool)
+        is_terminal = np.asarray([str(c) in terminal_set for c in cats] + [False], dtype=bool)
         terminal = is_terminal[status[last]]  # code -1 (missing status) reads the trailing False
         end[last[terminal]] = start[last[terminal]]
         cens = last[~terminal & (start[last] != NAT)]
         censored[cens] = True
         if len(cens):
-            if pd.isna(when):
-                raise ValueError(
-                    "open entries need an as_of time and the data holds none; pass as_of"
-                )
-            limit = when.value
-            early = cens[start[cens] > limit]
-            if len(early):
-                i = int(early[0])
-                raise ValueError(
-                    f"as_of={when.isoformat()} is before the start of the open entry "
-                    f"{t['status'].iloc[i]!r} of job {t['job_name'].iloc[i]!r} "
-                    f"({pd.Timestamp(start[i], tz='UTC').isoformat()}); "
-                    f"{len(early)} open entries start after as_of: pass a later as_of"
-                )
-            end[cens] = limit
+            end[cens] = _censoring_limits(history, job[cens], start[cens], when)
     unknown = (start == NAT) | (end == NAT)
     if unknown.any():
         duration = np.full(n, np.nan)
@@ -411,7 +451,9 @@ def entries(history: JobHistory, as_of: Any = None) -> Entries:
     )
 
 
-def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
+def durations(
+    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+) -> pd.DataFrame:
     """The duration of every entry, with censoring.
 
     Parameters
@@ -419,17 +461,22 @@ def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     history
         The histories (:func:`smstatus.load`).
     as_of
-        Time open entries are measured up to; ``None``: the latest timestamp in the data (never
-        the clock). Naive times are UTC.
+        Time open entries of every job are measured up to; ``None`` (default): each up to its
+        job's ``observed_at`` (never the clock). Naive times are UTC.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job (an open
+        terminal entry lasts zero seconds, never censored); the default machine when ``None``.
 
     Returns
     -------
     DataFrame
         One row per ``transitions`` row, in the same order: ``job_name, step, status,
         start_time, end_time`` (as recorded: ``NaT`` when open), ``duration_s`` (float seconds)
-        and ``censored`` (the entry is open and was measured up to ``as_of``).
-        ``frame.attrs["as_of"]`` is the time used. A negative ``duration_s`` means the data
-        ends an entry before it starts (``smstatus validate`` reports ``negative_duration``).
+        and ``censored`` (the entry is open and was measured up to ``as_of`` or its job's
+        ``observed_at``). ``frame.attrs["as_of"]`` is the ``as_of`` given (a UTC
+        ``Timestamp``), ``None`` when none was (each job's ``observed_at``). A negative
+        ``duration_s`` means the data ends an entry before it starts (``smstatus validate``
+        reports ``negative_duration``).
 
     Examples
     --------
@@ -442,7 +489,7 @@ def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     0  Starting        60.0     False
     1  Training       600.0      True
     """
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     t = history.transitions
     out = pd.DataFrame(
         {
@@ -460,7 +507,9 @@ def durations(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     return out
 
 
-def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
+def phase_table(
+    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+) -> pd.DataFrame:
     """One row per job: the time spent in each status, and what it says about the job.
 
     Parameters
@@ -468,7 +517,11 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     history
         The histories.
     as_of
-        Time open entries are measured up to (see :func:`durations`).
+        Time open entries of every job are measured up to; ``None``: each job's own
+        ``observed_at`` (see :func:`durations`).
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job (an open
+        terminal entry lasts zero seconds, never censored); the default machine when ``None``.
 
     Returns
     -------
@@ -478,23 +531,27 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
         - ``job_name``;
         - ``<Status>_s`` for each status present in the data: total seconds in that status,
           repeats and revisits added up (0 when the job never was in it);
-        - ``wall_s``: first entry's start to the last entry's end (``as_of`` when open);
+        - ``wall_s``: first entry's start to the last entry's end (when open: ``as_of``, or the
+          job's ``observed_at``);
         - ``to_first_training_from_creation_s``, ``to_first_training_s``: from the job's
           ``creation_time``, and from its first entry, to the start of its first ``Training``
           (NaN when it never trained or the creation time is unknown);
         - ``overhead_share``: share of the wall time not in ``Training`` (NaN when the wall
           time is zero or unknown);
         - ``n_interruptions``: runs of ``Interrupted`` (a repeat counts once);
-        - ``n_attempts``: runs of ``Starting`` after the first one (retries and restarts);
-        - ``censored``: the job is still open (an entry was measured up to ``as_of``);
+        - ``n_attempts``: runs of the machine's initial status (``Starting``) after the first
+          one (retries and restarts);
+        - ``censored``: the job is still open (an entry was measured up to ``as_of`` or its
+          ``observed_at``);
         - then every other column of ``history.jobs`` (instance type and count, spot, primary
           status, creation time...).
 
-        ``frame.attrs["as_of"]`` is the time used. Jobs with no entry have 0 in each status and
+        ``frame.attrs["as_of"]`` is the ``as_of`` given (``None``: each job's
+        ``observed_at``). Jobs with no entry have 0 in each status and
         NaN times. A name listed twice in ``jobs`` (``duplicate_job``) gets the pooled figures
         of its entries on each of its rows, with a warning.
     """
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     secs = e.phase_seconds
     cols: dict[str, Any] = {"job_name": history.jobs["job_name"].array.copy()}
     for i, k in enumerate(e.present_codes):
@@ -517,7 +574,7 @@ def phase_table(history: JobHistory, *, as_of: Any = None) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         cols["overhead_share"] = np.where(wall > 0, (wall - training_s) / wall, np.nan)
     cols["n_interruptions"] = e.to_rows(e.runs_of(SecondaryStatus.INTERRUPTED.value), 0)
-    starts = e.runs_of(SecondaryStatus.STARTING.value)
+    starts = e.runs_of((machine if machine is not None else default_machine()).initial)
     cols["n_attempts"] = e.to_rows(np.maximum(starts - 1, 0), 0)
     cols["censored"] = e.to_rows(e.per_job_sum(e.censored) > 0, False)
     for col in history.jobs.columns[1:]:
@@ -534,6 +591,7 @@ def duration_stats(
     by: By = None,
     percentiles: Sequence[float] = (0.5, 0.9, 0.99),
     as_of: Any = None,
+    machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """Statistics of the duration of each status, overall or per group of jobs.
 
@@ -555,24 +613,30 @@ def duration_stats(
     percentiles
         Quantiles between 0 and 1; each gives a column ``p<100*q>_s`` (``p50_s``, ``p99.9_s``).
     as_of
-        Time open entries are measured up to (see :func:`durations`).
+        Time open entries of every job are measured up to; ``None``: each job's own
+        ``observed_at`` (see :func:`durations`).
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job (an open
+        terminal entry lasts zero seconds, never censored); the default machine when ``None``.
 
     Returns
     -------
     DataFrame
         One row per group and status present (statuses in lifecycle order): the group columns,
         ``status``, ``count`` (entries), ``censored`` (open entries among them), ``mean_s``,
-        the percentile columns, ``max_s``. ``frame.attrs["as_of"]`` is the time used.
+        the percentile columns, ``max_s``. ``frame.attrs["as_of"]`` is the ``as_of`` given
+        (``None``: each job's ``observed_at``).
     """
     names = percentile_names(percentiles)
-    e = entries(history, as_of)
+    e = entries(history, as_of, machine)
     groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
     keys = list(groups.columns)
+    codes = encode_groups(groups)
     data: dict[str, Any] = {}
     if keys:
         row_of_entry = e.code_row[e.job] if e.n_rows else np.zeros(0, np.int64)
         for k in keys:
-            data[k] = groups[k].take(row_of_entry).reset_index(drop=True)
+            data[k] = codes[k].to_numpy()[row_of_entry]
     data["status"] = history.transitions["status"].reset_index(drop=True)
     data["duration_s"] = e.duration_s
     data["censored"] = e.censored
@@ -603,6 +667,6 @@ def duration_stats(
         stats = stats.join(q)
     stats["max_s"] = grouped["duration_s"].max()
     stats["censored"] = stats["censored"].astype(np.int64)
-    out = stats.reset_index()
+    out = decode_groups(stats.reset_index(), groups, codes)
     out.attrs["as_of"] = e.as_of
     return out

@@ -21,7 +21,9 @@ __all__ = [
     "TRANSITIONS_SCHEMA",
     "UNPARSED_SCHEMA",
     "JobHistory",
+    "fill_observed_at",
     "status_categorical",
+    "string_categories_dtype",
 ]
 
 UTC = "datetime64[ns, UTC]"
@@ -56,8 +58,24 @@ JOBS_SCHEMA: Mapping[str, Any] = {
     "warm_pool_status": "category",
     "tuning_job_arn": STRING,
     "source": "category",
+    "observed_at": UTC,
 }
-"""Columns and dtypes of :attr:`JobHistory.jobs`, in order."""
+"""Columns and dtypes of :attr:`JobHistory.jobs`, in order.
+
+``observed_at`` is when the job's history was observed: the time the fetch cache recorded
+(or the ``Date`` of the describe response), the EventBridge event's ``time``, the last poll of
+an SDK log, else the job's own latest timestamp. It is never before the job's latest
+timestamp (a clock a second behind the data is corrected up to it). Open entries of a
+running job are measured up to it.
+"""
+
+JOB_TIME_COLUMNS: tuple[str, ...] = (
+    "creation_time",
+    "training_start_time",
+    "training_end_time",
+    "last_modified_time",
+)
+"""The time columns of the jobs frame that say when a job was seen (``observed_at`` aside)."""
 
 UNPARSED_SCHEMA: Mapping[str, Any] = {
     "file": STRING,
@@ -98,6 +116,68 @@ def _recode(names: pd.Series, order: pd.Index) -> pd.Categorical:
         new = np.where(codes >= 0, mapping[codes], -1)
         return pd.Categorical.from_codes(new, categories=order)
     return pd.Categorical(names.astype(object), categories=order)
+
+
+def string_categories_dtype() -> Any:
+    """The dtype of the categories of every categorical column: the dtype pandas gives a list
+    of strings (``object`` on pandas 2, ``str`` on pandas 3), so frames built by any loader
+    equal those a user builds with ``astype("category")``."""
+    return pd.Index(["x"]).dtype
+
+
+def _normalise_categories(frame: pd.DataFrame, schema: Mapping[str, Any]) -> None:
+    """Give the categorical columns of ``frame`` categories of :func:`string_categories_dtype`
+    (in place; codes kept, no value compared)."""
+    target = string_categories_dtype()
+    for col, dtype in schema.items():
+        if dtype != "category" or col not in frame.columns:
+            continue
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            if values.cat.categories.dtype == target:
+                continue
+        else:
+            values = values.astype("category")
+        cats = values.cat.categories
+        if cats.dtype != target:
+            cats = pd.Index(cats.astype(str) if cats.dtype == object else cats, dtype=target)
+        frame[col] = pd.Categorical.from_codes(
+            values.cat.codes.to_numpy(),
+            dtype=pd.CategoricalDtype(cats, ordered=values.cat.ordered),
+        )
+
+
+def _utc_ns(values: pd.Series) -> np.ndarray:
+    """Nanoseconds (int64, int64 min for NaT) of a UTC column."""
+    if values.dtype.unit != "ns":  # type: ignore[union-attr]
+        values = values.dt.as_unit("ns")
+    return np.asarray(values.array.asi8, dtype=np.int64)
+
+
+def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
+    """Fill and bound ``jobs.observed_at`` in place (vectorised over the entries).
+
+    Each job's latest timestamp (its entries' start and end times and its job time columns)
+    replaces a missing ``observed_at`` and raises one that lies before it.
+    """
+    nat = np.iinfo(np.int64).min
+    latest = np.full(len(jobs), nat, dtype=np.int64)
+    for col in JOB_TIME_COLUMNS:
+        np.maximum(latest, _utc_ns(jobs[col]), out=latest)
+    if len(transitions) and len(jobs):
+        names = transitions["job_name"]
+        codes = names.cat.codes.to_numpy().astype(np.int64)
+        per_code = np.full(len(names.cat.categories), nat, dtype=np.int64)
+        ok = codes >= 0
+        for col in ("start_time", "end_time"):
+            np.maximum.at(per_code, codes[ok], _utc_ns(transitions[col])[ok])
+        row_code = names.cat.categories.get_indexer(jobs["job_name"].astype(object))
+        has = row_code >= 0
+        latest[has] = np.maximum(latest[has], per_code[row_code[has]])
+    observed = _utc_ns(jobs["observed_at"])
+    filled = np.maximum(observed, latest)  # NaT is the smallest int64
+    if not np.array_equal(filled, observed):
+        jobs["observed_at"] = pd.DatetimeIndex(filled.view("datetime64[ns]")).tz_localize("UTC")
 
 
 def _empty(schema: Mapping[str, Any]) -> pd.DataFrame:
@@ -203,6 +283,9 @@ class JobHistory:
                 UNPARSED_SCHEMA,
                 "unparsed",
             )
+            fill_observed_at(jobs, transitions)
+        _normalise_categories(jobs, JOBS_SCHEMA)  # type: ignore[arg-type]
+        _normalise_categories(transitions, TRANSITIONS_SCHEMA)
         self.jobs: pd.DataFrame = jobs  # type: ignore[assignment]
         self.transitions: pd.DataFrame = transitions
         self.unparsed: pd.DataFrame = unparsed if unparsed is not None else _empty(UNPARSED_SCHEMA)

@@ -325,6 +325,10 @@ class StatusMachine:
         """Whether ``status`` is terminal."""
         return status in self.terminal
 
+    def is_deprecated(self, status: str) -> bool:
+        """Whether ``status`` is deprecated (seen in old histories only)."""
+        return status in self.deprecated
+
     def primary_of(self, status: str) -> str | None:
         """Primary status of ``status``, or ``None`` when unknown."""
         return self.primary.get(status)

@@ -66,6 +66,30 @@ def _epoch_to_ns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, bad
 
 
+_PER_UNIT = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def _to_ns(values: np.ndarray, unit: str) -> np.ndarray:
+    """Integers in ``unit`` since the epoch to nanoseconds; values nanoseconds cannot hold
+    (before 1677-09-21 or after 2262-04-11) become NaT, never a wrapped-around time."""
+    values = np.asarray(values, dtype=np.int64)
+    factor = _PER_UNIT[unit]
+    if factor == 1:
+        return values.copy()
+    nat = values == _NAT
+    limit = np.iinfo(np.int64).max // factor
+    out = np.where(nat | (np.abs(values) > limit), _NAT, values * factor)
+    return out.astype(np.int64)
+
+
+def _datetime_ns(values: Any) -> np.ndarray:
+    """UTC nanoseconds of a datetime-like array or Series of any unit (NaT out of range)."""
+    index = pd.DatetimeIndex(values)
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    return _to_ns(index.asi8, index.unit)
+
+
 def _kind(value: Any) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return "-"
@@ -152,13 +176,17 @@ def _parse_typed(values: Any, naive_tz: str) -> tuple[pd.DatetimeIndex, np.ndarr
     if dtype is None or (isinstance(dtype, np.dtype) and dtype.kind == "O"):
         return None
     if isinstance(dtype, pd.DatetimeTZDtype):
-        idx = pd.DatetimeIndex(values).tz_convert("UTC").as_unit("ns")
-        return idx, np.zeros(len(idx), dtype=bool)
+        present = ~np.asarray(pd.isna(values))
+        ns = _datetime_ns(values)
+        return _index(ns), present & (ns == _NAT)
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
-        idx = pd.DatetimeIndex(values).as_unit("ns")
-        idx = idx.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")
         present = ~pd.isna(np.asarray(values))
-        return idx, present & np.asarray(idx.isna())
+        ns = _datetime_ns(values)
+        if naive_tz != "UTC":
+            local = pd.DatetimeIndex(ns.view("datetime64[ns]"))
+            local = local.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT")
+            ns = _datetime_ns(local)
+        return _index(ns), present & (ns == _NAT)
     if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
         raw = np.asarray(values, dtype="float64")
         present = ~np.isnan(raw)
@@ -177,7 +205,7 @@ def _datetimes_to_ns(values: np.ndarray, naive_tz: str) -> np.ndarray:
     if plain.any():  # boto3's datetimes (tzlocal, tzutc): Arrow asks each for its offset, fast
         try:
             utc = pa.array(values[plain], type=pa.timestamp("us", "UTC"))
-            out[plain] = np.asarray(pc.cast(utc, pa.int64()), dtype=np.int64) * 1000
+            out[plain] = _to_ns(np.asarray(pc.cast(utc, pa.int64()), dtype=np.int64), "us")
             aware &= ~plain
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             pass
@@ -192,9 +220,8 @@ def _datetimes_to_ns(values: np.ndarray, naive_tz: str) -> np.ndarray:
 
 
 def _series_ns(series: pd.Series) -> np.ndarray:
-    """UTC nanoseconds of an aware datetime Series (NaT -> int64 min)."""
-    naive = series.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("ns")
-    return naive.to_numpy().view("int64")
+    """UTC nanoseconds of an aware datetime Series (NaT, and times out of range -> int64 min)."""
+    return _datetime_ns(series)
 
 
 def _arrow_ns(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -247,11 +274,7 @@ def _parse_strings(
 def _pandas_iso_ns(values: list[str], *, zoned: bool) -> np.ndarray:
     """The slower, more lenient pandas parser, one bad value at a time coerced to NaT."""
     parsed = pd.to_datetime(pd.Series(values), utc=zoned, format="ISO8601", errors="coerce")
-    if not zoned:
-        if getattr(parsed.dt, "tz", None) is not None:  # pragma: no cover - defensive
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        return parsed.dt.as_unit("ns").to_numpy().view("int64")
-    return _series_ns(parsed)
+    return _datetime_ns(parsed)
 
 
 def parse_timestamp(value: Any, *, field: str = "timestamp", naive_tz: str = "UTC") -> pd.Timestamp:

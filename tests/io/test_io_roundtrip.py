@@ -79,7 +79,15 @@ def test_transitions_table_alone_gives_named_jobs(tmp, history, suffix):
         named = []
     assert got.job_names.tolist() == named
     assert set(got.jobs["source"]) <= {"table"}
-    assert got.jobs.drop(columns=["job_name", "source"]).isna().all().all()
+    assert got.jobs.drop(columns=["job_name", "source", "observed_at"]).isna().all().all()
+    # without a jobs table, a job was observed at its own latest timestamp
+    latest = (
+        pd.concat([got.transitions["start_time"], got.transitions["end_time"]])
+        .groupby(pd.concat([got.transitions["job_name"]] * 2).astype(object))
+        .max()
+    )
+    observed = got.jobs.set_index(got.jobs["job_name"].astype(object))["observed_at"]
+    assert observed.reindex(latest.index).equals(latest.rename("observed_at"))
 
 
 @settings(max_examples=25)

@@ -16,6 +16,7 @@ from smstatus.history import JobHistory
 from smstatus.io._builder import DescribeBuilder, Errors, concat_histories, empty_history
 from smstatus.io.detect import SOURCES, detect_source
 from smstatus.io.inputs import InputFile, expand_inputs
+from smstatus.machine import StatusMachine
 
 __all__ = [
     "SOURCES",
@@ -82,10 +83,12 @@ def read_file(
     errors: Errors = "raise",
     naive_tz: str = "UTC",
     progress: Callable[[int], None] | None = None,
+    machine: StatusMachine | None = None,
 ) -> JobHistory:
     """Read one input file of the given (or detected) source.
 
-    ``progress`` is called with the bytes read as they are loaded (see :func:`load`).
+    ``progress`` is called with the bytes read as they are loaded, ``machine`` says which
+    statuses end an SDK log's job (see :func:`load`).
     """
     _check_options(source, errors)
     if not isinstance(file, InputFile):
@@ -105,7 +108,7 @@ def read_file(
     if kind == "sdk-log":
         from smstatus.io.sdklog import read_sdk_log
 
-        return read_sdk_log(file, errors=errors, naive_tz=naive_tz)
+        return read_sdk_log(file, errors=errors, naive_tz=naive_tz, machine=machine)
     from smstatus.io.table import read_table
 
     return read_table(file, errors=errors, naive_tz=naive_tz)
@@ -118,6 +121,7 @@ def load(
     errors: Errors = "raise",
     naive_tz: str = "UTC",
     progress: Callable[[int], None] | None = None,
+    machine: StatusMachine | None = None,
 ) -> JobHistory:
     """Load histories from files, directories, globs, ``-`` or describe dicts.
 
@@ -142,6 +146,9 @@ def load(
         Called with a number of bytes as the input is loaded: each block of a big JSON Lines
         file, the whole size of any other file. The numbers add up to the inputs' sizes (their
         decompressed sizes for big gzip JSON Lines). For a progress bar.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end the job of an
+        SDK log (its last entry then lasts zero seconds); the default machine when ``None``.
 
     Returns
     -------
@@ -174,7 +181,14 @@ def load(
             return _from_records(items, source=source, errors=errors, naive_tz=naive_tz)
         inputs = items
     files = expand_inputs(inputs)
-    return _load_files(files, source=source, errors=errors, naive_tz=naive_tz, progress=progress)
+    return _load_files(
+        files,
+        source=source,
+        errors=errors,
+        naive_tz=naive_tz,
+        progress=progress,
+        machine=machine,
+    )
 
 
 def _load_files(
@@ -184,6 +198,7 @@ def _load_files(
     errors: Errors,
     naive_tz: str,
     progress: Callable[[int], None] | None = None,
+    machine: StatusMachine | None = None,
 ) -> JobHistory:
     from smstatus.io.describe import add_describe_file, use_fast_path
     from smstatus.io.events import merge_event_records, read_event_records
@@ -227,7 +242,7 @@ def _load_files(
                 if kind == "describe":
                     add_describe_file(run, file, errors=errors)
                 else:
-                    add_sdk_log_file(run, file, errors=errors)
+                    add_sdk_log_file(run, file, errors=errors, machine=machine)
                 continue
             run = None
             if kind == "events":
@@ -243,6 +258,7 @@ def _load_files(
                     errors=errors,
                     naive_tz=naive_tz,
                     progress=progress if streamed else None,
+                    machine=machine,
                 )
             )
         except ParseError as exc:

@@ -18,24 +18,56 @@ from smstatus.history import JOBS_SCHEMA, STRING, UNPARSED_SCHEMA, JobHistory, s
 from smstatus.timestamps import parse_timestamps
 
 __all__ = [
+    "OBSERVED_AT_FIELD",
     "DescribeBuilder",
     "Errors",
     "concat_histories",
     "empty_history",
     "frame_of_columns",
     "job_attributes",
+    "response_time",
     "unparsed_frame",
 ]
 
 Errors = Literal["raise", "collect"]
+
+OBSERVED_AT_FIELD = "ObservedAt"
+"""The field smstatus adds to a describe response: when the response was received (the fetch
+cache writes it). Read into ``jobs.observed_at``; without it, the ``Date`` header a boto3
+response carries in ``ResponseMetadata.HTTPHeaders.date`` is used."""
+
+
+def response_time(record: Mapping[str, Any]) -> Any:
+    """When a describe response was observed: its ``ObservedAt``, else the ``Date`` header of
+    its ``ResponseMetadata`` (an HTTP date) as an aware ``datetime``, else ``None``.
+
+    An HTTP date that does not parse is returned as is (and rejected as not a timestamp).
+    """
+    observed = record.get(OBSERVED_AT_FIELD)
+    if observed is not None:
+        return observed
+    meta = record.get("ResponseMetadata")
+    headers = meta.get("HTTPHeaders") if _is_mapping(meta) else None
+    date = headers.get("date") if _is_mapping(headers) else None
+    if not isinstance(date, str):
+        return None
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return date
+
 
 _JOB_TIME_FIELDS = {
     "creation_time": "CreationTime",
     "training_start_time": "TrainingStartTime",
     "training_end_time": "TrainingEndTime",
     "last_modified_time": "LastModifiedTime",
+    "observed_at": OBSERVED_AT_FIELD,
 }
 _JOB_COLUMNS: tuple[str, ...] = tuple(JOBS_SCHEMA)
+_RANGE = " (from 1677-09-22 to 2262-04-11)"
 _UNPARSED_COLUMNS = list(UNPARSED_SCHEMA)
 
 
@@ -93,6 +125,7 @@ def _job_row(record: Mapping[str, Any], source: str) -> tuple[Any, ...]:
         _str_or_none(warm.get("Status")) if _is_mapping(warm) else None,
         _str_or_none(get("TuningJobArn")),
         source,
+        response_time(record),
     )
 
 
@@ -104,7 +137,9 @@ def _str_or_none(value: Any) -> str | None:
 
 def job_attributes(record: Mapping[str, Any]) -> dict[str, Any]:
     """The ``jobs`` columns of one describe response (times left raw, no ``source``)."""
-    return dict(zip(_JOB_COLUMNS[:-1], _job_row(record, "")[:-1], strict=True))
+    out = dict(zip(_JOB_COLUMNS, _job_row(record, ""), strict=True))
+    del out["source"]
+    return out
 
 
 def frame_of_columns(
@@ -218,10 +253,12 @@ class DescribeBuilder:
         line: int | None,
         errors: Errors = "raise",
         source: str | None = None,
+        observed_at: Any = None,
     ) -> bool:
         """Add one describe response; structural problems are raised or collected at once.
 
-        Returns whether the record was added.
+        ``observed_at`` (an event's time) replaces the response's own (see
+        :func:`response_time`). Returns whether the record was added.
         """
         if not _is_mapping(record):
             self.fail(
@@ -252,7 +289,10 @@ class DescribeBuilder:
             if problem is not None:
                 self.fail(problem[0], file=file, line=line, field=problem[1], errors=errors)
                 return False
-        self._jobs.append(_job_row(record, source or self.source))
+        row = _job_row(record, source or self.source)
+        if observed_at is not None:
+            row = (*row[:-1], observed_at)
+        self._jobs.append(row)
         self._job_where.append((file, line))
         self._n_entries.append(len(status))
         self._t_status += status
@@ -294,8 +334,8 @@ class DescribeBuilder:
         steps = (np.arange(len(t_job), dtype=np.int64) - np.repeat(firsts, counts)).astype("int32")
         bad_job = np.zeros(n_jobs, dtype=bool)
         reasons: dict[int, tuple[str, str]] = {}
-        start, bad_start = parse_timestamps(self._t_start, naive_tz=self.naive_tz)
-        end, bad_end = parse_timestamps(self._t_end, naive_tz=self.naive_tz)
+        start, bad_start = _parse_present(self._t_start, self.naive_tz)
+        end, bad_end = _parse_present(self._t_end, self.naive_tz)
         for mask, values, field in (
             (bad_start, self._t_start, "StartTime"),
             (bad_end, self._t_end, "EndTime"),
@@ -305,15 +345,15 @@ class DescribeBuilder:
                 if job not in reasons:
                     reasons[job] = (
                         f"{field} {values[i]!r} of entry {steps[i]} ({self._t_status[i]}) "
-                        "is not a timestamp",
+                        f"is not a timestamp{_RANGE}",
                         field,
                     )
                 bad_job[job] = True
         for col, key in _JOB_TIME_FIELDS.items():
             raw = cols[col]
-            parsed, bad = parse_timestamps(raw, naive_tz=self.naive_tz)
+            parsed, bad = _parse_present(raw, self.naive_tz)
             for i in np.flatnonzero(bad):
-                reasons.setdefault(int(i), (f"{key} {raw[i]!r} is not a timestamp", key))
+                reasons.setdefault(int(i), (f"{key} {raw[i]!r} is not a timestamp{_RANGE}", key))
                 bad_job[i] = True
             cols[col] = parsed
         rejects = list(self._rejects)
@@ -342,6 +382,18 @@ class DescribeBuilder:
             jobs = jobs[~bad_job].reset_index(drop=True)
             transitions = transitions[~bad_job[t_job]].reset_index(drop=True)
         return JobHistory(jobs, transitions, unparsed=unparsed_frame(rejects))
+
+
+def _parse_present(values: list[Any], naive_tz: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Parse a column of raw times; a value given but not a time (``NaN``, ``NaT``, out of
+    range) is bad, never a silent ``NaT``: only ``None`` (the key absent) means no time."""
+    parsed, bad = parse_timestamps(values, naive_tz=naive_tz)
+    missing = np.flatnonzero(np.asarray(parsed.isna()) & ~bad)
+    if len(missing):
+        given = np.fromiter((values[i] is not None for i in missing), bool, len(missing))
+        bad = bad.copy()
+        bad[missing[given]] = True
+    return parsed, bad
 
 
 def _collect_entries(

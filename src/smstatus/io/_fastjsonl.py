@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from smstatus.errors import ParseError
-from smstatus.history import STRING, UNPARSED_SCHEMA, JobHistory
-from smstatus.io._builder import DescribeBuilder, Errors
+from smstatus.history import STRING, UNPARSED_SCHEMA, JobHistory, fill_observed_at
+from smstatus.io._builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.status import SecondaryStatus
 from smstatus.timestamps import parse_timestamps
@@ -84,11 +84,22 @@ _SCHEMA = pa.schema(
         ("WarmPoolStatus", pa.struct([("Status", pa.string())])),
         ("TuningJobArn", pa.string()),
         ("SecondaryStatusTransitions", pa.list_(_ENTRY)),
+        (OBSERVED_AT_FIELD, _TIME),
+        (
+            "ResponseMetadata",
+            pa.struct([("HTTPHeaders", pa.struct([("date", pa.string())]))]),
+        ),
     ]
 )
 _PARSE_OPTIONS = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
 
-_JOB_TIMES = ("creation_time", "training_start_time", "training_end_time", "last_modified_time")
+_JOB_TIMES = (
+    "creation_time",
+    "training_start_time",
+    "training_end_time",
+    "last_modified_time",
+    "observed_at",
+)
 _JOB_CATEGORIES = ("training_job_status", "secondary_status", "instance_type", "warm_pool_status")
 _JOB_STRINGS = ("job_name", "failure_reason", "tuning_job_arn")
 _JOB_INTS = ("instance_count", "max_runtime_s", "max_wait_s", "training_time_s", "billable_time_s")
@@ -386,6 +397,9 @@ class _State:
         names = col("TrainingJobName")
         if names.null_count or pc.min(pc.binary_length(names)).as_py() == 0:
             return None
+        headers = pc.struct_field(pc.struct_field(col("ResponseMetadata"), "HTTPHeaders"), "date")
+        if pc.any(pc.and_(headers.is_valid(), col(OBSERVED_AT_FIELD).is_null())).as_py():
+            return None  # HTTP dates are read record by record
         entries = col("SecondaryStatusTransitions")
         lengths = np.asarray(pc.list_value_length(entries).fill_null(0), dtype=np.int64)
         flat = pc.list_flatten(entries)
@@ -408,6 +422,7 @@ class _State:
             ("training_start_time", col("TrainingStartTime")),
             ("training_end_time", col("TrainingEndTime")),
             ("last_modified_time", col("LastModifiedTime")),
+            ("observed_at", col(OBSERVED_AT_FIELD)),
         ):
             ns = _utc_ns(raw, self.naive_tz)
             if ns is None:
@@ -556,6 +571,7 @@ class _State:
             },
             copy=False,
         )
+        fill_observed_at(jobs_frame, transitions)
         rejects = sorted(self.rejects, key=lambda r: r["line"] if r["line"] is not None else 0)
         unparsed = pd.DataFrame(
             {
@@ -585,6 +601,7 @@ _JOBS_COLUMNS = (
     "warm_pool_status",
     "tuning_job_arn",
     "source",
+    "observed_at",
 )
 
 

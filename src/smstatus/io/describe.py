@@ -19,7 +19,7 @@ import pandas as pd
 
 from smstatus.errors import ParseError
 from smstatus.history import JobHistory
-from smstatus.io._builder import DescribeBuilder, Errors
+from smstatus.io._builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.timestamps import format_iso
 
@@ -289,7 +289,13 @@ def to_describe_records(history: JobHistory, *, as_datetime: bool = False) -> li
     return out
 
 
-_TIME_COLUMNS = ("creation_time", "training_start_time", "training_end_time", "last_modified_time")
+_TIME_COLUMNS = (
+    "creation_time",
+    "training_start_time",
+    "training_end_time",
+    "last_modified_time",
+    "observed_at",
+)
 _TOP_FIELDS = (
     ("TrainingJobName", "job_name"),
     ("TrainingJobStatus", "training_job_status"),
@@ -303,6 +309,7 @@ _TOP_FIELDS = (
     ("TrainingTimeInSeconds", "training_time_s"),
     ("BillableTimeInSeconds", "billable_time_s"),
     ("TuningJobArn", "tuning_job_arn"),
+    (OBSERVED_AT_FIELD, "observed_at"),
 )
 _NESTED_FIELDS = (
     ("ResourceConfig", (("InstanceType", "instance_type"), ("InstanceCount", "instance_count"))),

@@ -173,7 +173,13 @@ def _build(
         builder.reject(**reject)
     for i in winners:
         rec = good[i]
-        builder.add(rec.event["detail"], file=rec.file, line=rec.line, errors=errors)
+        builder.add(
+            rec.event["detail"],
+            file=rec.file,
+            line=rec.line,
+            errors=errors,
+            observed_at=rec.event.get("time"),
+        )
     return builder.build(errors=errors)
 
 

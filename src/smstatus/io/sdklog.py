@@ -36,7 +36,8 @@ import pandas as pd
 from smstatus.history import JobHistory
 from smstatus.io._builder import DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
-from smstatus.status import PRIMARY_OF, TERMINAL_STATUSES, SecondaryStatus
+from smstatus.machine import StatusMachine, default_machine
+from smstatus.status import SecondaryStatus
 
 __all__ = [
     "KNOWN_MESSAGES",
@@ -185,6 +186,7 @@ def parse_sdk_log(
     file: str = "<log>",
     errors: Errors = "raise",
     naive_tz: str = "UTC",
+    machine: StatusMachine | None = None,
 ) -> JobHistory:
     """Parse the lines of one SDK log into the history of one job.
 
@@ -201,9 +203,13 @@ def parse_sdk_log(
         ``"collect"`` to report it in ``history.unparsed`` and keep the rest.
     naive_tz
         Zone of the printed times.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end the log's job
+        (its last entry then lasts zero seconds) and whose primary statuses give the job's;
+        the default machine when ``None``.
     """
     builder = DescribeBuilder(source="sdk-log", naive_tz=naive_tz)
-    add_sdk_log(builder, lines, name=name, file=file, errors=errors)
+    add_sdk_log(builder, lines, name=name, file=file, errors=errors, machine=machine)
     return builder.build(errors=errors)
 
 
@@ -214,8 +220,10 @@ def add_sdk_log(
     name: str,
     file: str,
     errors: Errors = "raise",
+    machine: StatusMachine | None = None,
 ) -> None:
     """Scan one log and add its job (and its rejects) to ``builder``; times parse at build."""
+    machine = machine if machine is not None else default_machine()
     times: list[str] = []
     statuses: list[str] = []
     messages: list[str | None] = []
@@ -261,15 +269,16 @@ def add_sdk_log(
         fail(None, "no SDK status line ('YYYY-MM-DD HH:MM:SS Status - Message') in the log", None)
         return
     last = statuses[-1]
-    primary = PRIMARY_OF.get(SecondaryStatus(last)) if last in _KNOWN_STATUS_VALUES else None
+    primary = machine.primary_of(last)
     job.update(
         job_name=job["job_name"] or name,
-        training_job_status=str(primary) if primary is not None else "InProgress",
+        training_job_status=primary if primary is not None else "InProgress",
         secondary_status=last,
         source="sdk-log",
+        observed_at=times[-1],  # the last poll the log shows
     )
     # entry i ends when entry i+1 starts; a terminal last entry has zero length, others are open
-    ends: list[str | None] = [*times[1:], times[-1] if last in TERMINAL_STATUSES else None]
+    ends: list[str | None] = [*times[1:], times[-1] if machine.is_terminal(last) else None]
     entries = [
         {"status": s, "start_time": t, "end_time": e, "status_message": m}
         for s, t, e, m in zip(statuses, times, ends, messages, strict=True)
@@ -277,11 +286,19 @@ def add_sdk_log(
     builder.add_job(job, entries, file=file, line=None)
 
 
-def add_sdk_log_file(builder: DescribeBuilder, file: InputFile, *, errors: Errors) -> None:
+def add_sdk_log_file(
+    builder: DescribeBuilder,
+    file: InputFile,
+    *,
+    errors: Errors,
+    machine: StatusMachine | None = None,
+) -> None:
     """Add the job of one SDK log file to ``builder``."""
     with file.open() as stream:
         text = stream.read().decode("utf-8", errors="replace")
-    add_sdk_log(builder, text.splitlines(), name=file.stem, file=file.name, errors=errors)
+    add_sdk_log(
+        builder, text.splitlines(), name=file.stem, file=file.name, errors=errors, machine=machine
+    )
 
 
 def _name_job(job: dict[str, Any], name: str, lineno: int, fail: Any) -> None:
@@ -296,14 +313,21 @@ def _name_job(job: dict[str, Any], name: str, lineno: int, fail: Any) -> None:
         )
 
 
-def read_sdk_log(file: InputFile, *, errors: Errors = "raise", naive_tz: str = "UTC") -> JobHistory:
+def read_sdk_log(
+    file: InputFile,
+    *,
+    errors: Errors = "raise",
+    naive_tz: str = "UTC",
+    machine: StatusMachine | None = None,
+) -> JobHistory:
     """Read one SDK log file (``-`` and ``.gz`` included) as the history of one job.
 
     The job is named by the log (``Creating training-job with name: X``, ``Job Name: X``, or
     the SDK's ``Error for Training job X``), else by the file's name without its suffixes.
+    ``machine`` says which statuses are terminal (see :func:`parse_sdk_log`).
     """
     builder = DescribeBuilder(source="sdk-log", naive_tz=naive_tz)
-    add_sdk_log_file(builder, file, errors=errors)
+    add_sdk_log_file(builder, file, errors=errors, machine=machine)
     return builder.build(errors=errors)
 
 

@@ -429,6 +429,13 @@ def _transitions(
     steps = _ints(step, rows, "step") if step is not None else None
     if steps is not None:
         rows.flag(np.asarray(steps.isna()), "step", "the row has no step")
+        values = steps.to_numpy(dtype=np.int64, na_value=0)
+        info = np.iinfo(np.int32)
+        rows.flag(
+            (values > info.max) | (values < info.min),
+            "step",
+            lambda i: f"step {values[i]} is out of range (at most {info.max})",
+        )
     message = _column(table, "status_message")
     order = (
         [str(c) for c in name.dictionary.to_pylist()] if pa.types.is_dictionary(name.type) else None

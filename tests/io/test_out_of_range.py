@@ -1,0 +1,99 @@
+"""Values out of range are rejected records (file, line, field, reason) on every path: never a
+time wrapped around, never a silent NaT, never an integer wrapped to another."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+import smstatus
+from smstatus.io._fastjsonl import read_describe_jsonl
+from smstatus.io.inputs import expand_inputs
+from smstatus.timestamps import parse_timestamps
+
+GOOD = {
+    "TrainingJobName": "good",
+    "SecondaryStatusTransitions": [{"Status": "Starting", "StartTime": "2024-01-01T00:00:00Z"}],
+}
+
+
+def _bad(field: str, value) -> dict:
+    entry = {"Status": "Starting", "StartTime": "2024-01-01T00:00:00Z"}
+    record = {"TrainingJobName": "bad", "SecondaryStatusTransitions": [entry]}
+    if field in ("StartTime", "EndTime"):
+        entry[field] = value
+    else:
+        record[field] = value
+    return record
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(9999, 12, 31, tzinfo=dt.UTC),  # boto3's datetimes: no int64 overflow
+        dt.datetime(9999, 12, 31),
+        dt.datetime(1000, 1, 1, tzinfo=dt.UTC),
+        "9999-12-31T00:00:00Z",
+        "9999-12-31 00:00:00",
+        float("nan"),
+        pd.NaT,
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("field", ["StartTime", "EndTime", "CreationTime", "LastModifiedTime"])
+def test_out_of_range_or_nan_times_are_rejected_records(field, value):
+    h = smstatus.load([GOOD, _bad(field, value)], errors="collect")
+    assert h.job_names.tolist() == ["good"]
+    assert h.unparsed[["file", "line", "field"]].values.tolist() == [["<records>", 2, field]]
+    assert "is not a timestamp" in h.unparsed["reason"].iloc[0]
+    with pytest.raises(smstatus.ParseError, match=field):
+        smstatus.load([GOOD, _bad(field, value)])
+
+
+@pytest.mark.parametrize("text", ['"9999-12-31T00:00:00Z"', "NaN", '"1500-01-01T00:00:00Z"'])
+def test_the_fast_path_rejects_them_too(tmp_path, text):
+    lines = [json.dumps(GOOD)] * 3
+    bad = json.dumps(_bad("StartTime", "X")).replace('"X"', text)
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join([*lines, bad, *lines]) + "\n")
+    h = read_describe_jsonl(expand_inputs(path)[0], errors="collect")
+    assert h.n_jobs == 6
+    assert h.unparsed[["line", "field"]].values.tolist() == [[4, "StartTime"]]
+
+
+def test_parse_timestamps_never_wraps():
+    values = [dt.datetime(9999, 1, 1, tzinfo=dt.UTC), dt.datetime(2262, 4, 12, tzinfo=dt.UTC)]
+    parsed, bad = parse_timestamps(values)
+    assert parsed.isna().all() and bad.all()
+    typed = pd.Series(pd.to_datetime(["9999-01-01", "2020-01-01"]).as_unit("us"))
+    parsed, bad = parse_timestamps(typed)
+    assert bad.tolist() == [True, False] and parsed[1] == pd.Timestamp("2020-01-01", tz="UTC")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_step_beyond_int32_is_a_rejected_row(tmp_path, suffix):
+    frame = pd.DataFrame(
+        {
+            "job_name": ["j", "j", "k"],
+            "step": [0, 2**32, 0],
+            "status": ["Starting", "Training", "Starting"],
+            "start_time": ["2024-01-01T00:00:00Z", "2024-01-01T00:01:00Z", "9999-01-01T00:00:00Z"],
+        }
+    )
+    path = tmp_path / f"t.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path)
+    h = smstatus.load(path, errors="collect")
+    assert h.transitions["step"].tolist() == [0]  # never wrapped to 0
+    lines = [2, 3] if suffix == "parquet" else [3, 4]
+    assert h.unparsed[["line", "field"]].values.tolist() == [
+        [lines[0], "step"],
+        [lines[1], "start_time"],
+    ]
+    with pytest.raises(smstatus.ParseError, match="step"):
+        smstatus.load(path)
