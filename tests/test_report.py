@@ -57,6 +57,7 @@ def test_every_section_and_image_is_in_the_page(report):
     pictured = {
         "phases",
         "bottlenecks",
+        "trend",
         "gantt-slowest",
         "gantt-aligned",
         "distributions",
@@ -80,6 +81,7 @@ def test_frames_are_written_beside_the_page(report, small_fleet):
         "duration_stats_by_spot.csv",
         "variants.csv",
         "edges.csv",
+        "phase_trend.csv",
         "jobs.csv",
         "transitions.csv",
     ):
