@@ -2,7 +2,8 @@
 
 Load histories from any source (:func:`load`), check them against the machine of legal edges
 (:func:`validate`, :class:`StatusMachine`), measure where the time goes (:func:`durations`,
-:func:`phase_table`, :func:`duration_stats`, :func:`bottlenecks`, :func:`variants`), plot them
+:func:`phase_table`, :func:`duration_stats`, :func:`bottlenecks`, :func:`variants`, and over
+calendar time :func:`phase_trend`), plot them
 (:func:`plot_gantt` and friends) and write the whole picture as one page (:func:`build_report`).
 
 Note: the functions :func:`validate`, :func:`durations`, :func:`simulate`, :func:`collect` and
@@ -31,7 +32,13 @@ from smstatus.io import load
 from smstatus.io.describe import to_describe_records, write_describe_jsonl
 from smstatus.io.table import read_table, write_table
 from smstatus.machine import EDGE_TABLE_V1, Basis, Edge, StatusMachine, default_machine
-from smstatus.plotting import plot_bottlenecks, plot_durations, plot_gantt, plot_machine
+from smstatus.plotting import (
+    plot_bottlenecks,
+    plot_durations,
+    plot_gantt,
+    plot_machine,
+    plot_trend,
+)
 from smstatus.records import SecondaryStatusTransition
 from smstatus.report import Report, build_report
 from smstatus.sample import load_sample, sample_path
@@ -45,6 +52,7 @@ from smstatus.status import (
     SecondaryStatus,
 )
 from smstatus.survival import km_stats
+from smstatus.trend import phase_trend
 from smstatus.validate import Severity, ValidationReport, ViolationCode, validate
 
 __version__ = "0.1.0"
@@ -94,10 +102,12 @@ __all__ = [
     "observed_edges",
     "phase_costs",
     "phase_table",
+    "phase_trend",
     "plot_bottlenecks",
     "plot_durations",
     "plot_gantt",
     "plot_machine",
+    "plot_trend",
     "read_table",
     "sample_path",
     "simulate",
