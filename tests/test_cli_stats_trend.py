@@ -35,7 +35,7 @@ def test_what_trend_prints_the_waits_per_period(capsys, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("what", ["phases", "variants"])
 def test_wide_text_tables_fit_the_terminal_or_say_to_use_csv(capsys, monkeypatch, what):
-    monkeypatch.setenv("COLUMNS", "90")
+    monkeypatch.setattr("smstatus.cli.stats.terminal_width", lambda: 90)
     code, out, err = _run(capsys, "--what", what)
     assert code == 0, err
     assert max(len(line) for line in out.splitlines()) <= 90
@@ -45,7 +45,23 @@ def test_wide_text_tables_fit_the_terminal_or_say_to_use_csv(capsys, monkeypatch
 
 
 def test_the_summary_fits_the_terminal(capsys, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("smstatus.cli.stats.terminal_width", lambda: 80)
     code, out, err = _run(capsys)
     assert code == 0, err
     assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_a_file_or_a_pipe_gets_every_column(capsys):
+    code, out, _ = _run(capsys, "--what", "phases")  # captured: not a terminal
+    assert code == 0
+    assert out.splitlines()[0].split()[-1] == "source"  # the last column is there
+
+
+def test_the_terminal_width_is_the_terminals(monkeypatch):
+    from smstatus.cli import stats
+
+    monkeypatch.setattr(stats.sys, "stdout", type("Tty", (), {"isatty": lambda self: True})())
+    monkeypatch.setenv("COLUMNS", "123")
+    assert stats.terminal_width() == 123
+    monkeypatch.setattr(stats.sys, "stdout", io.StringIO())
+    assert stats.terminal_width() is None

@@ -157,11 +157,9 @@ _MIN_TEXT = 24  # a long text cell is cut to no fewer characters than this
 
 
 def terminal_width() -> int | None:
-    """The width of the terminal the text goes to (``COLUMNS`` first), or None when the
-    output is not a terminal (a file, a pipe: then nothing is cut)."""
-    import os
-
-    if "COLUMNS" not in os.environ and not sys.stdout.isatty():
+    """The width of the terminal the text goes to (``COLUMNS`` overrides it), or None when
+    standard output is not a terminal (a file, a pipe: then nothing is cut)."""
+    if not sys.stdout.isatty():
         return None
     return max(shutil.get_terminal_size((80, 24)).columns, 40)
 
