@@ -189,13 +189,13 @@ def _layout(
         order = np.lexsort((given, j_start[base], -(j_end[base] - j_start[base])))
         sort_text = "sorted by wall time (longest on top)"
     else:
-        wanted = _sort_statuses(sort_by, status_names)
-        in_status = np.isin(sc, [status_names.index(w) for w in wanted if w in status_names])
+        summed = _sort_statuses(sort_by, status_names)
+        in_status = np.isin(sc, [status_names.index(w) for w in summed if w in status_names])
         total = np.bincount(
             c[in_status], weights=(e_eff - s)[in_status].astype(float), minlength=n_cat
         )
         order = np.lexsort((given, j_start[base], -total[base]))
-        sort_text = f"sorted by time in {' + '.join(wanted)} (longest on top)"
+        sort_text = f"sorted by time in {' + '.join(summed)} (longest on top)"
     chosen = base[order]
     n_candidates = len(chosen)
     which = ""

@@ -256,7 +256,8 @@ def _label_peak(
     fmt = "%Y-%m-%d %H:%M" if freq.lower().startswith("h") else "%Y-%m-%d"
     when = pd.Timestamp(x).strftime(fmt)
     label = f"highest: {stat} {text}" + (f", {group}" if name_group else "") + f", {when}"
-    xs = [line.get_xdata() for line in ax.get_lines() if len(line.get_xdata())]
+    xs = [np.asarray(line.get_xdata()) for line in ax.get_lines()]
+    xs = [v for v in xs if v.size]
     lo, hi = min(np.min(v) for v in xs), max(np.max(v) for v in xs)
     share = (np.datetime64(x) - lo) / (hi - lo) if hi > lo else 0.5
     ha = "left" if share < 0.3 else "right" if share > 0.7 else "center"
