@@ -57,6 +57,7 @@ def test_every_section_and_image_is_in_the_page(report):
     pictured = {
         "phases",
         "bottlenecks",
+        "trend",
         "gantt-slowest",
         "gantt-aligned",
         "distributions",
@@ -80,6 +81,7 @@ def test_frames_are_written_beside_the_page(report, small_fleet):
         "duration_stats_by_spot.csv",
         "variants.csv",
         "edges.csv",
+        "phase_trend.csv",
         "jobs.csv",
         "transitions.csv",
     ):
@@ -186,3 +188,72 @@ def test_report_html_is_escaped(tmp_path):
     )
     result = build_report(h, tmp_path)
     assert "<script>alert(1)</script>" not in Path(result.path).read_text(encoding="utf-8")
+
+
+def _section_text(report, sid):
+    page = report.path.read_text(encoding="utf-8")
+    start = page.index(f'<section id="{sid}">')
+    return page[start : page.index("</section>", start)]
+
+
+def test_tables_are_written_for_people_and_csvs_keep_full_precision(report):
+    overview = _section_text(report, "overview")
+    assert not re.search(r"\d\.\d{6}\+00:00", overview)  # no raw timestamps
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", overview)
+    variants = _section_text(report, "variants")
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", variants)
+    assert "no" in cells and "0" not in cells  # loops read yes/no, not 0/1
+    machine = _section_text(report, "machine")
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", machine.split("not in the machine (", 1)[1])
+    assert "in_machine" not in heads[:4]  # constant by construction: left out
+    csv = pd.read_csv(report.path.parent / "duration_stats.csv")
+    assert "max_s" in csv.columns and csv["mean_s"].map(lambda v: v != round(v, 2)).any()
+
+
+def test_each_number_says_what_it_counts(report, small_fleet):
+    overview = _section_text(report, "overview")
+    assert "jobs with an open entry" in overview
+    phases = _section_text(report, "phases")
+    assert "longest entry" in phases and "max_s" not in phases
+    bottlenecks = _section_text(report, "bottlenecks")
+    assert "job&#x27;s total time in the phase" in bottlenecks or (
+        "job's total time in the phase" in bottlenecks
+    )
+    aligned = _section_text(report, "gantt-aligned")
+    assert "Starting and Pending together" in aligned and "longest waits on top" in aligned
+
+
+def test_the_aligned_gantt_puts_the_longest_waits_on_top():
+    from matplotlib.figure import Figure
+
+    from smstatus.plotting import plot_gantt
+    from smstatus.report import WAIT_STATUSES
+
+    h = smstatus_history_with_waits()
+    ax = plot_gantt(h, ax=Figure().add_subplot(), sort_by=WAIT_STATUSES, align="start")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["pending", "starting", "quick"]
+    assert "Starting + Pending (longest on top)" in ax.get_title(loc="left")
+
+
+def smstatus_history_with_waits():
+    from _histories import chain
+    from smstatus import JobHistory
+
+    return JobHistory.concat(
+        [
+            chain("quick", [("Starting", 60), ("Training", 600), ("Completed", 0)]),
+            chain("starting", [("Starting", 900), ("Training", 600), ("Completed", 0)]),
+            chain(
+                "pending",
+                [("Starting", 60), ("Pending", 3600), ("Training", 600), ("Completed", 0)],
+            ),
+        ]
+    )
+
+
+def test_the_waits_over_time_section_and_its_csv(report, small_fleet):
+    trend = pd.read_csv(report.path.parent / "phase_trend.csv")
+    assert set(trend["status"]) <= {"Pending", "Starting"}
+    starting = (small_fleet.transitions["status"].astype(str) == "Starting").sum()
+    assert trend.loc[trend["status"] == "Starting", "entries"].sum() == starting
+    assert "Waits over time" in _section_text(report, "trend")

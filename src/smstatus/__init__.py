@@ -2,7 +2,8 @@
 
 Load histories from any source (:func:`load`), check them against the machine of legal edges
 (:func:`validate`, :class:`StatusMachine`), measure where the time goes (:func:`durations`,
-:func:`phase_table`, :func:`duration_stats`, :func:`bottlenecks`, :func:`variants`), plot them
+:func:`phase_table`, :func:`duration_stats`, :func:`bottlenecks`, :func:`variants`, and over
+calendar time :func:`phase_trend`), plot them
 (:func:`plot_gantt` and friends) and write the whole picture as one page (:func:`build_report`).
 
 Note: the functions :func:`validate`, :func:`durations`, :func:`simulate`, :func:`collect` and
@@ -39,7 +40,13 @@ from smstatus.machine import (
     StatusMachine,
     default_machine,
 )
-from smstatus.plotting import plot_bottlenecks, plot_durations, plot_gantt, plot_machine
+from smstatus.plotting import (
+    plot_bottlenecks,
+    plot_durations,
+    plot_gantt,
+    plot_machine,
+    plot_trend,
+)
 from smstatus.records import SecondaryStatusTransition
 from smstatus.report import Report, build_report
 from smstatus.sample import load_sample, sample_path
@@ -53,6 +60,7 @@ from smstatus.status import (
     SecondaryStatus,
 )
 from smstatus.survival import km_stats
+from smstatus.trend import phase_trend
 from smstatus.validate import Severity, ValidationReport, ViolationCode, validate
 
 __version__ = "0.1.0"
@@ -104,10 +112,12 @@ __all__ = [
     "observed_edges",
     "phase_costs",
     "phase_table",
+    "phase_trend",
     "plot_bottlenecks",
     "plot_durations",
     "plot_gantt",
     "plot_machine",
+    "plot_trend",
     "read_table",
     "sample_path",
     "simulate",

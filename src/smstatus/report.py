@@ -28,6 +28,7 @@ REPORT_SECTIONS: tuple[tuple[str, str], ...] = (
     ("validation", "Validation"),
     ("phases", "Where the time goes"),
     ("bottlenecks", "Bottlenecks"),
+    ("trend", "Waits over time"),
     ("variants", "Variants"),
     ("gantt-slowest", "The slowest jobs"),
     ("gantt-aligned", "Job shapes, aligned at the start"),
@@ -79,18 +80,19 @@ class Report:
         )
 
 
-def _png(ax_or_fig: Any, *, dpi: int = 110) -> str:
-    """Render a figure (or an Axes' figure) to a base64 PNG data URI and close it."""
-    import matplotlib.pyplot as plt
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    """A figure and its Axes, made without pyplot: no backend, no global state touched."""
+    from matplotlib.figure import Figure
 
-    fig = (
-        ax_or_fig.figure
-        if hasattr(ax_or_fig, "figure") and not hasattr(ax_or_fig, "savefig")
-        else ax_or_fig
-    )
+    fig = Figure(figsize=(width, height))
+    return fig, fig.add_subplot()
+
+
+def _png(ax_or_fig: Any, *, dpi: int = 110) -> str:
+    """Render a figure (or an Axes' figure) to a base64 PNG data URI."""
+    fig = ax_or_fig if hasattr(ax_or_fig, "savefig") else ax_or_fig.figure
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -109,36 +111,55 @@ def human_seconds(value: float) -> str:
     return f"{value:.0f} s" if abs(value) >= 10 else f"{value:.1f} s"
 
 
+def human_time(value: Any) -> str:
+    """A timestamp for people: ``2017-11-30 16:07:43 UTC`` (to the second, in UTC)."""
+    if value is None or pd.isna(value):
+        return "–"
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return f"{stamp:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _cell(v: Any, *, seconds: bool, percent: bool) -> str:
+    """One table cell as people read it: durations, percentages, yes/no, times, numbers."""
+    if seconds:
+        return human_seconds(v)
+    if percent:
+        return "–" if pd.isna(v) else f"{100 * float(v):.1f}%"
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, pd.Timestamp | datetime | np.datetime64):
+        return human_time(v)
+    if isinstance(v, float | np.floating):
+        return "–" if pd.isna(v) else f"{v:,.2f}"
+    if isinstance(v, int | np.integer):
+        return f"{v:,}"
+    return "–" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
 def _table(
     frame: pd.DataFrame,
     *,
     seconds: tuple[str, ...] = (),
     percent: tuple[str, ...] = (),
     left: tuple[str, ...] = (),
+    headers: dict[str, str] | None = None,
     scroll: bool = False,
     max_rows: int = 60,
 ) -> str:
+    """An HTML table for people; ``headers`` renames columns (the CSVs keep the raw names)."""
     frame = frame.head(max_rows)
+    names = headers or {}
     head = "".join(
-        f'<th class="{"l" if c in left else ""}">{html.escape(str(c))}</th>' for c in frame.columns
+        f'<th class="{"l" if c in left else ""}">{html.escape(names.get(str(c), str(c)))}</th>'
+        for c in frame.columns
     )
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
         for col, v in zip(frame.columns, values, strict=True):
-            if col in seconds:
-                text = human_seconds(v)
-            elif col in percent:
-                text = "–" if pd.isna(v) else f"{100 * float(v):.1f}%"
-            elif isinstance(v, float | np.floating):
-                text = "–" if pd.isna(v) else f"{v:,.2f}"
-            elif isinstance(v, int | np.integer):
-                text = f"{v:,}"
-            else:
-                text = "–" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
-            klass = ""
-            if col in left:
-                klass = "l"
+            text = _cell(v, seconds=col in seconds, percent=col in percent)
+            klass = "l" if col in left else ""
             if col == "severity":
                 klass = f"l sev-{text}"
             cells.append(f'<td class="{klass}">{html.escape(text)}</td>')
@@ -154,6 +175,32 @@ def _card(value: str, label: str, kind: str = "") -> str:
     )
 
 
+STATS_HEADERS = {
+    "count": "entries",
+    "censored": "open entries",
+    "mean_s": "mean",
+    "p50_s": "median",
+    "p90_s": "p90",
+    "p99_s": "p99",
+    "max_s": "longest entry",
+}
+"""Column names of the duration statistics as the page shows them."""
+
+
+@dataclass
+class _Context:
+    """What every section reads: the history, its validation and measures, the frames."""
+
+    history: JobHistory
+    machine: StatusMachine
+    strict: bool
+    report: Any
+    phases: pd.DataFrame
+    as_of: Any
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    main_phases: list[str] = field(default_factory=list)
+
+
 def build_report(
     history: JobHistory,
     out_dir: str | Path,
@@ -167,6 +214,9 @@ def build_report(
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Write ``index.html`` and the CSV frames of a history into ``out_dir``.
+
+    The pictures are drawn on their own :class:`matplotlib.figure.Figure` objects: the
+    caller's pyplot state, backend and ``rcParams`` are left as they were.
 
     Parameters
     ----------
@@ -190,103 +240,169 @@ def build_report(
     Report
         The page's path and the CSV files written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from smstatus.bottlenecks import bottlenecks, variants
-    from smstatus.durations import duration_stats, durations, phase_table
-    from smstatus.edges import observed_edges
-    from smstatus.plotting import plot_bottlenecks, plot_durations, plot_gantt, plot_machine
+    from smstatus.durations import durations, phase_table
     from smstatus.validate import validate
 
     step = progress or (lambda _name: None)
     machine = machine or default_machine()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frames: dict[str, pd.DataFrame] = {}
-    body: list[str] = []
 
     step("validating")
     report = validate(history, machine=machine, strict=strict)
     step("measuring durations")
-    dur = durations(history, as_of=as_of)
-    as_of_used = dur.attrs.get("as_of")
+    as_of_used = durations(history, as_of=as_of).attrs.get("as_of")
     phases = phase_table(history, as_of=as_of_used)
-    frames.update(phase_table=phases, violations=report.violations)
+    ctx = _Context(history, machine, strict, report, phases, as_of_used)
+    ctx.frames.update(phase_table=phases, violations=report.violations)
+    body = [_overview(ctx), _validation(ctx)]
+    step("computing statistics")
+    body.append(_phases(ctx))
+    step("finding bottlenecks")
+    body += [_bottlenecks(ctx), _trend(ctx), _variants(ctx)]
+    step("drawing Gantt charts")
+    body += [_gantt_slowest(ctx, slowest), _gantt_aligned(ctx, aligned_sample)]
+    body.append(_distributions(ctx))
+    step("drawing the machine")
+    body.append(_machine(ctx))
+    step("writing")
+    written = _write_frames(ctx, out)
+    index = out / "index.html"
+    index.write_text(_page(title, ctx, body, written), encoding="utf-8")
+    return Report(path=index, frames=written, sections=tuple(s for s, _ in REPORT_SECTIONS))
 
-    # -- overview --------------------------------------------------------------------------
+
+def _write_frames(ctx: _Context, out: Path) -> dict[str, Path]:
+    """Every frame behind the page as CSV, at full precision."""
+    written: dict[str, Path] = {}
+    for name, frame in ctx.frames.items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=not isinstance(frame.index, pd.RangeIndex))
+        written[name] = path
+    for name, frame in (("jobs", ctx.history.jobs), ("transitions", ctx.history.transitions)):
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        written[name] = path
+    return written
+
+
+def _page(title: str, ctx: _Context, body: list[str], written: dict[str, Path]) -> str:
+    from smstatus import __version__
+
+    nav = "".join(f'<a href="#{sid}">{html.escape(t)}</a>' for sid, t in REPORT_SECTIONS)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>{html.escape(title)}</h1><p>{ctx.history.n_jobs:,} jobs · machine "
+        f"{html.escape(ctx.machine.version)} · generated {stamp} by smstatus {__version__}</p>"
+        f"</header><nav>{nav}</nav><main>{''.join(body)}</main>"
+        "<footer>Frames behind every section: "
+        + ", ".join(f'<a href="{p.name}">{p.name}</a>' for p in written.values())
+        + "</footer></body></html>"
+    )
+
+
+def _overview(ctx: _Context) -> str:
+    history, phases, report = ctx.history, ctx.phases, ctx.report
     n_jobs = history.n_jobs
-    jobs = history.jobs
-    status_counts = jobs["training_job_status"].astype(object).fillna("unknown").value_counts()
+    status_counts = (
+        history.jobs["training_job_status"].astype(object).fillna("unknown").value_counts()
+    )
     first = history.transitions["start_time"].min()
-    last = as_of_used
-    n_bad = int(n_jobs - len(report.valid_jobs)) if hasattr(report, "valid_jobs") else 0
+    n_bad = int(n_jobs - len(report.valid_jobs))
     wall = phases["wall_s"] if "wall_s" in phases else pd.Series(dtype=float)
+    n_open = int(phases["censored"].sum()) if "censored" in phases else 0
+    n_in_progress = int(status_counts.get("InProgress", 0))
     cards = [
         _card(f"{n_jobs:,}", "jobs"),
         _card(f"{len(history.transitions):,}", "status entries"),
         _card(f"{n_jobs - n_bad:,}", "jobs without errors", "good"),
         _card(f"{n_bad:,}", "jobs with errors", "bad" if n_bad else "good"),
         _card(human_seconds(wall.median()), "median wall time"),
-        _card(f"{int(phases['censored'].sum()) if 'censored' in phases else 0:,}", "still running"),
+        _card(f"{n_open:,}", "jobs with an open entry"),
     ]
     if len(history.unparsed):
         cards.append(_card(f"{len(history.unparsed):,}", "records not loaded", "bad"))
-    overview = (
+    differ = ""
+    if n_open != n_in_progress:
+        differ = (
+            f" {n_in_progress:,} jobs have the primary status InProgress and {n_open:,} have a "
+            "history whose last entry is still open: the two differ where a history and its "
+            "primary status disagree (see <code>status_mismatch</code> and "
+            "<code>not_terminal</code> under Validation)."
+        )
+    return _section(
+        "overview",
         f'<div class="cards">{"".join(cards)}</div>'
-        f'<p class="note">Entries from {html.escape(str(first))} to {html.escape(str(last))}; '
-        f"open entries are measured up to {html.escape(str(as_of_used))} (as_of). Machine "
-        f"{html.escape(machine.version)}{' (strict)' if strict else ''}.</p>"
+        f'<p class="note">Entries from {human_time(first)} to {human_time(ctx.as_of)}; an entry '
+        f"still open (a running job's last status) is measured up to {human_time(ctx.as_of)} "
+        f"(as_of).{differ} Machine {html.escape(ctx.machine.version)}"
+        f"{' (strict)' if ctx.strict else ''}.</p>"
         "<h3>Jobs by primary status</h3>"
         + _table(
             status_counts.rename_axis("primary status").reset_index(name="jobs"),
             left=("primary status",),
-        )
+        ),
     )
-    body.append(_section("overview", overview))
 
-    # -- validation ------------------------------------------------------------------------
+
+def _validation(ctx: _Context) -> str:
+    report = ctx.report
     summary = report.summary()
-    frames["validation_summary"] = summary
+    ctx.frames["validation_summary"] = summary
     sev_order = {"error": 0, "warning": 1, "info": 2}
     worst = (
         report.violations.assign(_o=report.violations["severity"].astype(object).map(sev_order))
         .sort_values(["_o", "job_name", "step"], kind="stable")
         .drop(columns="_o")
     )
-    validation = (
+    shown = worst.head(50)
+    return _section(
+        "validation",
         f"<p>{'No error-severity violation.' if report.ok else 'Some jobs break the machine.'} "
         "Codes are stable strings; <code>info</code> rows show how much of the data rests on "
         "inferred edges, repeats and deprecated statuses.</p>"
         + _table(
             summary.reset_index() if summary.index.name else summary, left=("code", "severity")
         )
-        + "<h3>Worst violations</h3>"
-        + _table(worst.head(50), left=("job_name", "code", "severity", "message"), scroll=True)
+        + f"<h3>Worst violations (the first {len(shown):,} of {len(worst):,}, errors first; "
+        "every one is in violations.csv)</h3>"
+        + _table(shown, left=("job_name", "code", "severity", "message"), scroll=True),
     )
-    body.append(_section("validation", validation))
 
-    # -- phases ----------------------------------------------------------------------------
-    step("computing statistics")
-    stats_all = duration_stats(history, as_of=as_of_used)
-    by_type = duration_stats(history, by="instance_type", as_of=as_of_used)
-    by_spot = duration_stats(history, by="spot", as_of=as_of_used)
-    frames.update(
+
+def _phases(ctx: _Context) -> str:
+    from smstatus.durations import duration_stats
+    from smstatus.plotting import plot_durations
+
+    history, as_of = ctx.history, ctx.as_of
+    stats_all = duration_stats(history, as_of=as_of)
+    by_type = duration_stats(history, by="instance_type", as_of=as_of)
+    by_spot = duration_stats(history, by="spot", as_of=as_of)
+    ctx.frames.update(
         duration_stats=stats_all,
         duration_stats_by_instance_type=by_type,
         duration_stats_by_spot=by_spot,
     )
     sec_cols = tuple(c for c in stats_all.columns if c.endswith("_s"))
-    main_phases = _main_phases(stats_all, history.n_jobs)
+    ctx.main_phases = main_phases = _main_phases(stats_all, history.n_jobs)
     type_view = _median_by_group(by_type, "instance_type", main_phases, history.jobs)
     spot_view = _median_by_group(by_spot, "spot", main_phases, history.jobs)
-    phases_html = (
-        "<p>Per status: how many entries, how many still open (censored), and the mean, "
-        "percentiles and maximum of their durations.</p>"
-        + _table(stats_all, seconds=sec_cols, left=("status",))
-        + "<h3>Median seconds in each phase, by instance type</h3>"
+    spot_view["spot"] = (
+        spot_view["spot"].map({"True": "spot", "False": "on-demand"}).fillna(spot_view["spot"])
+    )
+    n_rows = int((stats_all["count"] > 0).sum()) if "count" in stats_all else 12
+    fig, ax = _figure(12, max(4.5, 0.42 * n_rows + 1.2))
+    plot_durations(history, ax=ax, kind="box", log=True)
+    return _section(
+        "phases",
+        "<p>Per status, over every entry of every job: how many entries, how many still open "
+        "(measured up to as_of), and the mean, percentiles and longest of the entries' "
+        "durations. A job that enters a status twice has two entries.</p>"
+        + _table(stats_all, seconds=sec_cols, left=("status",), headers=STATS_HEADERS)
+        + "<h3>Median time of an entry in each phase, by instance type</h3>"
         + _table(
             type_view,
             seconds=tuple(main_phases),
@@ -294,30 +410,30 @@ def build_report(
             scroll=True,
             max_rows=200,
         )
-        + "<h3>Median seconds in each phase, on-demand and spot</h3>"
+        + "<h3>Median time of an entry in each phase, on-demand and spot</h3>"
         + _table(spot_view, seconds=tuple(main_phases), left=("spot",))
         + '<p class="note">Every percentile of every group is in '
         "duration_stats_by_instance_type.csv and duration_stats_by_spot.csv.</p>"
+        + _img(_png(fig), "distribution of each phase's duration"),
     )
-    n_rows = int((stats_all["count"] > 0).sum()) if "count" in stats_all else 12
-    _fig, ax = plt.subplots(figsize=(12, max(4.5, 0.42 * n_rows + 1.2)))
-    plot_durations(history, ax=ax, kind="box", log=True)
-    phases_html += _img(_png(ax), "distribution of each phase's duration")
-    body.append(_section("phases", phases_html))
 
-    # -- bottlenecks -----------------------------------------------------------------------
-    step("finding bottlenecks")
-    bn = bottlenecks(history, by="instance_type", as_of=as_of_used)
-    frames.update(
+
+def _bottlenecks(ctx: _Context) -> str:
+    from smstatus.bottlenecks import bottlenecks
+    from smstatus.plotting import plot_bottlenecks
+
+    history, as_of = ctx.history, ctx.as_of
+    bn = bottlenecks(history, by="instance_type", as_of=as_of)
+    ctx.frames.update(
         bottlenecks_per_job=bn.per_job, bottleneck_shares=bn.shares, slowest_per_phase=bn.slowest
     )
     n_types = int(history.jobs["instance_type"].nunique(dropna=False))
-    _fig, ax = plt.subplots(figsize=(12, max(3.5, 0.38 * n_types + 1.5)))
-    plot_bottlenecks(history, ax=ax, by="instance_type", as_of=as_of_used)
-    by_type_png = _png(ax)
-    _fig, ax = plt.subplots(figsize=(12, 3.2))
-    plot_bottlenecks(history, ax=ax, by="spot", as_of=as_of_used)
-    by_spot_png = _png(ax)
+    fig, ax = _figure(12, max(3.5, 0.38 * n_types + 1.5))
+    plot_bottlenecks(history, ax=ax, by="instance_type", as_of=as_of)
+    by_type_png = _png(fig)
+    fig, ax = _figure(12, 3.2)
+    plot_bottlenecks(history, ax=ax, by="spot", as_of=as_of)
+    by_spot_png = _png(fig)
     counts = (
         bn.per_job["bottleneck"]
         .astype(object)
@@ -325,7 +441,8 @@ def build_report(
         .rename_axis("bottleneck phase")
         .reset_index(name="jobs")
     )
-    bottleneck_html = (
+    return _section(
+        "bottlenecks",
         "<p>Where the time outside Training goes, per group: each bar is the share of the "
         "group's time in each phase. Below, per job, the phase that took the longest.</p>"
         + _img(by_type_png, "share of time per phase by instance type")
@@ -333,147 +450,200 @@ def build_report(
         + '<div class="grid"><div><h3>Jobs by their bottleneck phase</h3>'
         + _table(counts, left=("bottleneck phase",))
         + "</div><div><h3>The slowest jobs per phase</h3>"
-        + _table(bn.slowest, seconds=("seconds",), left=("status", "job_name"), scroll=True)
-        + "</div></div>"
-    )
-    body.append(_section("bottlenecks", bottleneck_html))
-
-    # -- variants --------------------------------------------------------------------------
-    var = variants(history)
-    frames["variants"] = var
-    body.append(
-        _section(
-            "variants",
-            "<p>Distinct status sequences (repeats collapsed), most common first; loops show "
-            "restarts and spot interruptions.</p>"
-            + _table(
-                var.head(15),
-                seconds=("median_wall_s",),
-                percent=("share",),
-                left=("variant", "example_job"),
-            ),
+        '<p class="note">A job\'s total time in the phase, all its entries added up: it can '
+        "exceed the longest single entry of the statistics above.</p>"
+        + _table(
+            bn.slowest,
+            seconds=("seconds",),
+            left=("status", "job_name"),
+            headers={"seconds": "job's total time in the phase"},
+            scroll=True,
         )
+        + "</div></div>",
     )
 
-    # -- gantt -----------------------------------------------------------------------------
-    step("drawing Gantt charts")
-    from smstatus.plotting import gantt_figsize
 
-    slow_names = phases.sort_values("wall_s", ascending=False)["job_name"].head(slowest)
-    _fig, ax = plt.subplots(figsize=gantt_figsize(len(slow_names)))
+TREND_STATUSES = ("Pending", "Starting")
+"""The waits drawn over calendar time in the report."""
+
+TREND_WINDOW = pd.Timedelta(weeks=26)
+"""How far back before as_of the report draws the waits (the CSV holds every period)."""
+
+
+def _trend(ctx: _Context) -> str:
+    from smstatus.plotting.trend import plot_trend
+    from smstatus.trend import phase_trend
+
+    history, as_of = ctx.history, ctx.as_of
+    since, freq = _trend_window(history, as_of)
+    trend = phase_trend(history, list(TREND_STATUSES), by="instance_type", freq=freq, as_of=as_of)
+    ctx.frames["phase_trend"] = trend
+    pictures = []
+    for status in TREND_STATUSES:
+        top = phase_trend(history, status, by="instance_type", freq=freq, as_of=as_of, top=4)
+        recent = top[top["period"] >= since] if since is not None else top
+        if not len(recent):
+            continue
+        recent.attrs = dict(top.attrs)
+        fig, ax = _figure(12, 3.8)
+        plot_trend(recent, status, stat="p90", ax=ax)
+        pictures.append(_img(_png(fig), f"p90 of {status} per period, by instance type"))
+    unit = "day" if freq == "D" else "week"
+    window = f"from {since:%Y-%m-%d}" if since is not None else "over the whole data"
+    return _section(
+        "trend",
+        f"<p>How long the waits for capacity take over calendar time: the 90th percentile of "
+        f"the Pending and Starting entries that started each {unit}, {window}, for the four "
+        "instance types with the most entries (the others together as “other”). Entries still "
+        "open are left out of the percentiles (hollow markers); a spike is a shortage. "
+        "phase_trend.csv holds every period and instance type, with the median, the entries "
+        "and the total time.</p>" + ("".join(pictures) or "<p>No Pending or Starting entry.</p>"),
+    )
+
+
+def _trend_window(history: JobHistory, as_of: Any) -> tuple[pd.Timestamp | None, str]:
+    """The start of the drawn window (the last 26 weeks up to as_of) and the period length:
+    days when the window holds three weeks of data or less, else weeks."""
+    starts = history.transitions["start_time"]
+    if as_of is None or pd.isna(as_of) or not starts.notna().any():
+        return None, "W"
+    since = pd.Timestamp(as_of) - TREND_WINDOW
+    first = max(starts.min(), since)
+    freq = "D" if pd.Timestamp(as_of) - first <= pd.Timedelta(weeks=3) else "W"
+    return since, freq
+
+
+def _variants(ctx: _Context) -> str:
+    from smstatus.bottlenecks import variants
+
+    var = variants(ctx.history)
+    ctx.frames["variants"] = var
+    return _section(
+        "variants",
+        "<p>Distinct status sequences (repeats collapsed), most common first; loops show "
+        "restarts and spot interruptions.</p>"
+        + _table(
+            var.head(15),
+            seconds=("median_wall_s",),
+            percent=("share",),
+            left=("variant", "example_job"),
+            headers={
+                "n_statuses": "statuses",
+                "count": "jobs",
+                "median_wall_s": "median wall time",
+                "has_loop": "loops",
+                "example_job": "example job",
+            },
+        ),
+    )
+
+
+def _gantt_slowest(ctx: _Context, slowest: int) -> str:
+    from smstatus.plotting import gantt_figsize, plot_gantt
+
+    slow_names = ctx.phases.sort_values("wall_s", ascending=False)["job_name"].head(slowest)
+    fig, ax = _figure(*gantt_figsize(len(slow_names)))
     plot_gantt(
-        history,
+        ctx.history,
         ax=ax,
         jobs=list(slow_names),
         sort_by="wall",
         align="start",
-        as_of=as_of_used,
-        violations=report,
+        as_of=ctx.as_of,
+        violations=ctx.report,
     )
-    body.append(
-        _section(
-            "gantt-slowest",
-            f"<p>The {len(slow_names)} jobs with the longest wall time, each from its own start: "
-            "which phase made them slow. Hatched bars are still open; marks show violations.</p>"
-            + _img(_png(ax), "Gantt of the slowest jobs"),
-        )
+    return _section(
+        "gantt-slowest",
+        f"<p>The {len(slow_names)} jobs with the longest wall time, each from its own start, "
+        "longest on top: which phase made them slow. Hatched bars are still open; marks show "
+        "violations.</p>" + _img(_png(fig), "Gantt of the slowest jobs"),
     )
+
+
+WAIT_STATUSES = ["Starting", "Pending"]
+"""The statuses in which a job waits for its instances (capacity)."""
+
+
+def _gantt_aligned(ctx: _Context, aligned_sample: int) -> str:
+    from smstatus.plotting import gantt_figsize, plot_gantt
+
     rng = np.random.default_rng(0)
-    names = history.jobs["job_name"].to_numpy()
+    names = ctx.history.jobs["job_name"].to_numpy()
     pick = (
         names[np.sort(rng.choice(len(names), size=min(aligned_sample, len(names)), replace=False))]
         if len(names)
         else names
     )
-    _fig, ax = plt.subplots(figsize=gantt_figsize(len(pick)))
-    plot_gantt(history, ax=ax, jobs=list(pick), sort_by="Starting", align="start", as_of=as_of_used)
-    body.append(
-        _section(
-            "gantt-aligned",
-            f"<p>A random sample of {len(pick)} jobs, each starting at 0, sorted by time in "
-            "Starting (capacity waits on top): the shapes of many jobs compare at a glance.</p>"
-            + _img(_png(ax), "Gantt of a sample aligned at the start"),
-        )
+    fig, ax = _figure(*gantt_figsize(len(pick)))
+    plot_gantt(
+        ctx.history,
+        ax=ax,
+        jobs=list(pick),
+        sort_by=WAIT_STATUSES,
+        align="start",
+        as_of=ctx.as_of,
+    )
+    return _section(
+        "gantt-aligned",
+        f"<p>A random sample of {len(pick)} jobs, each starting at 0, sorted by the time they "
+        "waited for their instances (Starting and Pending together), the longest waits on top: "
+        "the shapes of many jobs compare at a glance.</p>"
+        + _img(_png(fig), "Gantt of a sample aligned at the start"),
     )
 
-    # -- distributions ---------------------------------------------------------------------
-    shown = [
-        s
-        for s in ("Starting", "Pending", "Downloading", "Training", "Uploading")
-        if s in main_phases
-    ]
+
+def _distributions(ctx: _Context) -> str:
+    from smstatus.plotting import plot_durations
+
+    wanted = ("Starting", "Pending", "Downloading", "Training", "Uploading")
+    shown = [s for s in wanted if s in ctx.main_phases]
     pictures = ""
     if shown:
-        _fig, ax = plt.subplots(figsize=(12, 4.6))
-        plot_durations(history, ax=ax, kind="ecdf", log=True, statuses=shown)
-        pictures += _img(_png(ax), "cumulative distribution of the main phases' durations")
-        _fig, ax = plt.subplots(figsize=(12, max(4.0, 0.9 * len(shown) + 1.2)))
-        plot_durations(history, ax=ax, kind="box", by="spot", log=True, statuses=shown)
-        pictures += _img(_png(ax), "main phases' durations, on-demand against spot")
-    body.append(
-        _section(
-            "distributions",
-            "<p>Above: the cumulative distribution of the main phases' durations (the share of "
-            "entries that took at most so long). Below: the same phases, on-demand against "
-            "spot.</p>" + pictures,
-        )
+        fig, ax = _figure(12, 4.6)
+        plot_durations(ctx.history, ax=ax, kind="ecdf", log=True, statuses=shown)
+        pictures += _img(_png(fig), "cumulative distribution of the main phases' durations")
+        fig, ax = _figure(12, max(4.0, 0.9 * len(shown) + 1.2))
+        plot_durations(ctx.history, ax=ax, kind="box", by="spot", log=True, statuses=shown)
+        pictures += _img(_png(fig), "main phases' durations, on-demand against spot")
+    return _section(
+        "distributions",
+        "<p>Above: the cumulative distribution of the main phases' durations (the share of "
+        "entries that took at most so long). Below: the same phases, on-demand against "
+        "spot.</p>" + pictures,
     )
 
-    # -- machine ---------------------------------------------------------------------------
-    step("drawing the machine")
-    edges = observed_edges(history, machine=machine)
-    frames["edges"] = edges
-    _fig, ax = plt.subplots(figsize=(14, 8))
-    plot_machine(machine, history=history, ax=ax)
+
+def _machine(ctx: _Context) -> str:
+    from smstatus.edges import observed_edges
+    from smstatus.plotting import plot_machine
+
+    edges = observed_edges(ctx.history, machine=ctx.machine)
+    ctx.frames["edges"] = edges
+    fig, ax = _figure(14, 8)
+    plot_machine(ctx.machine, history=ctx.history, ax=ax)
     unseen = edges[(edges["count"] == 0)]
-    missing = edges[~edges["in_machine"].astype(bool)]
-    body.append(
-        _section(
-            "machine",
-            "<p>Statuses laid out by lifecycle; dashed edges rest on inference only; labels give "
-            "how often each edge occurs in the data and the median time before it. Edges in red "
-            "occur in the data but are not in the machine.</p>"
-            + _img(_png(ax), "the machine annotated with the data")
-            + '<div class="grid"><div>'
-            + f"<h3>Edges in the data, not in the machine ({len(missing)})</h3>"
-            + _table(missing, seconds=("median_s",), left=("source", "dest", "basis"))
-            + f"</div><div><h3>Machine edges never seen ({len(unseen)})</h3>"
-            + _table(
-                unseen[["source", "dest", "basis"]], left=("source", "dest", "basis"), scroll=True
-            )
-            + "</div></div>",
+    missing = edges[~edges["in_machine"].astype(bool)].drop(columns=["in_machine", "basis"])
+    return _section(
+        "machine",
+        "<p>The legal machine, statuses laid out by lifecycle: dashed edges rest on inference "
+        "only, faded ones are never taken in the data; labels give how often an edge is taken "
+        "and the median time in its source status before. What the data does outside the "
+        "machine is summarised in red: the most taken illegal edges, and the statuses the "
+        "machine does not know.</p>"
+        + _img(_png(fig), "the machine annotated with the data")
+        + '<div class="grid"><div>'
+        + f"<h3>Edges in the data, not in the machine ({len(missing)})</h3>"
+        + _table(
+            missing,
+            seconds=("median_s",),
+            left=("source", "dest"),
+            headers={"count": "times taken", "median_s": "median time in source"},
+            scroll=True,
         )
+        + f"</div><div><h3>Machine edges never seen ({len(unseen)})</h3>"
+        + _table(unseen[["source", "dest", "basis"]], left=("source", "dest", "basis"), scroll=True)
+        + "</div></div>",
     )
-
-    # -- write -----------------------------------------------------------------------------
-    step("writing")
-    written: dict[str, Path] = {}
-    for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=not isinstance(frame.index, pd.RangeIndex))
-        written[name] = path
-    for name, frame in (("jobs", history.jobs), ("transitions", history.transitions)):
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        written[name] = path
-    nav = "".join(f'<a href="#{sid}">{html.escape(t)}</a>' for sid, t in REPORT_SECTIONS)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    from smstatus import __version__
-
-    page = (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
-        f"<header><h1>{html.escape(title)}</h1><p>{n_jobs:,} jobs · machine "
-        f"{html.escape(machine.version)} · generated {stamp} by smstatus {__version__}</p>"
-        f"</header><nav>{nav}</nav><main>{''.join(body)}</main>"
-        "<footer>Frames behind every section: "
-        + ", ".join(f'<a href="{p.name}">{p.name}</a>' for p in written.values())
-        + "</footer></body></html>"
-    )
-    index = out / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return Report(path=index, frames=written, sections=tuple(s for s, _ in REPORT_SECTIONS))
 
 
 def _main_phases(stats: pd.DataFrame, n_jobs: int) -> list[str]:

@@ -317,10 +317,14 @@ class ValidationReport:
         if not len(self.violations):
             return head + "<p>No violations.</p></div>"
         summary = self.summary().to_html(index=False, escape=True)
-        first = self.violations.head(max_rows).to_html(index=False, escape=True, na_rep="")
-        more = len(self.violations) - max_rows
+        v = self.violations
+        # worst first (errors, then warnings, then info), the order of the rows kept within each
+        worst = (-v["severity"].cat.codes.to_numpy().astype("int64")).argsort(kind="stable")
+        shown = v.iloc[worst[:max_rows]]
+        first = shown.to_html(index=False, escape=True, na_rep="")
+        more = len(v) - len(shown)
         tail = f"<p>... and {more} more in <code>.violations</code></p>" if more > 0 else ""
         return (
-            f"{head}{summary}<details open><summary>first {min(max_rows, len(self.violations))}"
-            f" violations</summary>{first}{tail}</details></div>"
+            f"{head}{summary}<details open><summary>the {len(shown)} worst of {len(v)} "
+            f"violations, errors first</summary>{first}{tail}</details></div>"
         )

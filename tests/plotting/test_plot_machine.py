@@ -30,8 +30,11 @@ def edges(ax):
 
 
 def labels(ax):
+    """Edge labels as one line of text each (a label beside a short edge is stacked)."""
     return {
-        t.get_gid().split(":", 1)[1]: t.get_text() for t in ax.texts if _gid(t, "machine-label:")
+        t.get_gid().split(":", 1)[1]: t.get_text().replace("\n", " · ")
+        for t in ax.texts
+        if _gid(t, "machine-label:")
     }
 
 
@@ -109,13 +112,10 @@ def test_statuses_outside_the_layout_are_placed_apart_without_overlap():
         add_statuses=[{"name": "Queued", "primary": "InProgress"}, "Warming"],
         add_edges=[("Queued", "Starting", "seen"), ("Warming", "Training"), ("Queued", "Warming")],
     )
-    h = history_of({"j": [("Starting", 0, 10), ("Mystery", 10, 20)]})
+    h = history_of({"j": [("Starting", 0, 10), ("Training", 10, 20)]})
     ax = plot_machine(machine, history=h, ax=axes())
     found = nodes(ax)
-    assert {"Queued", "Warming", "Mystery"} <= set(found)
-    assert found["Mystery"].get_edgecolor()[:3] == pytest.approx(
-        matplotlib.colors.to_rgb(MISSING)
-    )  # not a status of the machine
+    assert {"Queued", "Warming"} <= set(found)
     boxes = [(b.get_x(), b.get_y()) for b in found.values()]
     for i, (x1, y1) in enumerate(boxes):
         for x2, y2 in boxes[i + 1 :]:
@@ -123,6 +123,100 @@ def test_statuses_outside_the_layout_are_placed_apart_without_overlap():
     assert to_hex(edges(ax)["Queued->Starting"].get_edgecolor()) != BACK.lower()
     assert "version" not in ax.get_title(loc="left")
     assert "v1.1+custom" in ax.get_title(loc="left")
+
+
+def _outside(ax):
+    found = [t.get_text() for t in ax.texts if _gid(t, "machine-outside")]
+    return found[0] if found else None
+
+
+def test_statuses_outside_the_machine_are_listed_in_one_box_not_drawn():
+    h = history_of(
+        {
+            "a": [("Starting", 0, 10), ("Mystery", 10, 20), ("Training", 20, 30)],
+            "b": [("Starting", 0, 10), ("Mystery", 10, 20), ("Enigma", 20, 30)],
+        }
+    )
+    ax = plot_machine(history=h, ax=axes())
+    assert not {"Mystery", "Enigma"} & set(nodes(ax))
+    assert not [k for k in edges(ax) if "Mystery" in k or "Enigma" in k]
+    text = " ".join(_outside(ax).split())
+    assert "2 statuses outside the machine" in text
+    assert "Mystery (2), Enigma (1)" in text  # entries, most first
+
+
+def test_only_the_most_taken_illegal_edges_are_drawn_the_rest_counted():
+    jobs = {}
+    # Starting -> Completed taken 3 times, Starting -> Uploading twice, Downloading -> Stopped once
+    for k in range(3):
+        jobs[f"sc{k}"] = [("Starting", 0, 10), ("Completed", 10, 10)]
+    for k in range(2):
+        jobs[f"su{k}"] = [("Starting", 0, 10), ("Uploading", 10, 20), ("Completed", 20, 20)]
+    jobs["ds"] = [("Starting", 0, 10), ("Downloading", 10, 20), ("Stopped", 20, 20)]
+    h = history_of(jobs)
+    ax = plot_machine(history=h, ax=axes(), max_illegal=1)
+    red = [k for k, a in edges(ax).items() if to_hex(a.get_edgecolor()) == MISSING.lower()]
+    assert red == ["Starting->Completed"]
+    assert labels(ax)["Starting->Completed"] == "3 · 10 s"
+    text = " ".join(_outside(ax).split())
+    assert "3 edges taken that the machine lacks" in text
+    assert "2 others (3 times) not drawn" in text
+    assert _outside(plot_machine(history=history_of({"ok": jobs["ds"][:2]}), ax=axes())) is None
+
+
+def _extents(ax):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = ax.figure
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = {t.get_gid(): t.get_window_extent(renderer) for t in ax.texts if t.get_gid()}
+    boxes = {
+        p.get_gid(): p.get_window_extent(renderer) for p in ax.patches if _gid(p, "machine-node:")
+    }
+    return texts, boxes
+
+
+@pytest.mark.parametrize("n_jobs", [10, 4000])
+def test_labels_overlap_no_node_no_other_label_and_not_their_own_edge(n_jobs):
+    import numpy as np
+
+    from smstatus.sample import load_sample
+
+    sample = load_sample()
+    h = sample.select(list(sample.job_names[:n_jobs]))
+    ax = plot_machine(history=h, ax=Figure(figsize=(14, 8)).add_subplot())
+    texts, boxes = _extents(ax)
+    placed = {k: v for k, v in texts.items() if k.startswith("machine-label:")}
+    assert len(placed) >= min(8, len(labels(ax)))
+    names = list(placed)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert not placed[a].overlaps(placed[b]), (a, b)
+        for node, box in boxes.items():
+            assert not placed[a].overlaps(box), (a, node)
+    # beside their own edge, never on it; the other drawn edges are crossed rarely
+    crossing = 0
+    arrows = {p.get_gid().split(":", 1)[1]: p for p in ax.patches if _gid(p, "machine-edge:")}
+    for gid, extent in placed.items():
+        key = gid.split(":", 1)[1]
+        for name, arrow in arrows.items():
+            if arrow.get_alpha() not in (None, 1.0):
+                continue
+            pts = ax.transData.transform(
+                np.concatenate(arrow.get_path().to_polygons(closed_only=False))
+            )
+            inside = (
+                (pts[:, 0] > extent.x0)
+                & (pts[:, 0] < extent.x1)
+                & (pts[:, 1] > extent.y0)
+                & (pts[:, 1] < extent.y1)
+            ).any()
+            assert not (inside and name == key), key
+            crossing += bool(inside)
+    assert crossing <= len(placed) // 3
 
 
 def test_only_the_most_taken_edges_are_labelled():

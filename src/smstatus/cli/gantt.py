@@ -36,8 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=_jobs,
         default=200,
         metavar="N",
-        help="draw at most N jobs (lanes), the first ones in --sort-by order; 'all' or 0 for "
-        "every job (default: 200)",
+        help="draw at most N jobs (lanes): the latest N when --sort-by start, else the first N "
+        "in --sort-by order (the longest); 'all' or 0 for every job (default: 200)",
     )
     parser.add_argument(
         "--align",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import sys
 import warnings
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from smstatus.cli._common import (
     time_option,
 )
 
-WHAT = ("durations", "phases", "bottlenecks", "variants", "edges", "cost", "km")
+WHAT = ("durations", "phases", "bottlenecks", "variants", "edges", "cost", "km", "trend")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,7 +70,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=WHAT,
         default=None,
         help="print one table: durations (per status), phases (per job), bottlenecks (share "
-        "per phase), variants, edges, cost (per job, needs --prices), km (Kaplan-Meier)",
+        "per phase), variants, edges, cost (per job, needs --prices), km (Kaplan-Meier), "
+        "trend (--status waits per --freq period of their start)",
+    )
+    parser.add_argument(
+        "--status",
+        nargs="+",
+        default=["Pending"],
+        metavar="STATUS",
+        help="--what trend: the status(es) whose entries are summarised (default: Pending)",
+    )
+    parser.add_argument(
+        "--freq",
+        default="D",
+        metavar="FREQ",
+        help="--what trend: the period, h (hour), D (day, UTC), W (week from Monday), M "
+        "(month) (default: D)",
     )
     parser.add_argument(
         "--top",
@@ -99,6 +115,11 @@ def _tables(history: Any, args: argparse.Namespace) -> dict[str, Callable[[], pd
 
         return job_costs(history, args.prices, as_of=as_of)
 
+    def trend() -> pd.DataFrame:
+        from smstatus.trend import phase_trend
+
+        return phase_trend(history, args.status, by=by, freq=args.freq, as_of=as_of)
+
     def km() -> pd.DataFrame:
         from smstatus.survival import km_stats
 
@@ -112,6 +133,7 @@ def _tables(history: Any, args: argparse.Namespace) -> dict[str, Callable[[], pd
         "edges": lambda: observed_edges(history),
         "cost": cost,
         "km": km,
+        "trend": trend,
     }
 
 
@@ -132,6 +154,60 @@ def _call(fn: Callable[[], Any], stderr: IO[str]) -> Any:
     for w in caught:
         print(f"warning: {w.message}", file=stderr)
     return result
+
+
+# -- fitting text to the terminal -----------------------------------------------------------
+
+_MIN_TEXT = 24  # a long text cell is cut to no fewer characters than this
+
+
+def terminal_width() -> int | None:
+    """The width of the terminal the text goes to (``COLUMNS`` overrides it), or None when
+    standard output is not a terminal (a file, a pipe: then nothing is cut)."""
+    if not sys.stdout.isatty():
+        return None
+    return max(shutil.get_terminal_size((80, 24)).columns, 40)
+
+
+def _cut(text: Any, limit: int) -> Any:
+    if isinstance(text, str) and len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text
+
+
+def fit_frame(frame: pd.DataFrame, width: int) -> tuple[pd.DataFrame, str | None]:
+    """The frame cut to print within ``width`` characters: long texts shortened, then the
+    columns on the right left out; with a note that says what was cut (None: nothing)."""
+
+    def rendered(f: pd.DataFrame) -> int:
+        lines = f.to_string(index=False).splitlines() if len(f.columns) else [""]
+        return max(len(line) for line in lines)
+
+    if not len(frame.columns) or rendered(frame) <= width:
+        return frame, None
+    out = frame.copy()
+    cut_texts = False
+    limit = max(64, width // 2)  # job names (up to 63 characters) stay whole
+    for col in out.columns:
+        values = out[col]
+        is_text = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+        if is_text and values.astype(str).str.len().max() > limit:
+            out[col] = values.astype(object).map(lambda v: _cut(v, limit))
+            cut_texts = True
+    keep = len(out.columns)
+    while keep > 1 and rendered(out.iloc[:, :keep]) > width:
+        keep -= 1
+    out = out.iloc[:, :keep]
+    what = []
+    if cut_texts:
+        what.append(f"texts longer than {limit} characters cut")
+    if keep < len(frame.columns):
+        what.append(f"{keep} of {len(frame.columns)} columns shown")
+    note = (
+        f"to fit {width} characters: {', '.join(what)}; --format csv (or json) prints every "
+        "column in full"
+    )
+    return out, note
 
 
 # -- the text summary -------------------------------------------------------------------------
@@ -164,10 +240,20 @@ def _readable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _table(frame: pd.DataFrame, stream: IO[str], indent: str = "  ") -> None:
-    """An aligned text table: names left-aligned, figures right-aligned."""
+    """An aligned text table: names left-aligned, figures right-aligned; long texts cut to
+    fit the terminal."""
     if not len(frame):
         stream.write(f"{indent}(none)\n")
         return
+    full = terminal_width()
+    width = full - len(indent) if full is not None else None
+    if width is not None:
+        frame = _fit_texts(frame, width)
+    shown = _columns_that_fit(frame, width) if width is not None else len(frame.columns)
+    if shown < len(frame.columns):
+        left_out = ", ".join(str(c) for c in frame.columns[shown:])
+        frame = frame.iloc[:, :shown]
+        stream.write(f"{indent}(to fit {width} characters, not shown: {left_out})\n")
     columns = []
     for col in frame.columns:
         values = frame[col]
@@ -179,6 +265,45 @@ def _table(frame: pd.DataFrame, stream: IO[str], indent: str = "  ") -> None:
         columns.append([c.ljust(width) if left else c.rjust(width) for c in cells])
     for row in zip(*columns, strict=True):
         stream.write(indent + "  ".join(row).rstrip() + "\n")
+
+
+def _prose(text: str) -> str:
+    """A sentence wrapped to the terminal's width, with its newline."""
+    import textwrap
+
+    width = terminal_width()
+    if width is None:
+        return text + "\n"
+    return textwrap.fill(text, width, subsequent_indent="  ") + "\n"
+
+
+def _columns_that_fit(frame: pd.DataFrame, width: int) -> int:
+    """How many of the columns, from the left, fit ``width`` characters (at least one)."""
+    cells = frame.astype(object).where(frame.notna(), "-").astype(str)
+    total, keep = -2, 0
+    for c in frame.columns:
+        total += 2 + max(len(str(c)), int(cells[c].str.len().max()))
+        if total > width and keep:
+            break
+        keep += 1
+    return keep
+
+
+def _fit_texts(frame: pd.DataFrame, width: int) -> pd.DataFrame:
+    """Cut the widest text column so that the rows fit ``width`` characters (never below
+    :data:`_MIN_TEXT` characters)."""
+    cells = frame.astype(object).where(frame.notna(), "-").astype(str)
+    widths = {c: max(len(str(c)), int(cells[c].str.len().max())) for c in frame.columns}
+    total = sum(widths.values()) + 2 * (len(widths) - 1)
+    if total <= width:
+        return frame
+    widest = max(widths, key=widths.__getitem__)
+    if not (frame[widest].dtype == object or pd.api.types.is_string_dtype(frame[widest].dtype)):
+        return frame
+    limit = max(_MIN_TEXT, widths[widest] - (total - width))
+    out = frame.copy()
+    out[widest] = cells[widest].map(lambda v: _cut(v, limit)).astype(frame[widest].dtype)
+    return out
 
 
 def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str]) -> None:
@@ -193,12 +318,17 @@ def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str])
     n_open = int(stats["censored"].sum()) if len(stats) else 0
     when_text = "-" if when is None or pd.isna(when) else when.isoformat()
     out.write(
-        f"{history.n_jobs} jobs, {len(history.transitions)} entries; as of {when_text} ({basis})\n"
+        _prose(
+            f"{history.n_jobs} jobs, {len(history.transitions)} entries; "
+            f"as of {when_text} ({basis})"
+        )
     )
     if n_open:
         out.write(
-            f"{n_open} open entries (running jobs) are measured up to that time and marked "
-            "censored; their statistics are lower bounds\n"
+            _prose(
+                f"{n_open} open entries (running jobs) are measured up to that time and marked "
+                "censored; their statistics are lower bounds"
+            )
         )
     out.write("\nTime per status\n")
     _table(_readable(stats), out)
@@ -218,8 +348,11 @@ def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str])
     inferred = seen[seen["basis"].fillna("") == "inferred"]
     unseen = edges[edges["count"] == 0]
     out.write(
-        f"\nEdges: {len(seen)} distinct seen; {len(missing)} not in the machine; "
-        f"{len(inferred)} inferred edges now seen; {len(unseen)} machine edges never seen\n"
+        "\n"
+        + _prose(
+            f"Edges: {len(seen)} distinct seen; {len(missing)} not in the machine; "
+            f"{len(inferred)} inferred edges now seen; {len(unseen)} machine edges never seen"
+        )
     )
     for title, rows in (
         ("not in the machine", missing),
@@ -288,5 +421,10 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
             _summary(history, args, out, err)
         return exit_status(history)
     frame = _call(_tables(history, args)[args.what], err)
+    width = terminal_width()
+    if args.format == "text" and width is not None:
+        frame, note = fit_frame(frame, width)
+        if note:
+            print(f"note: {note}", file=err)
     emit_frame(frame, args.format, stream=out)
     return exit_status(history)

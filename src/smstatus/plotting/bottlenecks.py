@@ -86,6 +86,7 @@ def plot_bottlenecks(
 
     n_jobs = _jobs_per_group(result.per_job, keys, groups)
     colors = status_colors(result.shares["status"].cat.categories.astype(str))
+    sizes = _text_sizes(ax, len(groups))
     y = np.arange(len(groups))
     left = np.zeros(len(groups))
     style: dict[str, Any] = {"height": 0.7, "edgecolor": "white", "linewidth": 0.6}
@@ -94,21 +95,23 @@ def plot_bottlenecks(
         width = share[:, k]
         bars = ax.barh(y, width, left=left, color=colors[status], label=status, **style)
         wide = width >= LABEL_MIN_SHARE
-        ax.bar_label(
-            bars,
-            labels=[f"{w:.0%}" if ok else "" for w, ok in zip(width, wide, strict=True)],
-            label_type="center",
-            fontsize="small",
-            color=_text_color(colors[status]),
-        )
+        if sizes["share"]:
+            ax.bar_label(
+                bars,
+                labels=[f"{w:.0%}" if ok else "" for w, ok in zip(width, wide, strict=True)],
+                label_type="center",
+                fontsize=sizes["share"],
+                color=_text_color(colors[status]),
+            )
         left += width
 
+    sep = "\n" if sizes["lines"] == 2 else " · "
     tick_labels = [
-        f"{g}\n{plural(int(n), 'job')}, {format_duration(t)}" if t > 0 else f"{g}\n(no time)"
+        f"{g}{sep}{plural(int(n), 'job')}, {format_duration(t)}" if t > 0 else f"{g}{sep}(no time)"
         for g, n, t in zip(groups, n_jobs, totals, strict=True)
     ]
     ax.set_yticks(y, tick_labels)
-    ax.tick_params(axis="y", length=0)
+    ax.tick_params(axis="y", length=0, labelsize=sizes["tick"])
     ax.set_ylim(max(len(groups), 1) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -134,8 +137,23 @@ def plot_bottlenecks(
         parts.append(f"open entries measured up to {as_of_used:%Y-%m-%d %H:%M} UTC")
     if not statuses:
         parts.append("no time in the statuses considered")
+    if statuses and not sizes["share"]:
+        parts.append("bars too thin for their percentages: give the figure more height")
     note_title(ax, parts)
     return ax
+
+
+def _text_sizes(ax: Axes, n_groups: int) -> dict[str, float]:
+    """Font sizes that fit the height of a bar: the group labels on two lines while they fit
+    (else on one), the percentages inside the bars only when the bar is tall enough."""
+    lane_pt = ax.get_window_extent().height * 72.0 / ax.figure.dpi / max(n_groups, 1)
+    two_lines = lane_pt * 0.42
+    if two_lines >= 6.0:
+        tick, lines = min(two_lines, 9.0), 2
+    else:
+        tick, lines = float(np.clip(lane_pt * 0.75, 4.0, 9.0)), 1
+    share = min(lane_pt * 0.55, 8.5) if lane_pt * 0.55 >= 5.5 else 0.0
+    return {"tick": tick, "lines": lines, "share": share}
 
 
 def _jobs_per_group(per_job: pd.DataFrame, keys: list[str], groups: list[str]) -> np.ndarray:

@@ -91,11 +91,26 @@ def _selected_jobs(history: Any, jobs: Any, categories: pd.Index) -> np.ndarray 
     return pos
 
 
+def _sort_statuses(sort_by: Any, status_names: list[str]) -> list[str]:
+    """The statuses a status sort adds up: one name or a list, each a status of the
+    vocabulary or of the data."""
+    from smstatus.status import SecondaryStatus
+
+    wanted = [sort_by] if isinstance(sort_by, str) else list(sort_by)
+    known = {m.value for m in SecondaryStatus} | set(status_names)
+    if not wanted or not all(isinstance(w, str) and w in known for w in wanted):
+        raise ValueError(
+            "sort_by must be 'start', 'wall', None, a status name or a list of status names, "
+            f"got {sort_by!r}"
+        )
+    return wanted
+
+
 def _layout(
     history: Any,
     *,
     jobs: Any,
-    sort_by: str | None,
+    sort_by: str | list[str] | None,
     align: str,
     max_jobs: int | None,
     as_of: Any,
@@ -174,23 +189,13 @@ def _layout(
         order = np.lexsort((given, j_start[base], -(j_end[base] - j_start[base])))
         sort_text = "sorted by wall time (longest on top)"
     else:
-        if sort_by not in status_names:
-            from smstatus.status import SecondaryStatus
-
-            if sort_by not in {m.value for m in SecondaryStatus}:
-                raise ValueError(
-                    f"sort_by must be 'start', 'wall', None or a status name, got {sort_by!r}"
-                )
-        in_status = (
-            sc == status_names.index(sort_by)
-            if sort_by in status_names
-            else np.zeros(len(rows), bool)
-        )
+        summed = _sort_statuses(sort_by, status_names)
+        in_status = np.isin(sc, [status_names.index(w) for w in summed if w in status_names])
         total = np.bincount(
             c[in_status], weights=(e_eff - s)[in_status].astype(float), minlength=n_cat
         )
         order = np.lexsort((given, j_start[base], -total[base]))
-        sort_text = f"sorted by time in {sort_by} (longest on top)"
+        sort_text = f"sorted by time in {' + '.join(summed)} (longest on top)"
     chosen = base[order]
     n_candidates = len(chosen)
     which = ""
@@ -375,7 +380,7 @@ def plot_gantt(
     *,
     ax: Axes | None = None,
     jobs: Iterable[str] | np.ndarray | pd.Series | None = None,
-    sort_by: str | None = "start",
+    sort_by: str | list[str] | None = "start",
     align: str = "absolute",
     max_jobs: int | None = 200,
     as_of: Any = None,
@@ -395,8 +400,9 @@ def plot_gantt(
         Names of the jobs to draw (or a boolean mask over ``history.jobs``); default every job.
     sort_by
         Lane order, top first: ``"start"`` (earliest first), ``"wall"`` (longest wall time
-        first), a status name (longest total time in that status first, e.g. ``"Pending"``), or
-        ``None`` (the order given).
+        first), a status name (longest total time in that status first, e.g. ``"Pending"``), a
+        list of status names (longest time in them together, e.g. ``["Starting", "Pending"]``:
+        the waits for capacity), or ``None`` (the order given).
     align
         ``"absolute"``: real dates; ``"start"``: each job starts at 0 (elapsed time);
         ``"training"``: each job's first Training starts at 0 (jobs that never trained are left

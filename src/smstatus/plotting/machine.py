@@ -2,8 +2,13 @@
 
 The statuses sit at fixed, hand-made places that follow the lifecycle: the initial status on
 the left, the terminal ones in a column on the right, the retries and interruptions off the
-main line, the deprecated statuses set apart above. Statuses a custom machine (or the data)
-adds are placed automatically in a row below, near the statuses they connect to.
+main line, the deprecated statuses set apart above. Statuses a custom machine adds are placed
+automatically in a row below, near the statuses they connect to.
+
+With data, the legal machine stays the picture: its edges are labelled with how often they are
+taken. What the data does outside the machine is summarised, not drawn in full: the few most
+taken illegal edges in red, labelled, and one red box that counts the other illegal edges and
+lists the statuses the machine does not know.
 """
 
 from __future__ import annotations
@@ -59,6 +64,10 @@ BACK = "#AA3377"  # Tol purple-red: edges that go back in the lifecycle (retries
 MISSING = "#CC3311"  # Tol vibrant red: seen in the data, not in the machine
 FADED = 0.22
 _SAMPLES = np.linspace(0.08, 0.92, 40)
+
+
+LABEL_PT = 7.0  # font size of the edge labels
+NODE_PT = 8.5  # font size of the status names
 
 
 @dataclass
@@ -144,44 +153,94 @@ def _route(edges: list[_EdgeSpec], pos: Mapping[str, tuple[float, float]]) -> No
         e.rad = best
 
 
-def _edges(
-    machine: StatusMachine, observed: pd.DataFrame | None
-) -> tuple[list[_EdgeSpec], list[str]]:
+@dataclass
+class _Scene:
+    """What is drawn: the statuses and their places, the edges, and what is left out."""
+
+    statuses: list[str]
+    pos: dict[str, tuple[float, float]]
+    edges: list[_EdgeSpec]
+    n_jobs: int = 0
+    with_data: bool = False
+    hidden_edges: int = 0  # illegal edges taken, not drawn
+    hidden_taken: int = 0  # how often they were taken
+    unknown: pd.Series | None = None  # entries per status outside the machine, most first
+
+
+def _legal_edges(machine: StatusMachine) -> dict[tuple[str, str], _EdgeSpec]:
     order = {s: i for i, s in enumerate(machine.statuses)}
-    specs: dict[tuple[str, str], _EdgeSpec] = {}
-    for edge in machine.edges:
-        specs[(edge.source, edge.dest)] = _EdgeSpec(
+    return {
+        (edge.source, edge.dest): _EdgeSpec(
             edge.source,
             edge.dest,
             in_machine=True,
             inferred=edge.inferred_only,
             back=_is_back(edge.source, edge.dest, order, machine.terminal),
         )
+        for edge in machine.edges
+    }
+
+
+def _scene(machine: StatusMachine, history: Any, max_illegal: int) -> _Scene:
+    """The legal machine, its edges annotated with the data when there is a history; the
+    ``max_illegal`` most taken illegal edges between statuses of the machine; the rest
+    counted."""
+    specs = _legal_edges(machine)
     statuses = list(machine.statuses)
-    if observed is not None:
-        for row in observed.itertuples(index=False):
-            key = (str(row.source), str(row.dest))
-            count = int(row.count)
-            median = float(row.median_s) if pd.notna(row.median_s) else None
-            if key in specs:
-                specs[key].count, specs[key].median_s = count, median
-            elif count > 0:
-                for s in key:
-                    if s not in order:
-                        order[s] = len(order)
-                        statuses.append(s)
-                specs[key] = _EdgeSpec(
-                    *key,
-                    in_machine=False,
-                    inferred=False,
-                    back=_is_back(*key, order, machine.terminal),
-                    count=count,
-                    median_s=median,
-                )
-        for spec in specs.values():
-            if spec.count is None:
-                spec.count = 0
-    return list(specs.values()), statuses
+    scene = _Scene(statuses, {}, [])
+    if history is not None:
+        from smstatus.edges import observed_edges
+
+        history = as_history(history)
+        observed = observed_edges(history, machine=machine)
+        scene.n_jobs, scene.with_data = history.n_jobs, True
+        _annotate(scene, specs, observed, machine, max_illegal)
+        known = set(machine.statuses)
+        status = history.transitions["status"].astype(str)
+        outside = status[~status.isin(known)]
+        scene.unknown = outside.value_counts(sort=True) if len(outside) else None
+    scene.edges = list(specs.values())
+    scene.pos = _positions(statuses, [(e.source, e.dest) for e in scene.edges])
+    _route(scene.edges, scene.pos)
+    return scene
+
+
+def _annotate(
+    scene: _Scene,
+    specs: dict[tuple[str, str], _EdgeSpec],
+    observed: pd.DataFrame,
+    machine: StatusMachine,
+    max_illegal: int,
+) -> None:
+    """Counts and medians onto the legal edges; the most taken illegal edges added."""
+    order = {s: i for i, s in enumerate(machine.statuses)}
+    taken = observed[observed["count"] > 0]
+    median = taken["median_s"].astype(float)
+    for row, med in zip(taken.itertuples(index=False), median, strict=True):
+        key = (str(row.source), str(row.dest))
+        if key in specs:
+            specs[key].count = int(row.count)
+            specs[key].median_s = None if np.isnan(med) else float(med)
+    illegal = taken[~taken["in_machine"].astype(bool)]
+    drawable = illegal["source"].astype(str).isin(order) & illegal["dest"].astype(str).isin(order)
+    shown = illegal[drawable].sort_values("count", ascending=False, kind="stable")
+    shown = shown.head(max(max_illegal, 0))
+    for row in shown.itertuples(index=False):
+        key = (str(row.source), str(row.dest))
+        med = float(row.median_s)
+        specs[key] = _EdgeSpec(
+            *key,
+            in_machine=False,
+            inferred=False,
+            back=_is_back(*key, order, machine.terminal),
+            count=int(row.count),
+            median_s=None if np.isnan(med) else med,
+        )
+    scene.hidden_edges = len(illegal) - len(shown)
+    scene.hidden_taken = int(illegal["count"].sum() - shown["count"].sum())
+    for spec in specs.values():
+        if spec.count is None:
+            spec.count = 0
 
 
 def _ends(
@@ -213,39 +272,88 @@ def _ends(
     return exit_point(pa), exit_point(pb)
 
 
-def _label_spot(
-    e: _EdgeSpec,
-    pos: Mapping[str, tuple[float, float]],
-    text: str,
-    placed: list[tuple[float, float, float, float]],
-) -> tuple[float, float]:
-    """Where an edge's label goes: beside its curve (outside the bulge, or left of a straight
-    edge, so it never hides the line), near the middle, sliding along the curve until it
-    overlaps no node and no label placed before; ``placed`` gets its box."""
-    a, b = np.array(pos[e.source]), np.array(pos[e.dest])
-    d = b - a
-    ctrl = (a + b) / 2 + e.rad * np.array([d[1], -d[0]])
-    half_w, half_h = 0.036 * len(text) + 0.05, 0.13
-    best, best_hits = None, None
-    for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78):
-        point = (1 - t) ** 2 * a + 2 * (1 - t) * t * ctrl + t**2 * b
-        tangent = 2 * (1 - t) * (ctrl - a) + 2 * t * (b - ctrl)
-        normal = np.array([-tangent[1], tangent[0]]) / max(float(np.hypot(*tangent)), 1e-9)
-        if e.rad > 0:  # the curve bulges to the right of its direction: label outside
-            normal = -normal
-        offset = half_h + 0.06 + abs(normal[0]) * (half_w - half_h)
-        x, y = point + offset * normal
-        box = (x - half_w, y - half_h, x + half_w, y + half_h)
-        hits = sum(
-            box[0] < p[2] and p[0] < box[2] and box[1] < p[3] and p[1] < box[3] for p in placed
+class _LabelPlacer:
+    """Finds a spot beside each edge for its label, clear of the nodes, the other labels and,
+    where it can, the other edges; label sizes in data units from the Axes' size."""
+
+    def __init__(self, ax: Axes, scene: _Scene, curves: dict[tuple[str, str], np.ndarray]):
+        bbox = ax.get_window_extent()
+        dpi = ax.figure.dpi
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        # with an equal aspect, the longer side in data units per point sets the scale
+        self.unit = max(
+            (x1 - x0) / max(bbox.width * 72.0 / dpi, 1.0),
+            (y1 - y0) / max(bbox.height * 72.0 / dpi, 1.0),
         )
-        if best_hits is None or hits < best_hits:
-            best, best_hits = (float(x), float(y), box), hits
-        if hits == 0:
-            break
-    assert best is not None
-    placed.append(best[2])
-    return best[0], best[1]
+        pad = 0.05
+        self.nodes = [
+            (x - NODE_W / 2 - pad, y - NODE_H / 2 - pad, x + NODE_W / 2 + pad, y + NODE_H / 2 + pad)
+            for x, y in scene.pos.values()
+        ]
+        self.labels: list[tuple[float, float, float, float]] = []
+        self.curves = curves
+
+    def size(self, text: str) -> tuple[float, float]:
+        """Half width and half height of a label, in data units (with its white pad)."""
+        lines = text.split("\n")
+        width = max(len(line) for line in lines)
+        return (
+            (0.29 * LABEL_PT * width + 2.0) * self.unit,
+            (0.6 * LABEL_PT * len(lines) + 1.5) * self.unit,
+        )
+
+    def place(
+        self, e: _EdgeSpec, pos: Mapping[str, tuple[float, float]], texts: list[str]
+    ) -> tuple[tuple[float, float], str] | None:
+        """The centre of the label and the form of its text that fits best (one line, or
+        stacked beside a short edge); None when no spot is clear of the nodes and labels."""
+        a, b = (np.array(p) for p in _ends(pos[e.source], pos[e.dest], e.rad))
+        ctrl = (a + b) / 2 + e.rad * np.array([(b - a)[1], -(b - a)[0]])
+        curves = list(self.curves.values())
+        points = np.concatenate(curves) if curves else np.zeros((0, 2))
+        best = None
+        for form, text in enumerate(texts):
+            half_w, half_h = self.size(text)
+            for rank, (t, side, far) in enumerate(_CANDIDATES):
+                point = (1 - t) ** 2 * a + 2 * (1 - t) * t * ctrl + t**2 * b
+                tangent = 2 * (1 - t) * (ctrl - a) + 2 * t * (b - ctrl)
+                normal = np.array([-tangent[1], tangent[0]]) / max(float(np.hypot(*tangent)), 1e-9)
+                if (e.rad > 0) == (side == 1):  # first try outside the bulge
+                    normal = -normal
+                offset = far * (half_h + abs(normal[0]) * (half_w - half_h)) + 2.5 * self.unit
+                x, y = point + offset * normal
+                box = (x - half_w, y - half_h, x + half_w, y + half_h)
+                blocked = _overlaps(box, self.nodes) + _overlaps(box, self.labels)
+                inside = (
+                    (points[:, 0] > box[0])
+                    & (points[:, 0] < box[2])
+                    & (points[:, 1] > box[1])
+                    & (points[:, 1] < box[3])
+                )
+                score = (blocked, int(inside.sum()), form, rank)
+                if best is None or score < best[0]:
+                    best = (score, (float(x), float(y)), box, text)
+                if score[:2] == (0, 0):
+                    break
+            if best is not None and best[0][:2] == (0, 0):
+                break
+        if best is None or best[0][0] > 0:
+            return None
+        self.labels.append(best[2])
+        return best[1], best[3]
+
+
+_CANDIDATES = [
+    (t, side, far)
+    for far in (1.0, 1.6)
+    for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78)
+    for side in (0, 1)
+]
+
+
+def _overlaps(box: tuple[float, float, float, float], boxes: list[Any]) -> int:
+    return sum(box[0] < p[2] and p[0] < box[2] and box[1] < p[3] and p[1] < box[3] for p in boxes)
 
 
 def _is_back(source: str, dest: str, order: Mapping[str, int], terminal: frozenset[str]) -> bool:
@@ -262,6 +370,7 @@ def plot_machine(
     history: Any = None,
     ax: Axes | None = None,
     max_labels: int | None = 20,
+    max_illegal: int = 3,
     **kwargs: Any,
 ) -> Axes:
     """Draw the machine of legal edges; with a history, annotate the edges with the data.
@@ -271,16 +380,21 @@ def plot_machine(
     machine
         The machine (default: :func:`smstatus.default_machine`).
     history
-        A :class:`~smstatus.history.JobHistory`: each edge is labelled with the number of
-        times it was taken and the median time spent in its source before, its width grows
-        with the count, edges never taken are faded, and edges the data takes that the
-        machine lacks are drawn in red (:func:`smstatus.edges.observed_edges`).
+        A :class:`~smstatus.history.JobHistory`: each legal edge is labelled with the number
+        of times it was taken and the median time spent in its source before, its width grows
+        with the count, and edges never taken are faded. What the data does outside the
+        machine is summarised: the ``max_illegal`` most taken illegal edges are drawn in red,
+        labelled, and a red box counts the others and lists the statuses outside the machine
+        (see :func:`smstatus.edges.observed_edges` for all of them).
     ax
         The Axes to draw on; defaults to the current Axes. Its aspect is set to equal and its
         frame hidden.
     max_labels
         Label at most this many edges, the most taken ones (``None``: every edge taken); the
-        others are still drawn, their width telling how often they are taken.
+        others are still drawn, their width telling how often they are taken. A label that
+        finds no place clear of the nodes and the other labels is left out, and counted.
+    max_illegal
+        How many of the most taken illegal edges (between statuses of the machine) to draw.
     **kwargs
         Passed to each edge's :class:`~matplotlib.patches.FancyArrowPatch`
         (``mutation_scale``, ``arrowstyle``...).
@@ -294,31 +408,42 @@ def plot_machine(
     Solid edges are documented or seen, dashed ones inferred only; edges that go back to an
     earlier status (retries, interruptions) are purple and bent.
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-
     from smstatus.machine import default_machine
 
     machine = machine or default_machine()
     ax = get_ax(ax)
-    observed = None
-    n_jobs = 0
-    if history is not None:
-        from smstatus.edges import observed_edges
+    scene = _scene(machine, history, max_illegal)
+    _frame(ax, scene)
+    _draw_nodes(ax, scene, machine)
+    _draw_initial(ax, scene, machine)
+    _draw_deprecated(ax, scene, machine)
+    curves = _draw_edges(ax, scene, kwargs)
+    n_unlabelled = _draw_labels(ax, scene, curves, max_labels)
+    _draw_outside(ax, scene)
+    _legend(ax, scene)
+    _note(ax, scene, machine, n_unlabelled)
+    return ax
 
-        history = as_history(history)
-        observed = observed_edges(history, machine=machine)
-        n_jobs = history.n_jobs
-    specs, statuses = _edges(machine, observed)
-    pos = _positions(statuses, [(e.source, e.dest) for e in specs])
-    _route(specs, pos)
-    colors = status_colors(statuses)
 
-    # -- nodes ---------------------------------------------------------------------------------
-    boxes = {}
-    for s in statuses:
-        x, y = pos[s]
-        unknown = s not in machine.index
+def _frame(ax: Axes, scene: _Scene) -> None:
+    """Limits around the nodes (room below for the box of what is outside), equal aspect."""
+    xs = np.array([p[0] for p in scene.pos.values()])
+    ys = np.array([p[1] for p in scene.pos.values()])
+    below = 0.6
+    if scene.unknown is not None or scene.hidden_edges:
+        below = 1.3
+    ax.set_xlim(xs.min() - NODE_W / 2 - 1.0, xs.max() + NODE_W / 2 + 0.3)
+    ax.set_ylim(ys.min() - NODE_H / 2 - below, ys.max() + NODE_H / 2 + 0.6)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def _draw_nodes(ax: Axes, scene: _Scene, machine: StatusMachine) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    colors = status_colors(scene.statuses)
+    for s in scene.statuses:
+        x, y = scene.pos[s]
         face = colors[s]
         box = FancyBboxPatch(
             (x - NODE_W / 2, y - NODE_H / 2),
@@ -326,140 +451,235 @@ def plot_machine(
             NODE_H,
             boxstyle="round,pad=0,rounding_size=0.16",
             facecolor=face,
-            edgecolor=MISSING if unknown else "#222222",
+            edgecolor="#222222",
             linewidth=2.4 if s in machine.terminal else 0.9,
-            linestyle="--" if (s in machine.deprecated or unknown) else "-",
+            linestyle="--" if s in machine.deprecated else "-",
             zorder=3,
             gid=f"machine-node:{s}",
         )
         ax.add_patch(box)
-        boxes[s] = box
         ax.text(
             x,
             y,
             _wrap(s),
             ha="center",
             va="center",
-            fontsize=8.5,
+            fontsize=NODE_PT,
             color=_text_color(face),
             zorder=4,
             linespacing=1.0,
-        )
-    # the initial status: a dot and an arrow into it
-    if machine.initial in pos:
-        x, y = pos[machine.initial]
-        start = (x - NODE_W / 2 - 0.7, y)
-        ax.plot(*start, marker="o", color="black", markersize=7, zorder=4)
-        ax.add_patch(
-            FancyArrowPatch(
-                start,
-                (x - NODE_W / 2 - 0.03, y),
-                arrowstyle="-|>",
-                mutation_scale=11,
-                color="black",
-                shrinkA=4,
-                shrinkB=0,
-                zorder=2,
-            )
-        )
-    deprecated = [s for s in statuses if s in machine.deprecated and s in MACHINE_LAYOUT]
-    if deprecated:
-        xs = [pos[s][0] for s in deprecated]
-        ys = [pos[s][1] for s in deprecated]
-        ax.add_patch(
-            FancyBboxPatch(
-                (min(xs) - NODE_W / 2 - 0.25, min(ys) - NODE_H / 2 - 0.25),
-                max(xs) - min(xs) + NODE_W + 0.5,
-                max(ys) - min(ys) + NODE_H + 0.62,
-                boxstyle="round,pad=0,rounding_size=0.2",
-                facecolor="#f4f4f4",
-                edgecolor="#bbbbbb",
-                linestyle=":",
-                zorder=0,
-            )
-        )
-        ax.text(
-            min(xs) - NODE_W / 2 - 0.1,
-            max(ys) + NODE_H / 2 + 0.2,
-            "deprecated by AWS (pre-2018 histories)",
-            fontsize=7,
-            color="#666666",
-            va="center",
+            gid=f"machine-name:{s}",
         )
 
-    # -- edges -----------------------------------------------------------------------------------
-    counts = [e.count for e in specs if e.count]
+
+def _draw_initial(ax: Axes, scene: _Scene, machine: StatusMachine) -> None:
+    """A dot and an arrow into the initial status."""
+    from matplotlib.patches import FancyArrowPatch
+
+    if machine.initial not in scene.pos:
+        return
+    x, y = scene.pos[machine.initial]
+    start = (x - NODE_W / 2 - 0.7, y)
+    ax.plot(*start, marker="o", color="black", markersize=7, zorder=4)
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            (x - NODE_W / 2 - 0.03, y),
+            arrowstyle="-|>",
+            mutation_scale=11,
+            color="black",
+            shrinkA=4,
+            shrinkB=0,
+            zorder=2,
+        )
+    )
+
+
+def _draw_deprecated(ax: Axes, scene: _Scene, machine: StatusMachine) -> None:
+    """A pale frame around the deprecated statuses, with its caption."""
+    from matplotlib.patches import FancyBboxPatch
+
+    deprecated = [s for s in scene.statuses if s in machine.deprecated and s in MACHINE_LAYOUT]
+    if not deprecated:
+        return
+    xs = [scene.pos[s][0] for s in deprecated]
+    ys = [scene.pos[s][1] for s in deprecated]
+    ax.add_patch(
+        FancyBboxPatch(
+            (min(xs) - NODE_W / 2 - 0.25, min(ys) - NODE_H / 2 - 0.25),
+            max(xs) - min(xs) + NODE_W + 0.5,
+            max(ys) - min(ys) + NODE_H + 0.62,
+            boxstyle="round,pad=0,rounding_size=0.2",
+            facecolor="#f4f4f4",
+            edgecolor="#bbbbbb",
+            linestyle=":",
+            zorder=0,
+        )
+    )
+    ax.text(
+        min(xs) - NODE_W / 2 - 0.1,
+        max(ys) + NODE_H / 2 + 0.2,
+        "deprecated by AWS (pre-2018 histories)",
+        fontsize=7,
+        color="#666666",
+        va="center",
+    )
+
+
+def _edge_color(e: _EdgeSpec) -> str:
+    if not e.in_machine:
+        return MISSING
+    if e.back:
+        return BACK
+    return INFERRED if e.inferred else EVIDENCED
+
+
+def _draw_edges(
+    ax: Axes, scene: _Scene, kwargs: dict[str, Any]
+) -> dict[tuple[str, str], np.ndarray]:
+    """Every edge as an arrow: never-taken ones faded and beneath, the rest by their count;
+    returns the sampled curve of each prominent (not faded) edge."""
+    from matplotlib.patches import FancyArrowPatch
+
+    counts = [e.count for e in scene.edges if e.count]
     top = max(counts) if counts else 1
-    taken = sorted((e for e in specs if e.count), key=lambda e: -(e.count or 0))
-    if max_labels is not None:
-        taken = taken[:max_labels]
-    labelled = {(e.source, e.dest) for e in taken}
-    n_unlabelled = len(counts) - len(labelled)
-    placed: list[tuple[float, float, float, float]] = [
-        (x - NODE_W / 2, y - NODE_H / 2, x + NODE_W / 2, y + NODE_H / 2) for x, y in pos.values()
-    ]
-    for e in specs:
-        color = MISSING if not e.in_machine else BACK if e.back else EVIDENCED
-        if e.inferred and e.in_machine and not e.back:
-            color = INFERRED
+    curves = {}
+    for e in scene.edges:
         width = 1.2 if not e.inferred else 0.8
-        alpha = 1.0
-        if observed is not None:
-            if e.count:
-                width = 0.6 + 2.9 * np.log1p(e.count) / np.log1p(top)
-            else:
-                alpha = FADED
+        faded = scene.with_data and not e.count
+        if scene.with_data and e.count:
+            width = 0.6 + 2.9 * np.log1p(e.count) / np.log1p(top)
         style: dict[str, Any] = {
             "arrowstyle": "-|>",
             "mutation_scale": 10,
             "connectionstyle": f"arc3,rad={e.rad}",
-            "color": color,
+            "color": _edge_color(e),
             "linewidth": width,
             "linestyle": (0, (4, 2.5)) if e.inferred else "-",
-            "alpha": alpha,
+            "alpha": FADED if faded else 1.0,
             "shrinkA": 0,
             "shrinkB": 0,
-            "zorder": 2 if alpha == 1.0 else 1,
+            "zorder": 1 if faded else 2,
         }
         style.update(kwargs)
-        arrow = FancyArrowPatch(*_ends(pos[e.source], pos[e.dest], e.rad), **style)
+        arrow = FancyArrowPatch(*_ends(scene.pos[e.source], scene.pos[e.dest], e.rad), **style)
         arrow.set_gid(f"machine-edge:{e.source}->{e.dest}")
-        ax.add_artist(arrow)  # limits are set below; no data-limit update per arrow
-        if e.count and (e.source, e.dest) in labelled:
-            text = f"{e.count:,}"
-            if e.median_s is not None:
-                text += f" · {format_duration(e.median_s)}"
-            mx, my = _label_spot(e, pos, text, placed)
-            ax.text(
-                mx,
-                my,
-                text,
-                fontsize=7,
-                ha="center",
-                va="center",
-                color=color,
-                zorder=5,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
-                gid=f"machine-label:{e.source}->{e.dest}",
-            )
+        ax.add_artist(arrow)  # limits are set beforehand; no data-limit update per arrow
+        if not faded:
+            a, b = (np.array(p) for p in _ends(scene.pos[e.source], scene.pos[e.dest], e.rad))
+            curves[(e.source, e.dest)] = _curve(a, b, e.rad)
+    return curves
 
-    # -- frame -----------------------------------------------------------------------------------
-    xs = np.array([p[0] for p in pos.values()])
-    ys = np.array([p[1] for p in pos.values()])
-    ax.set_xlim(xs.min() - NODE_W / 2 - 1.0, xs.max() + NODE_W / 2 + 0.3)
-    ax.set_ylim(ys.min() - NODE_H / 2 - 0.6, ys.max() + NODE_H / 2 + 0.6)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
+
+def _draw_labels(
+    ax: Axes,
+    scene: _Scene,
+    curves: dict[tuple[str, str], np.ndarray],
+    max_labels: int | None,
+) -> int:
+    """Label the most taken legal edges, then the illegal ones drawn; returns how many taken
+    edges carry no label."""
+    taken = sorted(
+        (e for e in scene.edges if e.count),
+        key=lambda e: (not e.in_machine, -(e.count or 0)),
+    )
+    n_legal = 0
+    placer = _LabelPlacer(ax, scene, curves)
+    labelled = 0
+    for e in taken:
+        if e.in_machine:
+            if max_labels is not None and n_legal >= max_labels:
+                continue
+            n_legal += 1
+        texts = [f"{e.count:,}"]
+        if e.median_s is not None:
+            median = format_duration(e.median_s)
+            texts = [f"{e.count:,} · {median}", f"{e.count:,}\n{median}"]
+        found = placer.place(e, scene.pos, texts)
+        if found is None:
+            continue
+        labelled += 1
+        (x, y), text = found
+        ax.text(
+            x,
+            y,
+            text,
+            linespacing=1.0,
+            fontsize=LABEL_PT,
+            ha="center",
+            va="center",
+            color=_edge_color(e) if e.in_machine else MISSING,
+            fontweight="normal" if e.in_machine else "bold",
+            zorder=5,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+            gid=f"machine-label:{e.source}->{e.dest}",
+        )
+    return len(taken) - labelled
+
+
+def _outside_text(scene: _Scene) -> list[str]:
+    """The lines of the box of what the data does outside the machine."""
+    lines = []
+    drawn = sum(1 for e in scene.edges if not e.in_machine)
+    if drawn or scene.hidden_edges:
+        text = f"{plural(drawn + scene.hidden_edges, 'edge')} taken that the machine lacks"
+        if drawn:
+            text += f": the {drawn} most taken in red"
+        if scene.hidden_edges:
+            text += (
+                f"{'; ' if drawn else ': '}{plural(scene.hidden_edges, 'other')} "
+                f"({plural(scene.hidden_taken, 'time')}) not drawn"
+            )
+        lines.append(text)
+    if scene.unknown is not None:
+        names = [f"{s} ({n:,})" for s, n in scene.unknown.head(6).items()]
+        more = len(scene.unknown) - len(names)
+        lines.append(
+            f"{plural(len(scene.unknown), 'status', 'statuses')} outside the machine "
+            f"(entries): {', '.join(names)}" + (f" and {more} more" if more > 0 else "")
+        )
+    return lines
+
+
+def _draw_outside(ax: Axes, scene: _Scene) -> None:
+    """One red box, bottom left, that sums up what is outside the machine."""
+    import textwrap
+
+    lines = _outside_text(scene)
+    if not lines:
+        return
+    wrapped = "\n".join(
+        "\n".join(textwrap.wrap(line, 70, subsequent_indent="  ")) for line in lines
+    )
+    ax.text(
+        0.0,
+        0.0,
+        "Not in the machine\n" + wrapped,
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=7.5,
+        color="#222222",
+        linespacing=1.25,
+        zorder=6,
+        bbox={"boxstyle": "round,pad=0.4", "fc": "#fff5f2", "ec": MISSING, "lw": 1.0},
+        gid="machine-outside",
+    )
+
+
+def _legend(ax: Axes, scene: _Scene) -> None:
+    from matplotlib.lines import Line2D
+
     handles = [
         Line2D([], [], color=EVIDENCED, label="documented or seen"),
         Line2D([], [], color=INFERRED, linestyle=(0, (4, 2.5)), label="inferred only"),
         Line2D([], [], color=BACK, label="back to an earlier status (retry)"),
     ]
-    if observed is not None:
+    if scene.with_data:
         handles.append(
             Line2D([], [], color=EVIDENCED, alpha=FADED, label="never taken in the data")
         )
-        if any(not e.in_machine for e in specs):
+        if any(not e.in_machine for e in scene.edges):
             handles.append(
                 Line2D([], [], color=MISSING, linewidth=2, label="taken, not in the machine")
             )
@@ -471,10 +691,13 @@ def plot_machine(
         frameon=False,
         fontsize="small",
     )
+
+
+def _note(ax: Axes, scene: _Scene, machine: StatusMachine, n_unlabelled: int) -> None:
     parts = [f"machine {machine.version}: {plural(len(machine.edges), 'legal edge')}"]
-    if observed is not None:
+    if scene.with_data:
         parts.append(
-            f"{plural(n_jobs, 'job')}: edges labelled with times taken · median time in "
+            f"{plural(scene.n_jobs, 'job')}: edges labelled with times taken · median time in "
             "the status before"
         )
         if n_unlabelled:
@@ -483,4 +706,3 @@ def plot_machine(
                 "(width grows with the count)"
             )
     note_title(ax, parts)
-    return ax

@@ -14,9 +14,12 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "GROUP_COLORS",
     "OPEN_HATCH",
+    "OTHER_COLOR",
     "STATUS_PALETTE",
     "UNKNOWN_STATUS_COLORS",
+    "group_colors",
     "status_color",
     "status_colors",
 ]
@@ -58,6 +61,45 @@ UNKNOWN_STATUS_COLORS: tuple[str, ...] = (
 
 OPEN_HATCH = "////"
 """The hatch of open entries (a running job's last status, measured up to ``as_of``)."""
+
+
+GROUP_COLORS: tuple[str, ...] = (
+    "#0072B2",  # Okabe-Ito blue
+    "#E69F00",  # Okabe-Ito orange
+    "#009E73",  # Okabe-Ito bluish green
+    "#CC79A7",  # Okabe-Ito reddish purple
+    "#56B4E9",  # Okabe-Ito sky blue
+    "#D55E00",  # Okabe-Ito vermillion
+    "#000000",  # black
+    "#999933",  # Tol olive
+)
+"""Colours of the lines of groups of jobs (instance types...), in turn: the colour-blind-safe
+Okabe-Ito colours, all dark enough to read as a thin line on white (no yellow)."""
+
+OTHER_COLOR = "#999999"
+"""The colour of the group that merges the small ones ("other")."""
+
+
+def group_colors(groups: Iterable[str], *, other: str = "other") -> dict[str, str]:
+    """Colour of each group, in the order given; ``other`` is grey.
+
+    Examples
+    --------
+    >>> group_colors(["ml.p5.48xlarge", "other", "ml.g5.xlarge"])
+    {'ml.p5.48xlarge': '#0072B2', 'other': '#999999', 'ml.g5.xlarge': '#E69F00'}
+    """
+    out: dict[str, str] = {}
+    k = 0
+    for group in groups:
+        group = str(group)
+        if group in out:
+            continue
+        if group == other:
+            out[group] = OTHER_COLOR
+        else:
+            out[group] = GROUP_COLORS[k % len(GROUP_COLORS)]
+            k += 1
+    return out
 
 
 def status_colors(statuses: Iterable[str]) -> dict[str, str]:
