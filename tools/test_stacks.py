@@ -2,15 +2,19 @@
 """Run the test suite on the two dependency stacks smstatus supports, each in a fresh venv.
 
 ``latest``
-    What ``pip install .`` resolves today, then the test tools (the ``dev`` extra) pinned not to
-    move any package of it. Before the tools go in, every optional extra is resolved with
-    ``pip install --dry-run``: an extra that would change an installed package's version (as
-    lifelines once took pandas back a major version) fails the run.
+    What ``pip install .`` resolves today, then the test tools (the ``dev`` extra), installed
+    with the core dependencies pinned so that they cannot move them (other packages may move:
+    botocore caps python-dateutil below 3, and the run prints every such change). Before the
+    tools go in, every optional extra is resolved with ``pip install --dry-run``: an extra
+    that would change a core dependency's version (as lifelines once took pandas back a major
+    version) fails the run.
 ``oldest``
     The lower bounds of pyproject.toml's core dependencies, pinned exactly (derived from
     pyproject here, so they cannot drift), then the test tools under the same pins.
 
-Needs only Python 3.11+ with pip. The venvs live in ``.stacks/``; pip's cache is used.
+On each stack the README's set-up command (``smstatus report``) runs on the bare install
+first, before the test tools can move any package. Needs only Python 3.11+ with pip. The venvs
+live in ``.stacks/``; pip's cache is used.
 
 Usage: ``python tools/test_stacks.py [--stack latest|oldest ...] [-- PYTEST_ARGS...]``
 """
@@ -158,6 +162,8 @@ def build_stack(stack: str, venv: Path, wheel: Path, meta: Mapping) -> None:
     else:
         _pip(venv, "install", "-qq", wheel)
         check_extras(venv, wheel, sorted(meta.get("optional-dependencies", {})), core)
+    # the README's set-up command, on the bare install (before the test tools move anything)
+    _run(venv / "bin" / "smstatus", "report", "-o", venv / "report")
     before = _installed(venv)
     pins = _write_constraints(venv, [f"{n}=={before[n]}" for n in core])
     _pip(venv, "install", "-qq", "-c", pins, *meta["optional-dependencies"]["dev"])
