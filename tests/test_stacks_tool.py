@@ -1,0 +1,82 @@
+"""tools/test_stacks.py: the pins of the oldest stack and the rule that extras move nothing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("test_stacks", ROOT / "tools" / "test_stacks.py")
+stacks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(stacks)
+
+
+def test_oldest_pins_are_the_lower_bounds_of_pyproject():
+    meta = stacks.project(ROOT)
+    pins = stacks.oldest_pins(meta["dependencies"])
+    assert len(pins) == len(meta["dependencies"])
+    for dependency, pin in zip(meta["dependencies"], pins, strict=True):
+        name, bound = dependency.split(">=")
+        assert pin == f"{name.strip()}=={bound.strip()}"
+
+
+@pytest.mark.parametrize("requirement", ["pandas", "pandas<3", "pandas~=2.2", "pandas>=2; os_name"])
+def test_oldest_pins_refuse_a_dependency_without_a_plain_lower_bound(requirement):
+    with pytest.raises(stacks.StackError, match="plain lower bound"):
+        stacks.oldest_pins([requirement])
+
+
+def test_no_extra_is_declared_that_pins_a_core_dependency_below_the_latest():
+    # lifelines once came with the dev extra and took pandas back to 2.x
+    extras = stacks.project(ROOT)["optional-dependencies"]
+    assert "survival" not in extras
+    assert not any("lifelines" in r for rs in extras.values() for r in rs)
+
+
+def _report(*packages):
+    return {"install": [{"metadata": {"name": n, "version": v}} for n, v in packages]}
+
+
+def test_changed_versions_names_every_installed_package_an_extra_would_move():
+    installed = {"pandas": "3.1.1", "numpy": "2.4.6", "python-dateutil": "2.9.0"}
+    report = _report(
+        ("pandas", "2.3.3"),  # a downgrade
+        ("Python_Dateutil", "2.8.2"),  # names compared as pip does
+        ("numpy", "2.4.6"),  # reinstalled at the same version: fine
+        ("lifelines", "0.30.0"),  # new: fine
+        ("smstatus", "0.1.0"),  # the project itself: fine
+    )
+    assert stacks.changed_versions(installed, report) == {
+        "pandas": "3.1.1 -> 2.3.3",
+        "python-dateutil": "2.9.0 -> 2.8.2",
+    }
+    assert stacks.changed_versions(installed, _report(("boto3", "1.40.0"))) == {}
+
+
+def test_check_extras_fails_on_a_core_dependency_and_notes_the_others(
+    monkeypatch, capsys, tmp_path
+):
+    installed = {"pandas": "3.1.1", "python-dateutil": "4.0.0", "numpy": "2.4.6"}
+    would = {
+        "aws": [("boto3", "1.40.0"), ("python-dateutil", "2.9.0.post0")],
+        "survival": [("lifelines", "0.30.0"), ("pandas", "2.3.3")],
+        "progress": [("tqdm", "4.67.1")],
+    }
+
+    def fake_pip(venv, *args):  # writes the report pip would write
+        extra = str(args[-1]).split("[")[1].split("]")[0]
+        report = Path(args[args.index("--report") + 1])
+        report.write_text(json.dumps(_report(*would[extra])))
+
+    monkeypatch.setattr(stacks, "_pip", fake_pip)
+    monkeypatch.setattr(stacks, "_installed", lambda venv: installed)
+    wheel = tmp_path / "smstatus-0.1.0-py3-none-any.whl"
+    stacks.check_extras(tmp_path, wheel, ["aws", "progress"], ["pandas", "numpy"])
+    out = capsys.readouterr().out
+    assert "[aws] changes dependencies of dependencies: python-dateutil 4.0.0 -> 2.9.0" in out
+    assert "[progress]" not in out
+    with pytest.raises(stacks.StackError, match=r"\[survival\]: pandas 3\.1\.1 -> 2\.3\.3"):
+        stacks.check_extras(tmp_path, wheel, ["aws", "survival"], ["pandas", "numpy"])
