@@ -244,3 +244,30 @@ def test_phase_table_and_groupings_answer_what_warm_pools_save(rules_history):
     shares = bottlenecks(h, by="warm_start").shares
     start_share = shares[shares["status"] == "Starting"].set_index("warm_start")["share"]
     assert start_share[True] < start_share[False]
+
+
+def test_the_report_table_counts_waiting_and_untrained_jobs_apart():
+    from smstatus.report import _warm_start_table
+
+    stopped = _entries(
+        ("Starting", 0, WARM_START_MESSAGE), ("Stopping", 1, None), ("Stopped", 2, None)
+    )
+    waiting = _entries(("Starting", 0, "Preparing the instances for training"))[:1]
+    del waiting[0]["EndTime"]
+    running = _job("waiting", waiting, ObservedAt=(T0 + pd.Timedelta(minutes=9)).isoformat())
+    h = from_describe(
+        [
+            _job("warm", WARM),
+            _job("stopped", stopped),
+            _job("cold", COLD),
+            running,
+            _job("none", []),
+        ]
+    )
+    table = _warm_start_table(phase_table(h)).set_index("start")
+    assert table["jobs"].to_dict() == {"warm start": 2, "cold start": 2, "unknown": 1}
+    assert table["reached_training"].to_dict() == {"warm start": 1, "cold start": 1, "unknown": 0}
+    assert table["before_training"].to_dict() == {"warm start": 0, "cold start": 1, "unknown": 0}
+    assert table["never_trained"].to_dict() == {"warm start": 1, "cold start": 0, "unknown": 0}
+    assert table.loc["warm start", "median_to_first_training_s"] == 120.0
+    assert table.loc["cold start", "median_to_first_training_s"] == 420.0

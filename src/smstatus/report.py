@@ -475,7 +475,7 @@ def _warm_start_table(phases: pd.DataFrame) -> pd.DataFrame:
     One row per value of ``warm_start`` (warm, cold, unknown): ``jobs``, ``reached_training``,
     the median and p90 of ``to_first_training_s`` over the jobs that reached Training,
     ``before_training`` (still open and not yet in Training: censored, left out of the
-    figures) and ``never_trained`` (ended without Training).
+    figures) and ``never_trained`` (ended without Training; a job without entries is neither).
     """
     kind = (
         phases["warm_start"]
@@ -484,12 +484,13 @@ def _warm_start_table(phases: pd.DataFrame) -> pd.DataFrame:
         .fillna("unknown")
     )
     reached = phases["to_first_training_s"].notna()
+    censored = phases["censored"].astype(bool)
     frame = pd.DataFrame(
         {
             "start": kind,
             "reached": reached,
-            "waiting": ~reached & phases["censored"].astype(bool),
-            "never": ~reached & ~phases["censored"].astype(bool),
+            "waiting": ~reached & censored,
+            "never": ~reached & ~censored & phases["wall_s"].notna(),
             "seconds": phases["to_first_training_s"],
         }
     )
