@@ -99,6 +99,40 @@ def test_the_page_names_the_numbers(report, small_fleet):
     assert "Worst violations" in text and "as_of" in text
 
 
+def test_warm_starts_are_compared_when_the_data_holds_some(report, small_fleet):
+    from smstatus.durations import phase_table
+
+    assert "warm-starts" in report.sections
+    table = pd.read_csv(report.frames["warm_starts"]).set_index("start")
+    phases = phase_table(small_fleet)
+    warm = phases["warm_start"].fillna(False).astype(bool)
+    cold = (phases["warm_start"] == False).fillna(False).astype(bool)  # noqa: E712
+    for label, mask in (("warm start", warm), ("cold start", cold)):
+        seconds = phases.loc[mask, "to_first_training_s"]
+        assert table.loc[label, "jobs"] == mask.sum()
+        assert table.loc[label, "reached_training"] == seconds.notna().sum()
+        assert table.loc[label, "median_to_first_training_s"] == pytest.approx(seconds.median())
+        waiting = mask & seconds.isna().reindex(mask.index, fill_value=False) & phases["censored"]
+        assert table.loc[label, "before_training"] == waiting.sum()
+    # warm pools save start-up time in the sample
+    medians = table["median_to_first_training_s"]
+    assert medians["warm start"] < medians["cold start"]
+    text = report.path.read_text(encoding="utf-8")
+    assert 'href="#warm-starts"' in text and "Found matching resource for reuse" in text
+
+
+def test_no_warm_start_section_without_warm_starts(small_fleet, tmp_path):
+    cold = small_fleet.jobs["job_name"][small_fleet.jobs["warm_start"] == False]  # noqa: E712
+    history = small_fleet.select(list(cold.iloc[:40]))
+    got = build_report(history, tmp_path, slowest=5, aligned_sample=10)
+    page = _Page()
+    text = got.path.read_text(encoding="utf-8")
+    page.feed(text)
+    assert "warm-starts" not in page.ids and "warm-starts" not in got.sections
+    assert 'href="#warm-starts"' not in text and "warm_starts" not in got.frames
+    assert page.ids == [sid for sid, _ in REPORT_SECTIONS if sid != "warm-starts"]
+
+
 @pytest.mark.parametrize(
     ("seconds", "text"), [(5, "5.0 s"), (93.4, "1.6 min"), (7200, "2.0 h"), (float("nan"), "–")]
 )

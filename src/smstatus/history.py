@@ -20,10 +20,13 @@ __all__ = [
     "JOBS_SCHEMA",
     "TRANSITIONS_SCHEMA",
     "UNPARSED_SCHEMA",
+    "WARM_START_MESSAGE",
     "JobHistory",
     "fill_observed_at",
+    "fill_warm_start",
     "status_categorical",
     "string_categories_dtype",
+    "warm_starts",
 ]
 
 UTC = "datetime64[ns, UTC]"
@@ -59,6 +62,7 @@ JOBS_SCHEMA: Mapping[str, Any] = {
     "tuning_job_arn": STRING,
     "source": "category",
     "observed_at": UTC,
+    "warm_start": "boolean",
 }
 """Columns and dtypes of :attr:`JobHistory.jobs`, in order.
 
@@ -67,7 +71,14 @@ JOBS_SCHEMA: Mapping[str, Any] = {
 an SDK log, else the job's own latest timestamp. It is never before the job's latest
 timestamp (a clock a second behind the data is corrected up to it). Open entries of a
 running job are measured up to it.
+
+``warm_start`` says whether the job started on the instances of a warm pool another job
+kept (see :func:`warm_starts`): derived from the entries' messages wherever a loader or a
+table leaves it missing.
 """
+
+WARM_START_MESSAGE = "Found matching resource for reuse"
+"""The ``StatusMessage`` of the ``Starting`` entry of a job that reused a warm pool."""
 
 JOB_TIME_COLUMNS: tuple[str, ...] = (
     "creation_time",
@@ -180,6 +191,80 @@ def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
         jobs["observed_at"] = pd.DatetimeIndex(filled.view("datetime64[ns]")).tz_localize("UTC")
 
 
+def warm_starts(job_names: pd.Series, transitions: pd.DataFrame) -> pd.arrays.BooleanArray:
+    """Whether each job reused a warm pool, from its entries (vectorised over them).
+
+    ``True`` when an entry's message holds :data:`WARM_START_MESSAGE` (SageMaker writes it on
+    the ``Starting`` entry of a job that found a kept pool); ``False`` when none does and a
+    ``Starting`` entry carries a message (where the evidence would be); ``<NA>`` when the job
+    has no ``Starting`` entry with a message (an empty history, a log that begins later, a
+    table without messages): the history cannot tell.
+
+    ``WarmPoolStatus`` never decides it: its ``Status`` is the fate of the pool *this* job
+    kept (``InUse`` while it runs, whether or not it reused one), and ``ReusedByJob`` names
+    the job that took this job's pool, which is evidence about another job. A job is judged
+    by its own history only, so a subset of the jobs gives the same answer as the whole.
+
+    Parameters
+    ----------
+    job_names
+        The ``job_name`` column of a jobs frame (one result per row; a name listed twice gets
+        the evidence of all its entries).
+    transitions
+        The entries (``job_name`` categorical, ``status``, ``status_message``).
+    """
+    n = len(job_names)
+    reused = np.zeros(n, dtype=bool)
+    known = np.zeros(n, dtype=bool)
+    if len(transitions) and n:
+        names = transitions["job_name"]
+        if not isinstance(names.dtype, pd.CategoricalDtype):
+            names = names.astype(object).astype("category")
+        codes = names.cat.codes.to_numpy().astype(np.int64)
+        n_codes = len(names.cat.categories)
+        messages = transitions["status_message"]
+        if not isinstance(messages.dtype, pd.StringDtype):
+            messages = messages.astype(STRING)
+        says = messages.str.contains(WARM_START_MESSAGE, regex=False).to_numpy(
+            dtype=bool, na_value=False
+        )
+        status = transitions["status"]
+        if isinstance(status.dtype, pd.CategoricalDtype):
+            starting_code = status.cat.categories.get_indexer(["Starting"])[0]
+            starting = status.cat.codes.to_numpy() == starting_code if starting_code >= 0 else None
+        else:
+            starting = status.astype(object).to_numpy() == "Starting"
+        has_message = (messages.str.len() > 0).to_numpy(dtype=bool, na_value=False)
+        ok = codes >= 0
+        per_reused = np.bincount(codes[ok & says], minlength=n_codes) > 0
+        per_known = (
+            np.bincount(codes[ok & starting & has_message], minlength=n_codes) > 0
+            if starting is not None
+            else np.zeros(n_codes, dtype=bool)
+        )
+        row = names.cat.categories.get_indexer(pd.Index(job_names.astype(object)))
+        has = row >= 0
+        reused[has] = per_reused[row[has]]
+        known[has] = per_known[row[has]]
+    return pd.arrays.BooleanArray(reused, ~(reused | known))
+
+
+def fill_warm_start(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
+    """Fill the missing values of ``jobs.warm_start`` from the entries (in place): a value
+    given (a table's column) is kept; see :func:`warm_starts` for the rule."""
+    current = jobs["warm_start"] if "warm_start" in jobs.columns else None
+    if current is not None and not current.isna().any():
+        return
+    derived = warm_starts(jobs["job_name"], transitions)
+    if current is None:
+        jobs["warm_start"] = derived
+    else:
+        filled = current.array.copy()
+        missing = np.asarray(filled.isna())
+        filled[missing] = derived[missing]
+        jobs["warm_start"] = filled
+
+
 def _empty(schema: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in schema.items()})
 
@@ -284,6 +369,7 @@ class JobHistory:
                 "unparsed",
             )
             fill_observed_at(jobs, transitions)
+            fill_warm_start(jobs, transitions)
         _normalise_categories(jobs, JOBS_SCHEMA)  # type: ignore[arg-type]
         _normalise_categories(transitions, TRANSITIONS_SCHEMA)
         self.jobs: pd.DataFrame = jobs  # type: ignore[assignment]

@@ -28,6 +28,7 @@ REPORT_SECTIONS: tuple[tuple[str, str], ...] = (
     ("validation", "Validation"),
     ("phases", "Where the time goes"),
     ("bottlenecks", "Bottlenecks"),
+    ("warm-starts", "Warm pools: time to Training"),
     ("trend", "Waits over time"),
     ("variants", "Variants"),
     ("gantt-slowest", "The slowest jobs"),
@@ -259,7 +260,7 @@ def build_report(
     step("computing statistics")
     body.append(_phases(ctx))
     step("finding bottlenecks")
-    body += [_bottlenecks(ctx), _trend(ctx), _variants(ctx)]
+    body += [_bottlenecks(ctx), _warm_starts(ctx), _trend(ctx), _variants(ctx)]
     step("drawing Gantt charts")
     body += [_gantt_slowest(ctx, slowest), _gantt_aligned(ctx, aligned_sample)]
     body.append(_distributions(ctx))
@@ -269,7 +270,8 @@ def build_report(
     written = _write_frames(ctx, out)
     index = out / "index.html"
     index.write_text(_page(title, ctx, body, written), encoding="utf-8")
-    return Report(path=index, frames=written, sections=tuple(s for s, _ in REPORT_SECTIONS))
+    shown = tuple(s for s, _ in REPORT_SECTIONS if f'<section id="{s}">' in "".join(body))
+    return Report(path=index, frames=written, sections=shown)
 
 
 def _write_frames(ctx: _Context, out: Path) -> dict[str, Path]:
@@ -289,7 +291,11 @@ def _write_frames(ctx: _Context, out: Path) -> dict[str, Path]:
 def _page(title: str, ctx: _Context, body: list[str], written: dict[str, Path]) -> str:
     from smstatus import __version__
 
-    nav = "".join(f'<a href="#{sid}">{html.escape(t)}</a>' for sid, t in REPORT_SECTIONS)
+    nav = "".join(
+        f'<a href="#{sid}">{html.escape(t)}</a>'
+        for sid, t in REPORT_SECTIONS
+        if f'<section id="{sid}">' in "".join(body)  # a section may have nothing to show
+    )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -460,6 +466,88 @@ def _bottlenecks(ctx: _Context) -> str:
             scroll=True,
         )
         + "</div></div>",
+    )
+
+
+def _warm_start_table(phases: pd.DataFrame) -> pd.DataFrame:
+    """Time from the first entry to the first ``Training``, with and without a warm start.
+
+    One row per value of ``warm_start`` (warm, cold, unknown): ``jobs``, ``reached_training``,
+    the median and p90 of ``to_first_training_s`` over the jobs that reached Training,
+    ``before_training`` (still open and not yet in Training: censored, left out of the
+    figures) and ``never_trained`` (ended without Training; a job without entries is neither).
+    """
+    kind = (
+        phases["warm_start"]
+        .astype(object)
+        .map({True: "warm start", False: "cold start"})
+        .fillna("unknown")
+    )
+    reached = phases["to_first_training_s"].notna()
+    censored = phases["censored"].astype(bool)
+    frame = pd.DataFrame(
+        {
+            "start": kind,
+            "reached": reached,
+            "waiting": ~reached & censored,
+            "never": ~reached & ~censored & phases["wall_s"].notna(),
+            "seconds": phases["to_first_training_s"],
+        }
+    )
+    grouped = frame.groupby("start", sort=False)
+    out = pd.DataFrame(
+        {
+            "jobs": grouped.size(),
+            "reached_training": grouped["reached"].sum(),
+            "median_to_first_training_s": grouped["seconds"].median(),
+            "p90_to_first_training_s": grouped["seconds"].quantile(0.9),
+            "before_training": grouped["waiting"].sum(),
+            "never_trained": grouped["never"].sum(),
+        }
+    )
+    order = [k for k in ("warm start", "cold start", "unknown") if k in out.index]
+    return out.loc[order].rename_axis("start").reset_index()
+
+
+def _warm_starts(ctx: _Context) -> str:
+    """Warm against cold starts; no section when no job reused a warm pool."""
+    if not ctx.phases["warm_start"].fillna(False).any():
+        return ""
+    table = _warm_start_table(ctx.phases)
+    ctx.frames["warm_starts"] = table
+    medians = table.set_index("start")["median_to_first_training_s"]
+    saved = ""
+    if {"warm start", "cold start"} <= set(medians.index):
+        warm, cold = medians["warm start"], medians["cold start"]
+        saved = (
+            f" At the median a warm start reaches Training in {human_seconds(warm)}, a cold "
+            f"start in {human_seconds(cold)} ({human_seconds(cold - warm)} less)."
+        )
+    seconds = ("median_to_first_training_s", "p90_to_first_training_s")
+    return _section(
+        "warm-starts",
+        "<p>Time from a job's first status entry to its first Training entry, for jobs that "
+        "started on the instances of a warm pool another job kept (their Starting entry says "
+        "“Found matching resource for reuse”) and for the others."
+        + saved
+        + "</p>"
+        + _table(
+            table,
+            seconds=seconds,
+            left=("start",),
+            headers={
+                "reached_training": "reached Training",
+                "median_to_first_training_s": "median",
+                "p90_to_first_training_s": "p90",
+                "before_training": "still before Training",
+                "never_trained": "ended without Training",
+            },
+        )
+        + '<p class="note">The median and p90 are over the jobs that reached Training. Jobs '
+        "still before Training at as_of are censored: they are counted apart and left out of "
+        "the figures (their wait so far is only a lower bound), which biases the figures low "
+        "when many are still waiting. “unknown”: the history has no Starting message to tell. "
+        "warm_starts.csv holds the table.</p>",
     )
 
 

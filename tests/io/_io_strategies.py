@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import strategies as st
 
 from smstatus import JobHistory
-from smstatus.history import KNOWN_STATUSES
+from smstatus.history import KNOWN_STATUSES, WARM_START_MESSAGE
 
 UNKNOWN_STATUSES = ["WarmingUp", "Provisioning", "Ünknown", "new status"]
 PRIMARY = ["InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"]
@@ -23,6 +23,8 @@ messages = st.one_of(
     st.none(),
     st.just(""),
     st.sampled_from(['a, "quoted" message', "two\nlines", "crlf\r\nline", "ünïcödé ✅", " "]),
+    # warm pools: the reuser's Starting message, and what a donor says (no warm start)
+    st.sampled_from([WARM_START_MESSAGE, "Resource reused by training job: x"]),
     texts,
 )
 names = st.text(

@@ -13,7 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smstatus
-from smstatus.history import JOBS_SCHEMA, TRANSITIONS_SCHEMA, string_categories_dtype
+from smstatus.history import (
+    JOBS_SCHEMA,
+    TRANSITIONS_SCHEMA,
+    WARM_START_MESSAGE,
+    string_categories_dtype,
+)
 from smstatus.io import describe
 from smstatus.io._fastjsonl import read_describe_jsonl
 from smstatus.io.describe import from_describe, to_describe_records, write_describe_jsonl
@@ -89,6 +94,44 @@ def test_every_path_gives_the_same_frames(tmp_path_factory, monkeypatch, history
             plain(reference.jobs.drop(columns="source")),
             obj=name,
         )
+
+
+def test_warm_start_is_the_same_on_every_path(tmp_path, monkeypatch):
+    # a warm start, a cold donor, a job with no Starting message, an empty history
+    t = pd.Timestamp("2024-07-22T16:31:26Z")
+    entries = {
+        "warm": [
+            ("Starting", WARM_START_MESSAGE),
+            ("Training", None),
+            ("Completed", "Resource released"),
+        ],
+        "cold": [
+            ("Starting", "Preparing the instances for training"),
+            ("Training", "x"),
+            ("Completed", "Resource reused by training job: warm"),
+        ],
+        "tail": [("Uploading", "Uploading generated training model"), ("Completed", None)],
+        "empty": [],
+    }
+    rows = [(name, i, st, msg) for name, es in entries.items() for i, (st, msg) in enumerate(es)]
+    history = smstatus.JobHistory(
+        pd.DataFrame({"job_name": list(entries), "source": "describe"}),
+        pd.DataFrame(
+            {
+                "job_name": [r[0] for r in rows],
+                "step": [r[1] for r in rows],
+                "status": [r[2] for r in rows],
+                "start_time": [t + pd.Timedelta(minutes=r[1]) for r in rows],
+                "end_time": [t + pd.Timedelta(minutes=r[1] + 1) for r in rows],
+                "status_message": pd.array([r[3] for r in rows], dtype="string"),
+            }
+        ),
+    )
+    expected = [True, False, pd.NA, pd.NA]
+    assert history.jobs["warm_start"].tolist() == expected
+    for name, got in _paths(history, tmp_path, monkeypatch).items():
+        assert got.jobs["warm_start"].dtype == "boolean", name
+        assert got.jobs["warm_start"].tolist() == expected, name
 
 
 @pytest.mark.parametrize("log", sorted((DATA / "sdk-logs").glob("*.log")), ids=lambda p: p.stem)

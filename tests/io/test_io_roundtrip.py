@@ -79,7 +79,11 @@ def test_transitions_table_alone_gives_named_jobs(tmp, history, suffix):
         named = []
     assert got.job_names.tolist() == named
     assert set(got.jobs["source"]) <= {"table"}
-    assert got.jobs.drop(columns=["job_name", "source", "observed_at"]).isna().all().all()
+    derived = ["job_name", "source", "observed_at", "warm_start"]
+    assert got.jobs.drop(columns=derived).isna().all().all()
+    # warm_start is derived from the messages, as it was for the history written
+    expected = history.jobs.set_index(history.jobs["job_name"].astype(object))["warm_start"]
+    assert got.jobs["warm_start"].tolist() == expected.reindex(named).tolist()
     # without a jobs table, a job was observed at its own latest timestamp
     latest = (
         pd.concat([got.transitions["start_time"], got.transitions["end_time"]])

@@ -67,6 +67,7 @@ _JOB_TIME_FIELDS = {
     "observed_at": OBSERVED_AT_FIELD,
 }
 _JOB_COLUMNS: tuple[str, ...] = tuple(JOBS_SCHEMA)
+_OBSERVED_AT = _JOB_COLUMNS.index("observed_at")
 _RANGE = " (from 1677-09-22 to 2262-04-11)"
 _UNPARSED_COLUMNS = list(UNPARSED_SCHEMA)
 
@@ -126,6 +127,7 @@ def _job_row(record: Mapping[str, Any], source: str) -> tuple[Any, ...]:
         _str_or_none(get("TuningJobArn")),
         source,
         response_time(record),
+        None,  # warm_start: derived from the entries by JobHistory
     )
 
 
@@ -291,7 +293,7 @@ class DescribeBuilder:
                 return False
         row = _job_row(record, source or self.source)
         if observed_at is not None:
-            row = (*row[:-1], observed_at)
+            row = (*row[:_OBSERVED_AT], observed_at, *row[_OBSERVED_AT + 1 :])
         self._jobs.append(row)
         self._job_where.append((file, line))
         self._n_entries.append(len(status))

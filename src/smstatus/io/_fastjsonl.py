@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from smstatus.errors import ParseError
-from smstatus.history import STRING, UNPARSED_SCHEMA, JobHistory, fill_observed_at
+from smstatus.history import STRING, UNPARSED_SCHEMA, JobHistory, fill_observed_at, warm_starts
 from smstatus.io._builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.status import SecondaryStatus
@@ -572,6 +572,7 @@ class _State:
             copy=False,
         )
         fill_observed_at(jobs_frame, transitions)
+        jobs_frame["warm_start"] = warm_starts(jobs_frame["job_name"], transitions)
         rejects = sorted(self.rejects, key=lambda r: r["line"] if r["line"] is not None else 0)
         unparsed = pd.DataFrame(
             {
@@ -602,7 +603,7 @@ _JOBS_COLUMNS = (
     "tuning_job_arn",
     "source",
     "observed_at",
-)
+)  # then warm_start, derived from the entries once they are built
 
 
 def _valid_utf8(block: _Block) -> bool:
