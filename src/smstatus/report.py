@@ -106,6 +106,8 @@ def human_seconds(value: float) -> str:
     if value is None or pd.isna(value):
         return "–"
     value = float(value)
+    if np.isinf(value):
+        return "∞" if value > 0 else "-∞"
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if abs(value) >= size:
             return f"{value / size:.1f} {unit}"
@@ -473,40 +475,43 @@ def _warm_start_table(phases: pd.DataFrame) -> pd.DataFrame:
     """Time from the first entry to the first ``Training``, with and without a warm start.
 
     One row per value of ``warm_start`` (warm, cold, unknown): ``jobs``, ``reached_training``,
-    the median and p90 of ``to_first_training_s`` over the jobs that reached Training,
-    ``before_training`` (still open and not yet in Training: censored, left out of the
-    figures) and ``never_trained`` (ended without Training; a job without entries is neither).
+    ``before_training`` (still open and not yet in Training: censored at their wait so far),
+    ``never_trained`` (ended without Training; a job without entries is neither), and the
+    Kaplan-Meier median and p90 of the time to the first Training (``inf`` when too many
+    jobs are still waiting to tell).
     """
+    from smstatus.survival import km_quantiles
+
     kind = (
         phases["warm_start"]
         .astype(object)
         .map({True: "warm start", False: "cold start"})
         .fillna("unknown")
     )
-    reached = phases["to_first_training_s"].notna()
-    censored = phases["censored"].astype(bool)
-    frame = pd.DataFrame(
-        {
-            "start": kind,
-            "reached": reached,
-            "waiting": ~reached & censored,
-            "never": ~reached & ~censored & phases["wall_s"].notna(),
-            "seconds": phases["to_first_training_s"],
-        }
+    reached = phases["to_first_training_s"].notna().to_numpy()
+    censored = phases["censored"].astype(bool).to_numpy()
+    waiting = ~reached & censored
+    never = ~reached & ~censored & phases["wall_s"].notna().to_numpy()
+    codes, labels = pd.factorize(kind)
+    # a job still before Training has waited at least its wall time so far
+    seconds = np.where(reached, phases["to_first_training_s"], phases["wall_s"])
+    usable = (reached | waiting) & np.isfinite(seconds) & (seconds >= 0)
+    quantiles = km_quantiles(
+        seconds[usable], reached[usable], (0.5, 0.9), groups=codes[usable], n_groups=len(labels)
     )
-    grouped = frame.groupby("start", sort=False)
     out = pd.DataFrame(
         {
-            "jobs": grouped.size(),
-            "reached_training": grouped["reached"].sum(),
-            "median_to_first_training_s": grouped["seconds"].median(),
-            "p90_to_first_training_s": grouped["seconds"].quantile(0.9),
-            "before_training": grouped["waiting"].sum(),
-            "never_trained": grouped["never"].sum(),
+            "start": labels,
+            "jobs": np.bincount(codes, minlength=len(labels)),
+            "reached_training": np.bincount(codes[reached], minlength=len(labels)),
+            "median_to_first_training_s": quantiles[:, 0],
+            "p90_to_first_training_s": quantiles[:, 1],
+            "before_training": np.bincount(codes[waiting], minlength=len(labels)),
+            "never_trained": np.bincount(codes[never], minlength=len(labels)),
         }
-    )
+    ).set_index("start")
     order = [k for k in ("warm start", "cold start", "unknown") if k in out.index]
-    return out.loc[order].rename_axis("start").reset_index()
+    return out.loc[order].reset_index()
 
 
 def _warm_starts(ctx: _Context) -> str:
@@ -517,7 +522,9 @@ def _warm_starts(ctx: _Context) -> str:
     ctx.frames["warm_starts"] = table
     medians = table.set_index("start")["median_to_first_training_s"]
     saved = ""
-    if {"warm start", "cold start"} <= set(medians.index):
+    if {"warm start", "cold start"} <= set(medians.index) and np.isfinite(
+        medians[["warm start", "cold start"]]
+    ).all():
         warm, cold = medians["warm start"], medians["cold start"]
         saved = (
             f" At the median a warm start reaches Training in {human_seconds(warm)}, a cold "
@@ -543,11 +550,11 @@ def _warm_starts(ctx: _Context) -> str:
                 "never_trained": "ended without Training",
             },
         )
-        + '<p class="note">The median and p90 are over the jobs that reached Training. Jobs '
-        "still before Training at as_of are censored: they are counted apart and left out of "
-        "the figures (their wait so far is only a lower bound), which biases the figures low "
-        "when many are still waiting. “unknown”: the history has no Starting message to tell. "
-        "warm_starts.csv holds the table.</p>",
+        + '<p class="note">The median and p90 are Kaplan-Meier estimates: a job still before '
+        "Training at as_of counts as having waited at least its time so far (censored), so "
+        "running jobs do not make the figures too short; ∞ where too many are still waiting to "
+        "tell. “unknown”: the history has no Starting message to tell. warm_starts.csv holds "
+        "the table.</p>",
     )
 
 
