@@ -11,7 +11,7 @@ from hypothesis import given, settings
 
 from _histories import at, chain, histories, job
 from smstatus import JobHistory
-from smstatus.bottlenecks import Bottlenecks, bottlenecks, variants
+from smstatus.analysis.hotspots import Bottlenecks, bottlenecks, variants
 
 
 def _jobs() -> JobHistory:

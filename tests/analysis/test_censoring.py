@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 import smstatus
 from _histories import T0, at, chain, histories, job
 from smstatus import JobHistory
-from smstatus.bottlenecks import bottlenecks, variants
-from smstatus.durations import duration_stats, durations, phase_table
+from smstatus.analysis.hotspots import bottlenecks, variants
+from smstatus.analysis.phases import duration_stats, durations, phase_table
 
 
 @st.composite

@@ -10,7 +10,7 @@ import pytest
 
 from _histories import at, chain
 from smstatus import InputNotFoundError, JobHistory, ParseError
-from smstatus.cost import job_costs, load_prices, phase_costs
+from smstatus.analysis.cost import job_costs, load_prices, phase_costs
 
 PRICES = {
     "ml.m5.xlarge": 0.23,

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 import smstatus
 from _histories import at, chain, histories, job
 from smstatus import JobHistory
-from smstatus.durations import duration_stats, durations, phase_table, resolve_as_of
+from smstatus.analysis.phases import duration_stats, durations, phase_table, resolve_as_of
 from smstatus.status import TERMINAL_STATUSES
 
 TERMINAL = {s.value for s in TERMINAL_STATUSES}

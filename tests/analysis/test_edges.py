@@ -12,7 +12,7 @@ from hypothesis import given, settings
 import smstatus
 from _histories import chain, histories, job
 from smstatus import JobHistory, StatusMachine, default_machine
-from smstatus.edges import missing_from_machine, never_seen, observed_edges
+from smstatus.analysis.edges import missing_from_machine, never_seen, observed_edges
 
 
 def _history() -> JobHistory:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from _histories import at, chain, job
 from smstatus import JobHistory
-from smstatus.survival import km_quantiles, km_stats
+from smstatus.analysis.survival import km_quantiles, km_stats
 
 QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import smstatus
 from _trend_data import DAY, T0, fleet, spiky_fleet
-from smstatus.trend import OTHER_GROUP, phase_trend
+from smstatus.analysis.trend import OTHER_GROUP, phase_trend
 
 
 def test_the_spike_period_has_the_expected_count_median_and_p90():

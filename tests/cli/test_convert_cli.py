@@ -86,7 +86,7 @@ def test_output_is_required(capsys):
 
 
 def test_no_input_converts_the_bundled_sample(tmp_path, capsys):
-    from smstatus.sample import load_sample
+    from smstatus.simulation.sample import load_sample
 
     out = tmp_path / "sample.parquet"
     assert main(["convert", "-o", str(out)]) == 0

@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from smstatus.report import REPORT_SECTIONS, build_report, human_seconds
+from smstatus.report.page import REPORT_SECTIONS, build_report, human_seconds
 
 
 @pytest.fixture(scope="module")
 def small_fleet():
-    from smstatus.sample import load_sample
+    from smstatus.simulation.sample import load_sample
 
     history = load_sample()
     names = history.jobs["job_name"].iloc[::10]  # a stride: every era, running jobs included
@@ -227,7 +227,7 @@ def test_the_aligned_gantt_puts_the_longest_waits_on_top():
     from matplotlib.figure import Figure
 
     from smstatus.plotting import plot_gantt
-    from smstatus.report import WAIT_STATUSES
+    from smstatus.report.page import WAIT_STATUSES
 
     h = smstatus_history_with_waits()
     ax = plot_gantt(h, ax=Figure().add_subplot(), sort_by=WAIT_STATUSES, align="start")

@@ -8,11 +8,17 @@ import shlex
 import pandas as pd
 import pytest
 
-import smstatus.sample as sample_module
+import smstatus.simulation.sample as sample_module
 from smstatus.cli import main
 from smstatus.history import JobHistory
 from smstatus.machine import default_machine
-from smstatus.sample import SAMPLE_ARGS, SAMPLE_COMMAND, load_sample, sample_path, sample_truth
+from smstatus.simulation.sample import (
+    SAMPLE_ARGS,
+    SAMPLE_COMMAND,
+    load_sample,
+    sample_path,
+    sample_truth,
+)
 
 
 @pytest.fixture(scope="module")

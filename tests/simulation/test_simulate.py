@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 import smstatus
 from smstatus.cli import main
 from smstatus.machine import default_machine
-from smstatus.simulate import CORRUPTIONS, MESSAGES, simulate, simulate_with_truth, write_jsonl
+from smstatus.simulation.simulator import (
+    CORRUPTIONS,
+    MESSAGES,
+    simulate,
+    simulate_with_truth,
+    write_jsonl,
+)
 from smstatus.status import PRIMARY_OF, SecondaryStatus
 
 MACHINE = default_machine()
@@ -411,7 +417,7 @@ def test_the_corrupt_share_is_as_asked(fleet):
 
 
 def test_validation_finds_every_corruption_and_nothing_else(fleet):
-    validate = pytest.importorskip("smstatus.validate").validate
+    validate = pytest.importorskip("smstatus.validation.checks").validate
     report = validate(smstatus.load(fleet.responses))
     v = report.violations
     truth = fleet.truth.set_index("job_name")

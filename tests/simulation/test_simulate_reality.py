@@ -23,11 +23,11 @@ import pytest
 
 import smstatus
 from smstatus.machine import default_machine
-from smstatus.simulate import MESSAGES, simulate, simulate_with_truth
+from smstatus.simulation.simulator import MESSAGES, simulate, simulate_with_truth
 
 MACHINE = default_machine()
 DEPRECATED = set(MACHINE.deprecated)
-CORPUS = Path(__file__).parent / "corpus" / "notebook_histories.jsonl"
+CORPUS = Path(__file__).parents[1] / "corpus" / "notebook_histories.jsonl"
 POOL_FATES = {
     MESSAGES["retained"],
     MESSAGES["released"],

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from transitions import MachineError
 
 from smstatus import JobHistory, StatusMachine
-from smstatus.validate import validate
+from smstatus.validation.checks import validate
 
 MACHINE = StatusMachine()  # our own instance: the replay attaches its model to its machine
 UNKNOWN = ("Provisioning", "Queued")

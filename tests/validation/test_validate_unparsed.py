@@ -9,7 +9,7 @@ import pytest
 
 import smstatus
 from smstatus.errors import ValidationError
-from smstatus.validate import validate
+from smstatus.validation.checks import validate
 
 XGB = "describe/desc-xgb-20250516.json"
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smstatus.durations import entries
+from smstatus.analysis.phases import entries
 from smstatus.errors import InputNotFoundError, ParseError
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine

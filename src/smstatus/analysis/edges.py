@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from smstatus.durations import entries
+from smstatus.analysis.phases import entries
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine, default_machine
 

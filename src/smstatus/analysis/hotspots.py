@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smstatus._groups import By, group_frame
-from smstatus.durations import NAT, Entries, entries
+from smstatus.analysis.groups import By, group_frame
+from smstatus.analysis.phases import NAT, Entries, entries
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine
 
@@ -100,14 +100,14 @@ def bottlenecks(
         The histories.
     by
         Groups of jobs (a job column, a time bucket such as ``"creation_month"``...), as in
-        :func:`smstatus.durations.duration_stats`; ``None``: all jobs form one group.
+        :func:`smstatus.analysis.phases.duration_stats`; ``None``: all jobs form one group.
     exclude
         Statuses left out of every figure (the bottleneck, the shares and the slowest jobs).
         ``Training`` by default: the time users pay for is not a bottleneck. Pass ``()`` to
         consider every status.
     as_of
         Time open entries of every job are measured up to; ``None``: each job's own
-        ``observed_at`` (see :func:`smstatus.durations.durations`).
+        ``observed_at`` (see :func:`smstatus.analysis.phases.durations`).
     top
         How many of the slowest jobs to list per status.
     machine

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smstatus._groups import By, decode_groups, encode_groups, group_frame, percentile_names
+from smstatus.analysis.groups import By, decode_groups, encode_groups, group_frame, percentile_names
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine, default_machine
 from smstatus.status import SecondaryStatus
@@ -596,7 +596,7 @@ def duration_stats(
     """Statistics of the duration of each status, overall or per group of jobs.
 
     The figures are naive: an open entry counts with its duration so far (see
-    :func:`smstatus.survival.km_stats` for censoring-aware estimates).
+    :func:`smstatus.analysis.survival.km_stats` for censoring-aware estimates).
 
     Parameters
     ----------

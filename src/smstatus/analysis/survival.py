@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smstatus._groups import By, group_frame, percentile_names
-from smstatus.durations import NAT, entries
+from smstatus.analysis.groups import By, group_frame, percentile_names
+from smstatus.analysis.phases import NAT, entries
 from smstatus.history import JobHistory
 
 __all__ = ["km_quantiles", "km_stats"]
@@ -107,11 +107,11 @@ def km_stats(
     history
         The histories.
     by
-        Groups of jobs, as in :func:`smstatus.durations.duration_stats`.
+        Groups of jobs, as in :func:`smstatus.analysis.phases.duration_stats`.
     percentiles
         Quantiles between 0 and 1 of the duration.
     as_of
-        Time open entries are measured up to (see :func:`smstatus.durations.durations`).
+        Time open entries are measured up to (see :func:`smstatus.analysis.phases.durations`).
 
     Returns
     -------

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smstatus._groups import By, group_frame
+from smstatus.analysis.groups import By, group_frame
 from smstatus.history import JobHistory
 
 __all__ = ["OTHER_GROUP", "TREND_COLUMNS", "phase_trend"]
@@ -132,7 +132,7 @@ def phase_trend(
                          period  entries  median_s  total_s
     0 2024-01-01 00:00:00+00:00        1    3600.0   3600.0
     """
-    from smstatus.durations import durations
+    from smstatus.analysis.phases import durations
 
     wanted = _statuses(status)
     measured = durations(history, as_of=as_of)

@@ -81,7 +81,7 @@ def to_record(response: Mapping[str, Any], *, observed_at: Any = None) -> dict[s
     ...     "HTTPHeaders": {"date": "Tue, 02 Jan 2024 10:00:00 GMT"}}})
     {'TrainingJobName': 'j', 'ObservedAt': '2024-01-02T10:00:00Z'}
     """
-    from smstatus.io._builder import OBSERVED_AT_FIELD, response_time
+    from smstatus.io.builder import OBSERVED_AT_FIELD, response_time
 
     record = {k: _jsonable(v) for k, v in response.items() if k != "ResponseMetadata"}
     if record.get(OBSERVED_AT_FIELD) is None:

@@ -24,8 +24,8 @@ from typing import IO, Any
 
 import pandas as pd
 
-from smstatus.cache import TERMINAL_PRIMARY, DescribeCache, to_record
 from smstatus.errors import FetchError, MissingDependencyError
+from smstatus.fetch.cache import TERMINAL_PRIMARY, DescribeCache, to_record
 from smstatus.history import JobHistory
 
 __all__ = [
@@ -740,7 +740,7 @@ def collect(
         ``Failed``, ``Stopping``, ``Stopped``).
     cache
         A JSON Lines file of describe responses (created when missing), readable by every
-        other command (see :mod:`smstatus.cache`).
+        other command (see :mod:`smstatus.fetch.cache`).
     max_workers
         Describe threads.
     list_rate, describe_rate

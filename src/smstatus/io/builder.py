@@ -21,7 +21,6 @@ __all__ = [
     "OBSERVED_AT_FIELD",
     "DescribeBuilder",
     "Errors",
-    "concat_histories",
     "empty_history",
     "frame_of_columns",
     "job_attributes",
@@ -173,38 +172,6 @@ def empty_history(rejects: Sequence[Mapping[str, Any]] = ()) -> JobHistory:
     """A history without jobs that carries the given rejects in ``unparsed``."""
     empty = JobHistory.empty()
     return JobHistory(empty.jobs, empty.transitions, unparsed=unparsed_frame(rejects))
-
-
-def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate frames of one schema column by column (categories: union, in order)."""
-    cols: dict[str, Any] = {}
-    for col in frames[0].columns:
-        parts = [f[col] for f in frames]
-        if isinstance(parts[0].dtype, pd.CategoricalDtype):
-            categories = pd.unique(
-                np.concatenate([np.asarray(p.cat.categories, dtype=object) for p in parts])
-            )
-            values = np.concatenate([p.astype(object).to_numpy() for p in parts])
-            cols[col] = pd.Categorical(values, categories=categories)
-        else:
-            cols[col] = pd.concat(parts, ignore_index=True)
-    return pd.DataFrame(cols)
-
-
-def concat_histories(parts: Sequence[JobHistory]) -> JobHistory:
-    """Put histories together in order (jobs, entries and rejects), duplicates kept."""
-    parts = list(parts)
-    if not parts:
-        return JobHistory.empty()
-    if len(parts) == 1:
-        return parts[0]
-    jobs = _concat_frames([p.jobs for p in parts])
-    transitions = _concat_frames(
-        [p.transitions.assign(job_name=p.transitions["job_name"].astype(object)) for p in parts]
-    )
-    rejects = [p.unparsed for p in parts if len(p.unparsed)]
-    unparsed = _concat_frames(rejects) if rejects else None
-    return JobHistory(jobs, transitions, unparsed=unparsed)
 
 
 class DescribeBuilder:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting._common import as_history, get_ax, group_labels, note_title
-from smstatus.plotting._units import format_duration, plural
-from smstatus.plotting.palette import _text_color, status_colors
+from smstatus.plotting.axes import as_history, get_ax, group_labels, note_title
+from smstatus.plotting.palette import status_colors, text_color
+from smstatus.plotting.units import format_duration, plural
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -39,7 +39,7 @@ def plot_bottlenecks(
     ax
         The Axes to draw on; defaults to the current Axes.
     by
-        Groups of jobs, as :func:`smstatus.bottlenecks.bottlenecks` takes them: a job column
+        Groups of jobs, as :func:`smstatus.analysis.hotspots.bottlenecks` takes them: a job column
         (``"instance_type"``, ``"spot"``), a time bucket (``"creation_month"``), or a list;
         ``None``: one bar for all jobs.
     exclude
@@ -61,7 +61,7 @@ def plot_bottlenecks(
     from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
-    from smstatus.bottlenecks import bottlenecks
+    from smstatus.analysis.hotspots import bottlenecks
 
     history = as_history(history)
     ax = get_ax(ax)
@@ -101,7 +101,7 @@ def plot_bottlenecks(
                 labels=[f"{w:.0%}" if ok else "" for w, ok in zip(width, wide, strict=True)],
                 label_type="center",
                 fontsize=sizes["share"],
-                color=_text_color(colors[status]),
+                color=text_color(colors[status]),
             )
         left += width
 
@@ -165,6 +165,6 @@ def _jobs_per_group(per_job: pd.DataFrame, keys: list[str], groups: list[str]) -
 
 def _any_open(history: Any, as_of: Any) -> bool:
     """Whether a running job's last entry was measured up to ``as_of``."""
-    from smstatus.durations import durations
+    from smstatus.analysis.phases import durations
 
     return bool(durations(history, as_of=as_of)["censored"].any())

@@ -240,8 +240,8 @@ def build_report(
     Report
         The page's path and the CSV files written.
     """
-    from smstatus.durations import durations, phase_table
-    from smstatus.validate import validate
+    from smstatus.analysis.phases import durations, phase_table
+    from smstatus.validation.checks import validate
 
     step = progress or (lambda _name: None)
     machine = machine or default_machine()
@@ -287,7 +287,7 @@ def _write_frames(ctx: _Context, out: Path) -> dict[str, Path]:
 
 
 def _page(title: str, ctx: _Context, body: list[str], written: dict[str, Path]) -> str:
-    from smstatus import __version__
+    from importlib.metadata import version
 
     nav = "".join(f'<a href="#{sid}">{html.escape(t)}</a>' for sid, t in REPORT_SECTIONS)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -296,7 +296,8 @@ def _page(title: str, ctx: _Context, body: list[str], written: dict[str, Path]) 
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{html.escape(title)}</h1><p>{ctx.history.n_jobs:,} jobs · machine "
-        f"{html.escape(ctx.machine.version)} · generated {stamp} by smstatus {__version__}</p>"
+        f"{html.escape(ctx.machine.version)} · generated {stamp} by smstatus "
+        f"{version('smstatus')}</p>"
         f"</header><nav>{nav}</nav><main>{''.join(body)}</main>"
         "<footer>Frames behind every section: "
         + ", ".join(f'<a href="{p.name}">{p.name}</a>' for p in written.values())
@@ -374,7 +375,7 @@ def _validation(ctx: _Context) -> str:
 
 
 def _phases(ctx: _Context) -> str:
-    from smstatus.durations import duration_stats
+    from smstatus.analysis.phases import duration_stats
     from smstatus.plotting import plot_durations
 
     history, as_of = ctx.history, ctx.as_of
@@ -419,7 +420,7 @@ def _phases(ctx: _Context) -> str:
 
 
 def _bottlenecks(ctx: _Context) -> str:
-    from smstatus.bottlenecks import bottlenecks
+    from smstatus.analysis.hotspots import bottlenecks
     from smstatus.plotting import plot_bottlenecks
 
     history, as_of = ctx.history, ctx.as_of
@@ -471,8 +472,8 @@ TREND_WINDOW = pd.Timedelta(weeks=26)
 
 
 def _trend(ctx: _Context) -> str:
+    from smstatus.analysis.trend import phase_trend
     from smstatus.plotting.trend import plot_trend
-    from smstatus.trend import phase_trend
 
     history, as_of = ctx.history, ctx.as_of
     since, freq = _trend_window(history, as_of)
@@ -514,7 +515,7 @@ def _trend_window(history: JobHistory, as_of: Any) -> tuple[pd.Timestamp | None,
 
 
 def _variants(ctx: _Context) -> str:
-    from smstatus.bottlenecks import variants
+    from smstatus.analysis.hotspots import variants
 
     var = variants(ctx.history)
     ctx.frames["variants"] = var
@@ -614,7 +615,7 @@ def _distributions(ctx: _Context) -> str:
 
 
 def _machine(ctx: _Context) -> str:
-    from smstatus.edges import observed_edges
+    from smstatus.analysis.edges import observed_edges
     from smstatus.plotting import plot_machine
 
     edges = observed_edges(ctx.history, machine=ctx.machine)

@@ -2,7 +2,7 @@
 
 Every command given no input uses it, so a new user sees the whole job without an AWS account::
 
-    >>> from smstatus.sample import load_sample
+    >>> from smstatus.simulation.sample import load_sample
     >>> history = load_sample()
     >>> history.n_jobs
     4000
@@ -10,7 +10,7 @@ Every command given no input uses it, so a new user sees the whole job without a
 Provenance
 ----------
 ``data/sample.jsonl.gz`` holds 4,000 ``DescribeTrainingJob`` responses (JSON Lines, gzip)
-made by :func:`smstatus.simulate.simulate` with seed 0: jobs created from 2025-01-06 (UTC) to
+made by :func:`smstatus.simulate` with seed 0: jobs created from 2025-01-06 (UTC) to
 Wednesday 2025-04-16 15:36 UTC, when the fleet was described (so some jobs are still running),
 3 % of the histories corrupted on purpose. It looks like one team's recent months: no job from
 before the window (so no deprecated statuses); warm pools reused within minutes (about 3 % of
@@ -49,7 +49,7 @@ SAMPLE_ARGS: MappingProxyType[str, Any] = MappingProxyType(
         "end": "2025-04-16T15:36",
     }
 )
-"""The arguments of :func:`smstatus.simulate.simulate` that made the sample."""
+"""The arguments of :func:`smstatus.simulation.simulator.simulate` that made the sample."""
 
 SAMPLE_COMMAND: tuple[str, ...] = (
     "simulate",
@@ -69,7 +69,7 @@ SAMPLE_COMMAND: tuple[str, ...] = (
 
 def sample_path() -> Path:
     """Path of the bundled sample file (``sample.jsonl.gz``, describe responses)."""
-    return Path(__file__).parent / "data" / "sample.jsonl.gz"
+    return Path(__file__).parents[1] / "data" / "sample.jsonl.gz"
 
 
 def load_sample() -> JobHistory:
@@ -86,10 +86,10 @@ def load_sample() -> JobHistory:
 
 
 def sample_truth() -> pd.DataFrame:
-    """What was generated for each job of the sample (see :class:`smstatus.simulate.Simulation`).
+    """What was generated for each job of the sample (see :class:`~.simulator.Simulation`).
 
     Regenerates the sample in memory (about a second), so the frame always matches the file.
     """
-    from smstatus.simulate import simulate_with_truth
+    from smstatus.simulation.simulator import simulate_with_truth
 
     return simulate_with_truth(**SAMPLE_ARGS).truth

@@ -5,7 +5,7 @@ offsets, the API's keys in the API's order); :func:`simulate_with_truth` also re
 that says what was generated for each job, in particular which histories were corrupted on
 purpose and which violation each corruption should cause. :func:`write_jsonl` writes the
 responses as JSON Lines (gzip when the name ends in ``.gz``). The bundled sample
-(:mod:`smstatus.sample`) is made with this module.
+(:mod:`smstatus.simulation.sample`) is made with this module.
 
 What the fleet holds
 --------------------

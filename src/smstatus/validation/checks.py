@@ -2,7 +2,7 @@
 
 :func:`validate` checks every entry of every job at once with numpy over the ``transitions``
 frame (no Python loop per job or per entry) and collects every violation into one frame
-(:class:`~smstatus.validation_report.ValidationReport`).
+(:class:`~smstatus.validation.report.ValidationReport`).
 
 The codes, their severities and their exact rules (``this`` is an entry, ``next`` the entry after
 it in the same job, ``tol`` the ``tolerance``; an edge is a pair of consecutive entries with
@@ -64,7 +64,7 @@ import pyarrow.compute as pc
 
 from smstatus.history import JobHistory
 from smstatus.machine import BASIS_EVIDENCED, StatusMachine, default_machine
-from smstatus.validation_report import (
+from smstatus.validation.report import (
     DEFAULT_SEVERITY,
     SEVERITY_ORDER,
     Severity,

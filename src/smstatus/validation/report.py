@@ -48,7 +48,7 @@ selects warnings and errors)."""
 
 
 class ViolationCode(StrEnum):
-    """Stable reason codes of violations (design §5); see :func:`smstatus.validate.validate`."""
+    """Stable reason codes of violations (design §5); see :func:`smstatus.validate`."""
 
     UNKNOWN_STATUS = "unknown_status"
     ILLEGAL_TRANSITION = "illegal_transition"
@@ -92,7 +92,7 @@ DEFAULT_SEVERITY: Mapping[ViolationCode, Severity] = MappingProxyType(
         C.UNPARSED_RECORD: S.ERROR,
     }
 )
-"""Severity of each code (two exceptions noted in :func:`smstatus.validate.validate`)."""
+"""Severity of each code (two exceptions noted in :func:`smstatus.validation.checks.validate`)."""
 
 VIOLATION_COLUMNS: tuple[str, ...] = ("job_name", "step", "code", "severity", "message")
 """Columns of :attr:`ValidationReport.violations`."""
@@ -114,7 +114,7 @@ def empty_violations() -> pd.DataFrame:
 class ValidationReport:
     """Every violation of every job, and the valid part of the history.
 
-    Built by :func:`smstatus.validate.validate`; not meant to be built by hand.
+    Built by :func:`smstatus.validation.checks.validate`; not meant to be built by hand.
 
     Attributes
     ----------
