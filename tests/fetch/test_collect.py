@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 import smstatus
 from moto_server import FAKE_KEY_ID, FAKE_SECRET, KINDS, REGION, T0, fake_credentials
-from smstatus.cache import CacheLockedError, DescribeCache, to_record
-from smstatus.collect import Collector, FetchError, RateLimiter, collect
 from smstatus.errors import MissingDependencyError, ParseError
+from smstatus.fetch.cache import CacheLockedError, DescribeCache, to_record
+from smstatus.fetch.collector import Collector, FetchError, RateLimiter, collect
 
 FAST = {"list_rate": None, "describe_rate": None}
 RUNNING = ("InProgress", "Stopping")
@@ -257,7 +257,7 @@ def test_cache_duplicates_keep_the_newest_line(tmp_path):
 
 
 def test_cache_index_is_the_same_by_arrow_and_line_by_line(tmp_path):
-    from smstatus.cache import _scan
+    from smstatus.fetch.cache import _scan
 
     records = [rec(f"j{i}", ["Completed", "InProgress"][i % 2], message="ü\\n") for i in range(6)]
     fast, slow = tmp_path / "fast.jsonl", tmp_path / "slow.jsonl"
@@ -546,9 +546,7 @@ def test_collect_fetches_every_job_with_its_history(sm, tmp_path):
 
 
 def test_history_from_a_big_cache_is_read_by_load_and_is_the_same(sm, tmp_path, monkeypatch):
-    import sys
-
-    collect_module = sys.modules["smstatus.collect"]  # smstatus.collect is the function
+    import smstatus.fetch.collector as collect_module
 
     names = sm.create_jobs(KINDS * 3)  # 10 of 15 named -00x: load, then select
     path = tmp_path / "jobs.jsonl"

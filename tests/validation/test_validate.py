@@ -10,8 +10,8 @@ import pytest
 
 import smstatus
 from smstatus import JobHistory, StatusMachine, ValidationError
-from smstatus.validate import DEFAULT_SEVERITY, ViolationCode, validate
-from smstatus.validation_report import SEVERITY_ORDER, ValidationReport
+from smstatus.validation.checks import DEFAULT_SEVERITY, ViolationCode, validate
+from smstatus.validation.report import SEVERITY_ORDER, ValidationReport
 
 REAL_FILES = [
     "describe/desc-xgb-20250516.json",
@@ -339,11 +339,11 @@ def test_violation_frame_schema(xgb):
 
 
 def test_every_code_has_a_documented_severity():
-    import sys
+    import smstatus.validation.checks
 
     assert set(DEFAULT_SEVERITY) == set(ViolationCode)
     assert len(ViolationCode) == 17
-    table = sys.modules["smstatus.validate"].__doc__
+    table = smstatus.validation.checks.__doc__
     for code, severity in DEFAULT_SEVERITY.items():
         assert f"{code.value:<27}{severity.value}" in table
 
@@ -504,7 +504,7 @@ def test_each_message_carries_its_own_job_step_and_amount(xgb):
 
 
 def test_simulated_corruptions_are_caught_and_clean_jobs_are_not_flagged():
-    from smstatus.simulate import simulate_with_truth
+    from smstatus.simulation.simulator import simulate_with_truth
 
     sim = simulate_with_truth(1500, seed=11, corrupt_share=0.3)
     report = validate(smstatus.load(sim.responses))
