@@ -180,7 +180,7 @@ def violations(src: Path) -> list[str]:
             target_group = group_of(target)
             if target_group is not None and target_group not in allowed[group]:
                 found.append(f"{where}:{line}: {group} may not import {target_group} ({target})")
-            if is_private(name) and name != "":
+            if is_private(name):
                 found.append(f"{where}:{line}: private name {name} imported from {target}")
             parts = target.split(".")
             for i, part in enumerate(parts):
@@ -216,9 +216,7 @@ def test_no_library_module_shares_a_name_with_an_exported_function():
     # the CLI's modules are named by their subcommands (``smstatus validate``)
     exported = {n for n in smstatus.__all__ if callable(getattr(smstatus, n))}
     clashes = [
-        m
-        for m in module_names(SRC)
-        if m.rpartition(".")[2] in exported and group_of(m) != "cli"
+        m for m in module_names(SRC) if m.rpartition(".")[2] in exported and group_of(m) != "cli"
     ]
     assert clashes == []
 
@@ -271,7 +269,11 @@ def test_a_fake_package_that_keeps_the_rules_passes(tmp_path):
             "private name _records imported from smstatus.io.describe",
         ),
         (  # a private module used outside its package
-            {"io/__init__.py": "", "io/_fast.py": "", "fetch.py": "from smstatus.io._fast import r\n"},
+            {
+                "io/__init__.py": "",
+                "io/_fast.py": "",
+                "fetch.py": "from smstatus.io._fast import r\n",
+            },
             "private module smstatus.io._fast imported from outside",
         ),
         (  # a cycle held apart by a lazy import
