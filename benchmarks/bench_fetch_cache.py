@@ -1,7 +1,7 @@
 """The fetch cache at scale (issue 7): what a later `smstatus fetch` pays before any request.
 
 A later run opens the cache (the file of every job fetched so far) to know which jobs it holds
-in a terminal status; the network costs dominate (see ``smstatus.collect``), but opening must
+in a terminal status; the network costs dominate (see ``smstatus.fetch``), but opening must
 stay small next to them. Figures, on the generated describe JSONL (``ctx.describe_jsonl``):
 
 - opening the cache (index of names, statuses and line positions; Arrow parses every line,
@@ -34,7 +34,7 @@ def naive_index(path: os.PathLike) -> dict[str, str | None]:
 
 
 def run(ctx: Context) -> list[Figure]:
-    from smstatus.cache import DescribeCache
+    from smstatus.fetch.cache import DescribeCache
 
     source = ctx.describe_jsonl
     size_gb = source.stat().st_size / 1e9

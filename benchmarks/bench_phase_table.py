@@ -15,7 +15,7 @@ from _harness import Context, Figure
 
 def run(ctx: Context) -> list[Figure]:
     import smstatus
-    from smstatus.durations import durations, phase_table
+    from smstatus.analysis.phases import durations, phase_table
 
     history = smstatus.load(ctx.describe_jsonl)
     frame = durations(history)

@@ -56,7 +56,7 @@ def _naive_inputs(history) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
     """Per job: bar starts and widths (matplotlib date units) and colours, in start order."""
     import matplotlib.dates as mdates
 
-    from smstatus.durations import durations
+    from smstatus.analysis.phases import durations
     from smstatus.plotting import status_colors
 
     d = durations(history)

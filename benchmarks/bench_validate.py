@@ -71,7 +71,7 @@ def _replay(statuses: list[str], bounds: list[int]) -> int:
 
 def _in_memory(ctx) -> Figure:
     import smstatus
-    from smstatus.validate import validate
+    from smstatus.validation.checks import validate
 
     history = smstatus.load(ctx.describe_jsonl)
     n_jobs = history.n_jobs

@@ -257,7 +257,7 @@ def test_edge_dataclass():
 )  # fmt: skip
 def test_strict_validation_accepts_the_edges_seen_in_v11(steps, primary):
     from _histories import chain
-    from smstatus.validate import validate
+    from smstatus.validation.checks import validate
 
     h = chain("job", steps, training_job_status=primary, secondary_status=steps[-1][0])
     report = validate(h, strict=True)
@@ -267,7 +267,7 @@ def test_strict_validation_accepts_the_edges_seen_in_v11(steps, primary):
 
 def test_inferred_edge_message_says_what_is_known():
     from _histories import chain
-    from smstatus.validate import validate
+    from smstatus.validation.checks import validate
 
     steps = [("Starting", 60), ("Downloading", 30), ("Training", 500), ("Failed", 0)]
     h = chain("job", steps, training_job_status="Failed", secondary_status="Failed")

@@ -9,9 +9,9 @@ import pytest
 import smstatus
 from _histories import at, chain
 from smstatus import JobHistory, StatusMachine
-from smstatus.bottlenecks import bottlenecks, variants
-from smstatus.cost import job_costs
-from smstatus.durations import duration_stats, durations, phase_table
+from smstatus.analysis.cost import job_costs
+from smstatus.analysis.hotspots import bottlenecks, variants
+from smstatus.analysis.phases import duration_stats, durations, phase_table
 from smstatus.io.sdklog import parse_sdk_log
 
 

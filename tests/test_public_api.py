@@ -29,16 +29,26 @@ def test_python_dash_m_and_main_without_subprocess(capsys):
     assert main(["no-such-command"]) == 2
 
 
-def test_function_names_win_over_their_modules():
-    import sys
+def test_functions_and_the_modules_defining_them_have_distinct_paths():
     import types
 
-    assert isinstance(sys.modules["smstatus.durations"], types.ModuleType)
+    import smstatus.analysis.phases as phases
+    import smstatus.validation.checks as checks
+
+    assert isinstance(checks, types.ModuleType) and isinstance(phases, types.ModuleType)
+    assert isinstance(smstatus.validation, types.ModuleType)
     assert callable(smstatus.validate) and callable(smstatus.durations)
     assert callable(smstatus.simulate)
-    from smstatus.durations import phase_table
+    assert checks.validate is smstatus.validate is smstatus.validation.validate
+    from smstatus.analysis.phases import phase_table
 
     assert phase_table is smstatus.phase_table
+
+
+def test_version_comes_from_the_installed_metadata():
+    from importlib.metadata import version
+
+    assert smstatus.__version__ == version("smstatus")
 
 
 def test_importing_smstatus_does_not_import_pyplot_or_optional_packages():

@@ -16,8 +16,8 @@ import pytest
 
 import smstatus
 from smstatus import JobHistory
-from smstatus.bottlenecks import bottlenecks
-from smstatus.durations import duration_stats, phase_table
+from smstatus.analysis.hotspots import bottlenecks
+from smstatus.analysis.phases import duration_stats, phase_table
 from smstatus.history import WARM_START_MESSAGE, warm_starts
 from smstatus.io.describe import from_describe
 from smstatus.io.table import write_table
@@ -223,7 +223,7 @@ def test_every_real_history_agrees_with_its_printed_lines(tmp_path):
 
 
 def test_the_simulator_s_warm_starts_are_found():
-    from smstatus.simulate import simulate_with_truth
+    from smstatus.simulation.simulator import simulate_with_truth
 
     sim = simulate_with_truth(600, seed=3, start="2025-01-06", days=20)
     h = from_describe(sim.responses)
@@ -247,7 +247,7 @@ def test_phase_table_and_groupings_answer_what_warm_pools_save(rules_history):
 
 
 def test_the_report_table_counts_waiting_and_untrained_jobs_apart():
-    from smstatus.report import _warm_start_table
+    from smstatus.report.page.page import _warm_start_table
 
     stopped = _entries(
         ("Starting", 0, WARM_START_MESSAGE), ("Stopping", 1, None), ("Stopped", 2, None)

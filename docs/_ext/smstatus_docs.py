@@ -295,7 +295,7 @@ def _example(code: str) -> tuple[str, str] | None:
 
 
 def _default_severity(code: str) -> str | None:
-    from smstatus.validation_report import DEFAULT_SEVERITY
+    from smstatus.validation.report import DEFAULT_SEVERITY
 
     for c, sev in DEFAULT_SEVERITY.items():
         if c.value == code:

@@ -6,17 +6,21 @@ Load histories from any source (:func:`load`), check them against the machine of
 calendar time :func:`phase_trend`), plot them
 (:func:`plot_gantt` and friends) and write the whole picture as one page (:func:`build_report`).
 
-Note: the functions :func:`validate`, :func:`durations`, :func:`simulate`, :func:`collect` and
-:func:`bottlenecks` share their names with the modules that define them: ``smstatus.validate``
-(and ``import smstatus.validate as v``) is the function. Import the modules' other names with
-``from smstatus.durations import ...``.
+The functions live in subpackages named by nouns (:mod:`smstatus.io`,
+:mod:`smstatus.validation`, :mod:`smstatus.analysis`, :mod:`smstatus.plotting`,
+:mod:`smstatus.report`, :mod:`smstatus.fetch`, :mod:`smstatus.simulation`); no module shares its
+name with a function exported here, so ``smstatus.validate`` is the function and
+``smstatus.validation`` the package that defines it.
 """
 
-from smstatus.bottlenecks import Bottlenecks, bottlenecks, variants
-from smstatus.collect import Collection, CollectionSummary, collect
-from smstatus.cost import job_costs, load_prices, phase_costs
-from smstatus.durations import duration_stats, durations, phase_table
-from smstatus.edges import missing_from_machine, never_seen, observed_edges
+from importlib.metadata import version as _version
+
+from smstatus.analysis.cost import job_costs, load_prices, phase_costs
+from smstatus.analysis.edges import missing_from_machine, never_seen, observed_edges
+from smstatus.analysis.hotspots import Bottlenecks, bottlenecks, variants
+from smstatus.analysis.phases import duration_stats, durations, phase_table
+from smstatus.analysis.survival import km_stats
+from smstatus.analysis.trend import phase_trend
 from smstatus.errors import (
     CacheLockedError,
     FetchError,
@@ -27,6 +31,7 @@ from smstatus.errors import (
     SmStatusError,
     ValidationError,
 )
+from smstatus.fetch.collector import Collection, CollectionSummary, collect
 from smstatus.history import JobHistory
 from smstatus.io import load
 from smstatus.io.describe import to_describe_records, write_describe_jsonl
@@ -49,8 +54,8 @@ from smstatus.plotting import (
 )
 from smstatus.records import SecondaryStatusTransition
 from smstatus.report import Report, build_report
-from smstatus.sample import load_sample, sample_path
-from smstatus.simulate import simulate, simulate_with_truth
+from smstatus.simulation.sample import load_sample, sample_path
+from smstatus.simulation.simulator import simulate, simulate_with_truth
 from smstatus.status import (
     DEPRECATED_STATUSES,
     INITIAL_STATUS,
@@ -59,11 +64,9 @@ from smstatus.status import (
     PrimaryStatus,
     SecondaryStatus,
 )
-from smstatus.survival import km_stats
-from smstatus.trend import phase_trend
-from smstatus.validate import Severity, ValidationReport, ViolationCode, validate
+from smstatus.validation import Severity, ValidationReport, ViolationCode, validate
 
-__version__ = "0.1.0"
+__version__ = _version("smstatus")
 
 __all__ = [
     "DEPRECATED_STATUSES",

@@ -22,6 +22,7 @@ __all__ = [
     "UNPARSED_SCHEMA",
     "WARM_START_MESSAGE",
     "JobHistory",
+    "concat_histories",
     "fill_observed_at",
     "fill_warm_start",
     "status_categorical",
@@ -315,6 +316,38 @@ def _coerce(frame: pd.DataFrame, schema: Mapping[str, Any], what: str) -> pd.Dat
     return result.reset_index(drop=True)
 
 
+def _concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate frames of one schema column by column (categories: union, in order)."""
+    cols: dict[str, Any] = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            categories = pd.unique(
+                np.concatenate([np.asarray(p.cat.categories, dtype=object) for p in parts])
+            )
+            values = np.concatenate([p.astype(object).to_numpy() for p in parts])
+            cols[col] = pd.Categorical(values, categories=categories)
+        else:
+            cols[col] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(cols)
+
+
+def concat_histories(parts: Sequence[JobHistory]) -> JobHistory:
+    """Put histories together in order (jobs, entries and rejects), duplicates kept."""
+    parts = list(parts)
+    if not parts:
+        return JobHistory.empty()
+    if len(parts) == 1:
+        return parts[0]
+    jobs = _concat_frames([p.jobs for p in parts])
+    transitions = _concat_frames(
+        [p.transitions.assign(job_name=p.transitions["job_name"].astype(object)) for p in parts]
+    )
+    rejects = [p.unparsed for p in parts if len(p.unparsed)]
+    unparsed = _concat_frames(rejects) if rejects else None
+    return JobHistory(jobs, transitions, unparsed=unparsed)
+
+
 class JobHistory:
     """The status histories of many training jobs.
 
@@ -445,8 +478,6 @@ class JobHistory:
     @classmethod
     def concat(cls, histories: Sequence[JobHistory]) -> JobHistory:
         """Put several histories together (jobs in order; duplicates kept, for validation)."""
-        from smstatus.io._builder import concat_histories
-
         return concat_histories(list(histories))
 
     # -- reading ------------------------------------------------------------------------------

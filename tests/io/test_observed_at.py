@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import smstatus
-from smstatus.durations import durations
+from smstatus.analysis.phases import durations
 from smstatus.io.describe import to_describe_records
 from smstatus.io.events import from_events
 from smstatus.io.table import read_table, write_table

@@ -269,7 +269,7 @@ def test_violations_are_marked_on_their_entries(three):
 
 
 def test_violations_from_a_validation_report():
-    from smstatus.validate import validate
+    from smstatus.validation.checks import validate
 
     h = history_of({"j": [("Starting", 0, 20), ("Uploading", 20, 30), ("Completed", 30, 30)]})
     report = validate(h)

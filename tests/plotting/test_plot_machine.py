@@ -183,7 +183,7 @@ def _extents(ax):
 def test_labels_overlap_no_node_no_other_label_and_not_their_own_edge(n_jobs):
     import numpy as np
 
-    from smstatus.sample import load_sample
+    from smstatus.simulation.sample import load_sample
 
     sample = load_sample()
     h = sample.select(list(sample.job_names[:n_jobs]))

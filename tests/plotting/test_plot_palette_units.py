@@ -12,8 +12,8 @@ from matplotlib.colors import to_rgb
 
 from smstatus import SecondaryStatus
 from smstatus.plotting import STATUS_PALETTE, status_color, status_colors
-from smstatus.plotting._units import duration_ticks, format_duration, plural, time_unit
 from smstatus.plotting.palette import UNKNOWN_STATUS_COLORS
+from smstatus.plotting.units import duration_ticks, format_duration, plural, time_unit
 
 # Machado et al. (2009) colour-vision-deficiency matrices, severity 1, on linear RGB
 CVD = {

@@ -13,7 +13,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from smstatus.bottlenecks import bottlenecks
+from smstatus.analysis.hotspots import bottlenecks
 from smstatus.plotting import STATUS_PALETTE, plot_bottlenecks, plot_durations
 
 

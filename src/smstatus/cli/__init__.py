@@ -52,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    from smstatus import __version__
+    from importlib.metadata import version
 
     parser = _Parser(
         prog="smstatus",
@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Commands given no input use the bundled sample. Exit codes: 0 all good, 1 the data "
         "needs attention (violations, rejected records), 2 the command could not run.",
     )
-    parser.add_argument("--version", action="version", version=f"smstatus {__version__}")
+    parser.add_argument("--version", action="version", version=f"smstatus {version('smstatus')}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"smstatus.cli.{name}").register(sub)

@@ -211,7 +211,7 @@ def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> A
     stderr = stderr or sys.stderr
     command = f"smstatus {getattr(args, 'command', None) or ''}".rstrip()
     if not args.inputs:
-        from smstatus.sample import load_sample
+        from smstatus.simulation.sample import load_sample
 
         history = load_sample()
         print(

@@ -161,7 +161,7 @@ def _report_failures(failures: Any, stream: IO[str], limit: int = 20) -> None:
 
 def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     """Run `fetch`."""
-    from smstatus.collect import Collector
+    from smstatus.fetch.collector import Collector
 
     stdout = stdout or sys.stdout
     stderr = sys.stderr

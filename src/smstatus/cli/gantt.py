@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("no job to draw")
     violations = None
     if args.violations:
-        from smstatus.validate import validate
+        from smstatus.validation.checks import validate
 
         violations = validate(history)
     n_lanes = history.n_jobs if args.jobs is None else min(args.jobs, history.n_jobs)

@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     """Run `simulate`."""
     import pandas as pd
 
-    from smstatus.simulate import simulate_with_truth, write_jsonl
+    from smstatus.simulation.simulator import simulate_with_truth, write_jsonl
 
     for target in (args.output, args.truth):
         if target is not None and target != "-":

@@ -102,26 +102,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _tables(history: Any, args: argparse.Namespace) -> dict[str, Callable[[], pd.DataFrame]]:
-    from smstatus.bottlenecks import bottlenecks, variants
-    from smstatus.durations import duration_stats, phase_table
-    from smstatus.edges import observed_edges
+    from smstatus.analysis.edges import observed_edges
+    from smstatus.analysis.hotspots import bottlenecks, variants
+    from smstatus.analysis.phases import duration_stats, phase_table
 
     by, as_of = args.by, args.as_of
 
     def cost() -> pd.DataFrame:
         if not args.prices:
             raise CliError("--what cost needs --prices FILE (instance_type,hourly_price)")
-        from smstatus.cost import job_costs
+        from smstatus.analysis.cost import job_costs
 
         return job_costs(history, args.prices, as_of=as_of)
 
     def trend() -> pd.DataFrame:
-        from smstatus.trend import phase_trend
+        from smstatus.analysis.trend import phase_trend
 
         return phase_trend(history, args.status, by=by, freq=args.freq, as_of=as_of)
 
     def km() -> pd.DataFrame:
-        from smstatus.survival import km_stats
+        from smstatus.analysis.survival import km_stats
 
         return km_stats(history, by=by, as_of=as_of)
 
@@ -307,9 +307,9 @@ def _fit_texts(frame: pd.DataFrame, width: int) -> pd.DataFrame:
 
 
 def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str]) -> None:
-    from smstatus.bottlenecks import bottlenecks, variants
-    from smstatus.durations import duration_stats
-    from smstatus.edges import observed_edges
+    from smstatus.analysis.edges import observed_edges
+    from smstatus.analysis.hotspots import bottlenecks, variants
+    from smstatus.analysis.phases import duration_stats
 
     by, as_of = args.by, args.as_of
     stats = _call(lambda: duration_stats(history, by=by, as_of=as_of), err)
@@ -366,7 +366,7 @@ def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str])
                 out.write(f"    ... and {len(rows) - args.top} more (--what edges lists all)\n")
 
     if args.prices:
-        from smstatus.cost import job_costs
+        from smstatus.analysis.cost import job_costs
 
         costs = _call(lambda: job_costs(history, args.prices, as_of=as_of), err)
         priced = costs["cost"].notna()

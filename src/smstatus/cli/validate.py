@@ -92,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     """Run `validate`; return the exit code."""
-    from smstatus.validate import validate
+    from smstatus.validation.checks import validate
 
     out = stdout or sys.stdout
     machine = load_machine(args.machine)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from smstatus.errors import ParseError
-from smstatus.history import JobHistory
-from smstatus.io._builder import DescribeBuilder, Errors, concat_histories, empty_history
+from smstatus.history import JobHistory, concat_histories
+from smstatus.io.builder import DescribeBuilder, Errors, empty_history
 from smstatus.io.detect import SOURCES, detect_source
 from smstatus.io.inputs import InputFile, expand_inputs
 from smstatus.machine import StatusMachine

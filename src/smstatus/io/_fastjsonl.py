@@ -29,8 +29,9 @@ import pyarrow.json as pj
 
 from smstatus.errors import ParseError
 from smstatus.history import STRING, UNPARSED_SCHEMA, JobHistory, fill_observed_at, warm_starts
-from smstatus.io._builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
+from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
+from smstatus.io.jsonlines import jsonl_records
 from smstatus.status import SecondaryStatus
 from smstatus.timestamps import parse_timestamps
 
@@ -472,11 +473,9 @@ class _State:
     # -- the record-by-record path ----------------------------------------------------------
 
     def _slow(self, block: _Block) -> tuple[tuple[pa.Table, pa.Table], list[dict]]:
-        from smstatus.io.describe import _jsonl_records
-
         builder = DescribeBuilder(source="describe", naive_tz=self.naive_tz)
         offset = block.first_line - 1
-        for record, line, problem in _jsonl_records(io.BytesIO(block.view)):
+        for record, line, problem in jsonl_records(io.BytesIO(block.view)):
             where = None if line is None else line + offset
             if problem is not None:
                 builder.reject(file=self.name, line=where, reason=problem)

@@ -19,8 +19,9 @@ import pandas as pd
 
 from smstatus.errors import ParseError
 from smstatus.history import JobHistory
-from smstatus.io._builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
+from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
+from smstatus.io.jsonlines import jsonl_records
 from smstatus.timestamps import format_iso
 
 __all__ = [
@@ -104,7 +105,7 @@ def iter_json_records(file: InputFile) -> Iterator[tuple[Any, int | None, str | 
     head = file.head(1 << 16)
     if _is_jsonl(head):
         with file.open() as stream:
-            yield from _jsonl_records(stream)
+            yield from jsonl_records(stream)
         return
     with file.open() as stream:
         raw = stream.read()
@@ -117,7 +118,7 @@ def iter_json_records(file: InputFile) -> Iterator[tuple[Any, int | None, str | 
         doc = json.loads(raw)
     except json.JSONDecodeError as exc:
         if _looks_like_jsonl(raw):
-            yield from _jsonl_records(io.BytesIO(raw))
+            yield from jsonl_records(io.BytesIO(raw))
             return
         yield None, exc.lineno, f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
         return
@@ -132,18 +133,6 @@ def iter_json_records(file: InputFile) -> Iterator[tuple[Any, int | None, str | 
     lines = _record_lines(raw, len(doc))
     for record, line in zip(doc, lines, strict=True):
         yield record, line, None
-
-
-def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[Any, int | None, str | None]]:
-    for lineno, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield json.loads(line), lineno, None
-        except json.JSONDecodeError as exc:
-            yield None, lineno, f"malformed JSON line: {exc.msg} (column {exc.colno})"
-        except UnicodeDecodeError as exc:
-            yield None, lineno, f"not UTF-8 text: {exc.reason}"
 
 
 def read_describe(

@@ -18,7 +18,7 @@ import pandas as pd
 
 from smstatus.errors import ParseError
 from smstatus.history import JobHistory
-from smstatus.io._builder import DescribeBuilder, Errors, empty_history
+from smstatus.io.builder import DescribeBuilder, Errors, empty_history
 from smstatus.io.inputs import InputFile
 from smstatus.timestamps import parse_timestamps
 

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from smstatus.history import JobHistory
-from smstatus.io._builder import DescribeBuilder, Errors
+from smstatus.io.builder import DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.machine import StatusMachine, default_machine
 from smstatus.status import SecondaryStatus

@@ -32,9 +32,10 @@ from smstatus.history import (
     KNOWN_STATUSES,
     STRING,
     JobHistory,
+    concat_histories,
     status_categorical,
 )
-from smstatus.io._builder import Errors, concat_histories, unparsed_frame
+from smstatus.io.builder import Errors, unparsed_frame
 from smstatus.io.inputs import InputFile, expand_inputs
 from smstatus.timestamps import format_iso, parse_timestamps
 

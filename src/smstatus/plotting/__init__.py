@@ -5,9 +5,9 @@ Every function takes ``ax=None`` (the current Axes), returns the Axes, never cal
 ``plt.show()`` and colours statuses with the one palette of :mod:`smstatus.plotting.palette`.
 """
 
-from smstatus.plotting.bottlenecks import plot_bottlenecks
 from smstatus.plotting.distributions import plot_durations
 from smstatus.plotting.gantt import gantt_figsize, plot_gantt
+from smstatus.plotting.hotspots import plot_bottlenecks
 from smstatus.plotting.machine import plot_machine
 from smstatus.plotting.palette import STATUS_PALETTE, status_color, status_colors
 from smstatus.plotting.trend import plot_trend

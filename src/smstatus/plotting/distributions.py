@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting._common import (
+from smstatus.plotting.axes import (
     as_history,
     get_ax,
     group_labels,
     horizontal,
     note_title,
 )
-from smstatus.plotting._units import duration_axis, plural, time_unit
-from smstatus.plotting.palette import _luminance, _text_color, status_colors
+from smstatus.plotting.palette import luminance, status_colors, text_color
+from smstatus.plotting.units import duration_axis, plural, time_unit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,7 +34,7 @@ MISSING = "(missing)"
 
 def _group_labels(history: Any, by: Any, job_names: pd.Series) -> tuple[pd.Series, str]:
     """The group label of each entry (by its job), and the name of the grouping."""
-    from smstatus._groups import group_frame
+    from smstatus.analysis.groups import group_frame
 
     def first_start() -> np.ndarray:
         t = history.transitions
@@ -74,7 +74,7 @@ def plot_durations(
         The Axes to draw on; defaults to the current Axes.
     by
         Split each status by a job column (``"instance_type"``, ``"spot"``), a time bucket
-        (``"creation_month"``) or anything :func:`smstatus.durations.duration_stats` takes as
+        (``"creation_month"``) or anything :func:`smstatus.analysis.phases.duration_stats` takes as
         ``by=``. Groups are told apart by hatches (box, violin) or line styles (ECDF); at most
         six, the rarest pooled as ``other``.
     kind
@@ -86,7 +86,7 @@ def plot_durations(
         row); default every status that has a duration in the data, terminal statuses (always
         zero-length) left out, in lifecycle order.
     as_of
-        Time open entries are measured up to (:func:`smstatus.durations.durations`).
+        Time open entries are measured up to (:func:`smstatus.analysis.phases.durations`).
     **kwargs
         Passed to the matplotlib call drawn for each distribution (``Axes.boxplot``,
         ``Axes.violin``, ``Axes.ecdf``).
@@ -101,7 +101,7 @@ def plot_durations(
     a lower bound: they are drawn as hollow ``>`` markers (box, violin) and counted in the
     labels, never mixed in as if complete.
     """
-    from smstatus.durations import durations
+    from smstatus.analysis.phases import durations
     from smstatus.status import TERMINAL_STATUSES, SecondaryStatus
 
     if kind not in KINDS:
@@ -245,7 +245,7 @@ def _draw_rows(
             box.set_edgecolor("#333333")
             _hatch(box, GROUP_HATCHES[cell[1] % len(GROUP_HATCHES)], face)
             box.set_label(f"{shown[cell[0]]}|{groups[cell[1]]}")
-            median.set_color(_text_color(face))
+            median.set_color(text_color(face))
     elif kind == "violin":
         _draw_violins(ax, full, shown, colors, width, kwargs)
 
@@ -300,7 +300,7 @@ def _hatch(artist: Any, hatch: str, face: str) -> None:
     """Hatch ``artist`` in the colour that reads on its face (white on dark colours)."""
     artist.set_hatch(hatch or None)
     if hatch and hasattr(artist, "set_hatchcolor"):
-        artist.set_hatchcolor("white" if _text_color(face) == "white" else "#333333")
+        artist.set_hatchcolor("white" if text_color(face) == "white" else "#333333")
 
 
 def _row_label(status: str, i: int, cells: list[Any]) -> str:
@@ -376,7 +376,7 @@ def _draw_ecdf(
             "linewidth": 1.6,
             "label": shown[i] if len(groups) == 1 else f"{shown[i]}, {groups[j]}",
         }
-        if _luminance(colors[shown[i]]) > 0.45:  # a pale colour (Pending): outline it
+        if luminance(colors[shown[i]]) > 0.45:  # a pale colour (Pending): outline it
             from matplotlib import patheffects
 
             style["path_effects"] = [

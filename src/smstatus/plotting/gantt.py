@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting._common import as_history, get_ax, note_title
-from smstatus.plotting._units import plural, time_unit
+from smstatus.plotting.axes import as_history, get_ax, note_title
 from smstatus.plotting.palette import OPEN_HATCH, status_colors
+from smstatus.plotting.units import plural, time_unit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -119,7 +119,7 @@ def _layout(
         raise ValueError(f"align must be one of {list(ALIGNS)}, got {align!r}")
     if max_jobs is not None and max_jobs < 1:
         raise ValueError(f"max_jobs must be a positive number or None, got {max_jobs!r}")
-    from smstatus.durations import durations
+    from smstatus.analysis.phases import durations
 
     t = history.transitions
     job_cat = t["job_name"].astype("category")
@@ -666,7 +666,7 @@ def _cut_lanes(layout: _Layout) -> np.ndarray:
 
 def _label_cut_lanes(ax: Axes, layout: _Layout, lane_pt: float) -> None:
     """Write the true length at the right edge of each lane the axis cuts."""
-    from smstatus.plotting._units import format_duration
+    from smstatus.plotting.units import format_duration
 
     cut = _cut_lanes(layout)
     if not len(cut) or lane_pt < 7.0 or len(cut) > 60:

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting._common import as_history, get_ax, note_title
-from smstatus.plotting._units import format_duration, plural
-from smstatus.plotting.palette import _text_color, status_colors
+from smstatus.plotting.axes import as_history, get_ax, note_title
+from smstatus.plotting.palette import status_colors, text_color
+from smstatus.plotting.units import format_duration, plural
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -189,7 +189,7 @@ def _scene(machine: StatusMachine, history: Any, max_illegal: int) -> _Scene:
     statuses = list(machine.statuses)
     scene = _Scene(statuses, {}, [])
     if history is not None:
-        from smstatus.edges import observed_edges
+        from smstatus.analysis.edges import observed_edges
 
         history = as_history(history)
         observed = observed_edges(history, machine=machine)
@@ -385,7 +385,7 @@ def plot_machine(
         with the count, and edges never taken are faded. What the data does outside the
         machine is summarised: the ``max_illegal`` most taken illegal edges are drawn in red,
         labelled, and a red box counts the others and lists the statuses outside the machine
-        (see :func:`smstatus.edges.observed_edges` for all of them).
+        (see :func:`smstatus.analysis.edges.observed_edges` for all of them).
     ax
         The Axes to draw on; defaults to the current Axes. Its aspect is set to equal and its
         frame hidden.
@@ -465,7 +465,7 @@ def _draw_nodes(ax: Axes, scene: _Scene, machine: StatusMachine) -> None:
             ha="center",
             va="center",
             fontsize=NODE_PT,
-            color=_text_color(face),
+            color=text_color(face),
             zorder=4,
             linespacing=1.0,
             gid=f"machine-name:{s}",

@@ -20,8 +20,10 @@ __all__ = [
     "STATUS_PALETTE",
     "UNKNOWN_STATUS_COLORS",
     "group_colors",
+    "luminance",
     "status_color",
     "status_colors",
+    "text_color",
 ]
 
 STATUS_PALETTE: Mapping[str, str] = MappingProxyType(
@@ -132,7 +134,7 @@ def status_color(status: str) -> str:
     return STATUS_PALETTE.get(str(status), UNKNOWN_STATUS_COLORS[0])
 
 
-def _luminance(color: str) -> float:
+def luminance(color: str) -> float:
     """WCAG relative luminance of a colour (0 black, 1 white)."""
     from matplotlib.colors import to_rgb
 
@@ -143,6 +145,6 @@ def _luminance(color: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def _text_color(color: str) -> str:
+def text_color(color: str) -> str:
     """Black or white, whichever reads better on ``color``."""
-    return "black" if _luminance(color) > 0.179 else "white"
+    return "black" if luminance(color) > 0.179 else "white"

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting._common import get_ax, group_labels, note_title
-from smstatus.plotting._units import duration_axis, format_duration, plural
+from smstatus.plotting.axes import get_ax, group_labels, note_title
 from smstatus.plotting.palette import group_colors
+from smstatus.plotting.units import duration_axis, format_duration, plural
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,7 +37,7 @@ def _trend_frame(
     data: Any, status: str, by: Any, freq: str, as_of: Any, top: int | None
 ) -> pd.DataFrame:
     """A :func:`smstatus.phase_trend` frame of one status, from a history or such a frame."""
-    from smstatus.trend import phase_trend
+    from smstatus.analysis.trend import phase_trend
 
     if isinstance(data, pd.DataFrame):
         missing = {"status", "period", "entries", "censored"} - set(data.columns)
@@ -48,7 +48,7 @@ def _trend_frame(
         frame = data[data["status"].astype(str) == status]
         frame.attrs = dict(data.attrs)
         return frame
-    from smstatus.plotting._common import as_history
+    from smstatus.plotting.axes import as_history
 
     return phase_trend(as_history(data), status, by=by, freq=freq, as_of=as_of, top=top)
 
@@ -60,7 +60,7 @@ def _group_keys(frame: pd.DataFrame) -> list[str]:
 def _lines(frame: pd.DataFrame, keys: list[str], freq: str) -> list[tuple[str, pd.DataFrame]]:
     """Each group's rows over every period from the first to the last (gaps as NaN rows),
     the groups with the most entries first and "other" last."""
-    from smstatus.trend import OTHER_GROUP
+    from smstatus.analysis.trend import OTHER_GROUP
 
     if keys:
         label = group_labels(frame, keys)
@@ -154,7 +154,7 @@ def _draw_line(
     peak: tuple[float, Any, str] | None,
 ) -> tuple[float, Any, str] | None:
     """One group's line, hollow markers where entries are open; the highest point so far."""
-    from smstatus.trend import OTHER_GROUP
+    from smstatus.analysis.trend import OTHER_GROUP
 
     x = rows.index.tz_convert("UTC").tz_localize(None).to_numpy()
     y = rows[column].to_numpy(dtype=float)

@@ -1,0 +1,139 @@
+"""The machine against the data: every edge the histories show, and the machine's evidence.
+
+An *edge* is a pair of consecutive distinct statuses within a job (a repeat, ``Starting,
+Starting``, is not an edge). Counting them over many histories is how the edge table's
+``inferred`` entries get evidence over time, and how edges missing from the machine show up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from smstatus.analysis.phases import entries
+from smstatus.history import JobHistory
+from smstatus.machine import StatusMachine, default_machine
+
+__all__ = ["missing_from_machine", "never_seen", "observed_edges"]
+
+_COLUMNS = ("source", "dest", "count", "median_s", "in_machine", "basis")
+
+
+def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None) -> pd.DataFrame:
+    """Count every edge seen in the histories, next to the machine's edges.
+
+    Parameters
+    ----------
+    history
+        The histories.
+    machine
+        The machine to compare with (default: :func:`smstatus.default_machine`).
+
+    Returns
+    -------
+    DataFrame
+        One row per edge seen, then one per edge of the machine never seen (``count`` 0):
+        ``source``, ``dest`` (statuses), ``count`` (times the edge was taken), ``median_s``
+        (median time spent in ``source``, its repeats added up, before leaving by this edge;
+        NaN when never seen), ``in_machine`` (the edge is legal in ``machine``), ``basis``
+        (the machine's basis, e.g. ``"doc,seen"`` or ``"inferred"``; NA when not in the
+        machine). Seen edges come first, most taken first (ties in lifecycle order), then the
+        unseen ones in the machine's order. Filter with
+        :func:`missing_from_machine` and :func:`never_seen`, or on the columns:
+        ``frame[~frame.in_machine]`` and ``frame[frame["count"] == 0]``.
+    """
+    machine = machine or default_machine()
+    e = entries(history)
+    runs = e.run_start
+    job = e.ordered(e.job)
+    status = e.ordered(e.status).astype(np.int64)
+    # time in each run (repeats added up); NaN when an entry of the run has no duration
+    starts = np.flatnonzero(runs)
+    run_secs = np.add.reduceat(e.ordered(e.duration_s), starts) if len(starts) else np.zeros(0)
+    run_job, run_status = job[starts], status[starts]
+    leaves = run_job[1:] == run_job[:-1]  # run i is followed by run i + 1 of the same job
+    src, dst, secs = run_status[:-1][leaves], run_status[1:][leaves], run_secs[:-1][leaves]
+    ok = (src >= 0) & (dst >= 0)
+    src, dst, secs = src[ok], dst[ok], secs[ok]
+    n = e.n_status
+    key = src * n + dst
+    # a stable sort of small integer keys is a radix sort: linear time
+    small = np.int16 if n * n < np.iinfo(np.int16).max else np.int64
+    order = np.argsort(key.astype(small), kind="stable")
+    key, secs = key[order], secs[order]
+    bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
+    ends = np.r_[bounds[1:], len(key)].astype(np.int64) if len(key) else bounds
+    medians = [
+        float(np.nanmedian(secs[a:b])) if np.isfinite(secs[a:b]).any() else np.nan
+        for a, b in zip(bounds, ends, strict=True)
+    ]  # one per distinct edge, not per job
+    names = e.status_names
+    edge = key[bounds]
+    observed = pd.DataFrame(
+        {
+            "source": pd.array([names[i] for i in edge // n], dtype=object),
+            "dest": pd.array([names[i] for i in edge % n], dtype=object),
+            "count": (ends - bounds).astype(np.int64),
+            "median_s": np.asarray(medians, dtype=float),
+        }
+    )
+    # most taken first; ties in lifecycle order of (source, dest), as the keys are sorted
+    observed = observed.iloc[np.argsort(-observed["count"].to_numpy(), kind="stable")]
+    table = machine.edges_frame()[["source", "dest", "basis"]]
+    pairs = set(zip(observed["source"], observed["dest"], strict=True))
+    unseen = table[[(s, d) not in pairs for s, d in zip(table.source, table.dest, strict=True)]]
+    unseen = pd.DataFrame(
+        {
+            "source": unseen["source"].to_numpy(dtype=object),
+            "dest": unseen["dest"].to_numpy(dtype=object),
+            "count": np.zeros(len(unseen), dtype=np.int64),
+            "median_s": np.full(len(unseen), np.nan),
+        }
+    )
+    out = pd.concat([observed, unseen], ignore_index=True) if len(unseen) else observed
+    out = out.reset_index(drop=True)
+    basis = dict(zip(zip(table.source, table.dest, strict=True), table.basis, strict=True))
+    keys = list(zip(out["source"], out["dest"], strict=True))
+    out["in_machine"] = np.asarray([machine.is_legal(s, d) for s, d in keys], dtype=bool).reshape(
+        -1
+    )
+    out["basis"] = pd.array([basis.get(k, pd.NA) for k in keys], dtype="string")
+    categories = list(history.transitions["status"].cat.categories)
+    categories += [s for s in machine.statuses if s not in set(categories)]
+    for col in ("source", "dest"):
+        out[col] = pd.Categorical(out[col], categories=categories)
+    out.attrs["machine_version"] = machine.version
+    return out[list(_COLUMNS)]
+
+
+def _edges(data: JobHistory | pd.DataFrame, machine: StatusMachine | None) -> pd.DataFrame:
+    if isinstance(data, JobHistory):
+        return observed_edges(data, machine=machine)
+    missing = [c for c in _COLUMNS if c not in data.columns]
+    if missing:
+        raise ValueError(
+            f"expected a JobHistory or the frame of observed_edges(); this frame lacks {missing}"
+        )
+    return data
+
+
+def missing_from_machine(
+    data: JobHistory | pd.DataFrame, *, machine: StatusMachine | None = None
+) -> pd.DataFrame:
+    """Edges the histories show that the machine does not allow.
+
+    ``data`` is a history or the frame :func:`observed_edges` returned.
+    """
+    edges = _edges(data, machine)
+    return edges[~edges["in_machine"].astype(bool) & (edges["count"] > 0)].reset_index(drop=True)
+
+
+def never_seen(
+    data: JobHistory | pd.DataFrame, *, machine: StatusMachine | None = None
+) -> pd.DataFrame:
+    """Edges of the machine the histories never take (their basis says why they are there).
+
+    ``data`` is a history or the frame :func:`observed_edges` returned.
+    """
+    edges = _edges(data, machine)
+    return edges[edges["in_machine"].astype(bool) & (edges["count"] == 0)].reset_index(drop=True)

@@ -1,0 +1,4 @@
+"""Synthetic histories: :mod:`~smstatus.simulation.simulator` makes realistic
+``DescribeTrainingJob`` responses for a fleet of jobs (:func:`~smstatus.simulate`);
+:mod:`~smstatus.simulation.sample` is the bundled sample made with it.
+"""
