@@ -247,7 +247,7 @@ def test_phase_table_and_groupings_answer_what_warm_pools_save(rules_history):
 
 
 def test_the_report_table_counts_waiting_and_untrained_jobs_apart():
-    from smstatus.report.page.page import _warm_start_table
+    from smstatus.report.page import _warm_start_table
 
     stopped = _entries(
         ("Starting", 0, WARM_START_MESSAGE), ("Stopping", 1, None), ("Stopped", 2, None)

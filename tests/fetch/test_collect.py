@@ -565,7 +565,11 @@ def test_history_from_a_big_cache_is_read_by_load_and_is_the_same(sm, tmp_path, 
     assert loads == [(path,)]
     assert list(by_load.jobs["job_name"]) == names[:10] == list(by_lines.jobs["job_name"])
     pd.testing.assert_frame_equal(by_load.transitions, by_lines.transitions)
-    pd.testing.assert_frame_equal(by_load.jobs, by_lines.jobs)
+    # running jobs are described again by each run, so only their observation time may move on
+    pd.testing.assert_frame_equal(
+        by_load.jobs.drop(columns="observed_at"), by_lines.jobs.drop(columns="observed_at")
+    )
+    assert (by_load.jobs["observed_at"] >= by_lines.jobs["observed_at"]).all()
 
 
 def test_second_run_describes_only_running_jobs_and_sees_them_end(sm, tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from smstatus.report.page.page import REPORT_SECTIONS, build_report, human_seconds
+from smstatus.report.page import REPORT_SECTIONS, build_report, human_seconds
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +261,7 @@ def test_each_number_says_what_it_counts(report, small_fleet):
 
 def test_the_aligned_gantt_puts_the_longest_waits_on_top():
     from matplotlib.figure import Figure
-    from smstatus.report.page.page import WAIT_STATUSES
+    from smstatus.report.page import WAIT_STATUSES
 
     from smstatus.plotting import plot_gantt
 
