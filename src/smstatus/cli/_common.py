@@ -20,6 +20,7 @@ __all__ = [
     "CliError",
     "add_format_argument",
     "add_input_arguments",
+    "add_machine_argument",
     "check_folder",
     "columns",
     "emit_frame",
@@ -150,6 +151,16 @@ def load_machine(path: str | None) -> Any:
         raise CliError(f"cannot read the machine file {path}: {exc.strerror or exc}") from exc
 
 
+def add_machine_argument(parser: argparse.ArgumentParser) -> None:
+    """``--machine FILE``: a machine JSON that extends or replaces the edge table."""
+    parser.add_argument(
+        "--machine",
+        metavar="FILE",
+        help="a machine JSON file that extends or replaces the edge table (its terminal "
+        "statuses end a job, its statuses are known)",
+    )
+
+
 def check_folder(path: str) -> None:
     """A CliError when the folder ``path`` would be written in does not exist or is read-only."""
     folder = Path(path).parent
@@ -198,13 +209,16 @@ PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 """Inputs at least this big get a progress bar while they load (on a terminal, with tqdm)."""
 
 
-def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> Any:
+def load_inputs(
+    args: argparse.Namespace, *, stderr: IO[str] | None = None, machine: Any = None
+) -> Any:
     """Load the inputs of a command (the bundled sample when none), collecting bad records.
 
     Unparsed records are reported on stderr; a :class:`CliError` (exit 2) is raised when
     nothing at all could be read. Using the bundled sample, and tables read without their jobs
     table, are said on stderr too. Big inputs show a progress bar on a terminal when tqdm (the
-    ``progress`` extra) is installed.
+    ``progress`` extra) is installed. ``machine`` (from ``--machine``) says which statuses
+    end a job while the inputs are read.
     """
     from smstatus.io import expand_inputs, load
 
@@ -230,6 +244,7 @@ def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> A
                 errors="collect",
                 naive_tz=args.tz,
                 progress=progress,
+                machine=machine,
             )
     except OSError as exc:
         where = exc.filename or " ".join(args.inputs)
