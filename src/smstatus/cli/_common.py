@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+
+from smstatus._spans import parse_span
 
 __all__ = [
     "FORMATS",
@@ -46,46 +46,6 @@ class CliError(Exception):
 
 
 # -- option values ----------------------------------------------------------------------------
-
-_UNIT = re.compile(r"(?<=\d)\s*([A-Za-z]+)")
-_UNITS = {
-    **dict.fromkeys(("w", "week", "weeks"), "W"),
-    **dict.fromkeys(("d", "day", "days"), "D"),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "h"),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "min"),
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), "s"),
-    **dict.fromkeys(("ms", "millisecond", "milliseconds"), "ms"),
-    **dict.fromkeys(("us", "microsecond", "microseconds"), "us"),
-    **dict.fromkeys(("ns", "nanosecond", "nanoseconds"), "ns"),
-}
-
-
-def parse_span(text: str) -> pd.Timedelta:
-    """A time span such as ``500ms``, ``1s``, ``2min``, ``12h``, ``7d``, ``2w`` or ``1h30min``.
-
-    Units are read in any case (``M`` alone is refused: minutes or months?), so none of the
-    spellings pandas deprecates is passed on. Raises ``ValueError`` otherwise.
-
-    Examples
-    --------
-    >>> parse_span("7d"), parse_span("1h30m")
-    (Timedelta('7 days 00:00:00'), Timedelta('0 days 01:30:00'))
-    """
-
-    def unit(match: re.Match[str]) -> str:
-        word = match.group(1)
-        return _UNITS.get(word.lower(), word) if word != "M" else word
-
-    problem = f"{text!r} is not a time span; write e.g. 500ms, 1s, 2min, 7d"
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            value = pd.Timedelta(_UNIT.sub(unit, text.strip()))
-        except (ValueError, OverflowError, Warning):
-            raise ValueError(problem) from None
-    if pd.isna(value):
-        raise ValueError(problem)
-    return value
 
 
 def time_option(option: str) -> Callable[[str], pd.Timestamp]:
