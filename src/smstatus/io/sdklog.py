@@ -20,8 +20,9 @@ Rules of the message clean-up, in order:
 2. A message that starts with one of the messages AWS documents or prints
    (:data:`KNOWN_MESSAGES`, and ``Resource reused by training job: NAME``) is cut after it when
    what follows, past progress dots, is glued on without a space
-   (``...modelEvaluating word embeddings`` -> ``...model``) or after two spaces or more
-   (``...in progress.  Building wheel``); after one space it is someone's longer message.
+   (``...modelEvaluating word embeddings`` -> ``...model``), after a tab or after two spaces
+   or more (``...in progress.  Building wheel``); after one space it is someone's longer
+   message.
 3. Any other message is cut where a run of two or more dots starts, or where a ``[`` or a
    ``YYYY-MM-DD`` date is glued onto a non-space character (container log prefixes); its
    trailing dots and spaces are stripped (a message's own final period cannot be told from a
@@ -123,7 +124,7 @@ _FAILURE = re.compile(
     r"Error for Training job " + _NAME + r": (?P<status>Failed|Stopped)\. Reason: (?P<reason>.*)$"
 )
 _PROGRESS = re.compile(r"^[\s.!]*$")
-_AFTER_KNOWN = re.compile(r"^(?:\S|\s{2,})")  # what follows a known message that is not its own
+_AFTER_KNOWN = re.compile(r"^(?:\S|\s{2,}|\t)")  # what follows a known message, not its own
 _DOTS = re.compile(r"^\.*")
 _FALLBACK_CUT = re.compile(r"\.{2,}|(?<=\S)(?=\[)|(?<=[^\s\d])(?=\d{4}-\d\d-\d\d[ T]\d\d:\d\d)")
 
