@@ -32,12 +32,6 @@ RECORDS: list[dict[str, Any]] = [
 SDK = [r for r in RECORDS if r["kind"] == "sdk_log"]
 DESCRIBE = [r for r in RECORDS if r["kind"] == "describe"]
 
-MESSAGE_CLEANUP_GAP = {
-    # a known message, two spaces, then container output glued on: the clean-up keeps the
-    # container text ("...in progress.  Building wheel for sagemakercv ...")
-    "sdk-smcv-20210925062504",
-}
-
 _REPR = re.compile(r"datetime\.datetime\(([\d, ]+)(?:, tzinfo=[^)]*\(\))?\)")
 
 
@@ -59,7 +53,7 @@ def test_the_collection_is_whole():
 
 
 @pytest.mark.parametrize("record", SDK, ids=[r["id"] for r in SDK])
-def test_sdk_log_loads_as_printed(record, tmp_path, request):
+def test_sdk_log_loads_as_printed(record, tmp_path):
     path = tmp_path / f"{record['id']}.log"
     path.write_text(record["raw"], encoding="utf-8")
     assert detect_source(expand_inputs(path)[0]) == "sdk-log"
@@ -72,8 +66,6 @@ def test_sdk_log_loads_as_printed(record, tmp_path, request):
     job = h.jobs.iloc[0]
     if record["complete"]:
         assert job["training_job_status"] == record["training_job_status"]
-    if record["id"] in MESSAGE_CLEANUP_GAP:
-        request.applymarker(pytest.mark.xfail(reason="glued text after two spaces", strict=True))
     assert trans["status_message"].tolist() == [t["message"] for t in printed]
 
 

@@ -50,6 +50,7 @@ GROUPS: dict[str, str] = {
     "smstatus.errors": "vocabulary",
     "smstatus.status": "vocabulary",
     "smstatus.timestamps": "vocabulary",
+    "smstatus.spans": "vocabulary",
     "smstatus.atomicfile": "vocabulary",
     "smstatus.escaping": "vocabulary",
     "smstatus.machine": "machine",

@@ -72,9 +72,11 @@ def _run(capsys, *argv):
 def test_summary(capsys, inputs):
     code, out, err = _run(capsys, *inputs)
     assert code == 0, err
-    assert out.startswith("3 jobs, 13 entries; as of ")
-    assert "(the latest time in the data)" in out
-    assert "1 open entries (running jobs)" in out
+    assert out.startswith("3 jobs, 13 entries\n")  # no as_of was given: none is printed
+    assert (
+        "1 open entries (running jobs) are measured up to when each job was observed (its "
+        "observed_at)" in " ".join(out.split())
+    )
     for heading in (
         "Time per status",
         "Bottlenecks (excluding Training)",
@@ -93,6 +95,7 @@ def test_summary_with_prices_by_and_as_of(capsys, inputs, prices):
     )
     assert code == 0
     assert "as of 2026-01-01T00:00:00+00:00 (given)" in out
+    assert "1 open entries (running jobs) are measured up to that time" in " ".join(out.split())
     assert "Cost: " in out and "2 priced jobs; 1 jobs without a cost" in out
     assert "unknown instance type" in err  # the real example has no ResourceConfig
     assert "spot" in out.split("Time per status")[1].splitlines()[1]
@@ -149,7 +152,11 @@ def test_json_summary_holds_every_table(capsys, inputs, prices):
     doc = json.loads(out)
     assert doc["jobs"] == 3 and doc["entries"] == 13
     assert set(doc) >= {"as_of", "durations", "bottlenecks", "variants", "edges", "cost"}
-    assert doc["as_of"].startswith("2025-05-16T18:13:37.265")
+    # no --as-of: each job's open entry was measured up to its own observed_at, not one time
+    assert doc["as_of"] is None and doc["open_entries_up_to"] == "observed_at"
+    code, out, _ = _run(capsys, *inputs, "--format", "json", "--as-of", "2026-01-01T00:00:00Z")
+    doc = json.loads(out)
+    assert doc["as_of"] == "2026-01-01T00:00:00+00:00" and doc["open_entries_up_to"] == "as_of"
 
 
 @pytest.mark.parametrize(

@@ -52,9 +52,13 @@ def test_the_summary_fits_the_terminal(capsys, monkeypatch):
 
 
 def test_a_file_or_a_pipe_gets_every_column(capsys):
+    from smstatus import phase_table
+    from smstatus.simulation.sample import load_sample
+
     code, out, _ = _run(capsys, "--what", "phases")  # captured: not a terminal
     assert code == 0
-    assert out.splitlines()[0].split()[-1] == "source"  # the last column is there
+    # every column of the phase table is there, the last one too
+    assert out.splitlines()[0].split() == list(phase_table(load_sample()).columns)
 
 
 def test_the_terminal_width_is_the_terminals(monkeypatch):

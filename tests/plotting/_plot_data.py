@@ -87,6 +87,8 @@ def synth_history(n_jobs: int = 50, *, seed: int = 0, spread_s: float = 2 * 8640
             "training_job_status": jobs_status,
             "instance_type": inst,
             "spot": spot,
+            # fetched in one go, after the last job started: running jobs are open up to here
+            "observed_at": T0 + pd.Timedelta(seconds=running_end),
         }
     )
     return JobHistory(jobs, transitions)
@@ -124,8 +126,9 @@ def history_of(
     for col, values in columns.items():
         frame[col] = [values.get(n) for n in jobs]
     jobs_frame = pd.DataFrame(frame)
-    if "last_modified_time" in jobs_frame:
-        jobs_frame["last_modified_time"] = secs(jobs_frame["last_modified_time"])
+    for col in ("last_modified_time", "observed_at"):
+        if col in jobs_frame:
+            jobs_frame[col] = secs(jobs_frame[col])
     return JobHistory(jobs_frame, transitions)
 
 

@@ -18,6 +18,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 import smstatus
+from smstatus.analysis.phases import resolve_as_of
 from smstatus.plotting import STATUS_PALETTE, plot_gantt
 from smstatus.plotting.palette import OPEN_HATCH
 
@@ -183,15 +184,40 @@ def test_training_align_leaves_out_jobs_that_never_trained_and_says_so():
     assert "1 never reached Training" in ax.get_title(loc="left")
 
 
-def test_open_entries_are_hatched_up_to_as_of(three):
+def test_open_entries_are_hatched_up_to_when_their_job_was_observed(three):
     ax = plot_gantt(three, ax=axes())
     (overlay,) = by_gid(ax, "gantt-open").values()
     assert overlay.get_hatch() == OPEN_HATCH
     assert n_items(overlay) == 1
-    # default as_of: the latest time in the data (b's last_modified_time), never the clock
+    # default: b's own observed_at (its last_modified_time here), never the clock nor
+    # another job's time
     right = overlay.get_paths()[0].vertices[:, 0].max()
     assert right == pytest.approx(mdates.date2num(T0 + pd.Timedelta(seconds=2000)))
-    assert "open entries hatched up to 2024-03-01 00:33:20 UTC" in ax.get_title(loc="left")
+    assert (
+        "open entries hatched up to when each job was observed (2024-03-01 00:33:20 UTC)"
+        in ax.get_title(loc="left").replace("\n", " ")
+    )
+
+
+def test_open_entries_of_jobs_observed_at_different_times_end_at_each_ones_time():
+    h = history_of(
+        {
+            "early": [("Starting", 0, 60), ("Training", 60, None)],
+            "late": [("Starting", 100, 160), ("Training", 160, None)],
+            "done": [("Starting", 0, 60), ("Completed", 60, 60)],
+        },
+        observed_at={"early": 600, "late": 5000, "done": 60},
+    )
+    ax = plot_gantt(h, ax=axes(), sort_by=None)
+    (overlay,) = by_gid(ax, "gantt-open").values()
+    rights = sorted(poly[:, 0].max() for poly in overlay.get_paths()[0].to_polygons())
+    assert rights == pytest.approx(
+        [mdates.date2num(T0 + pd.Timedelta(seconds=t)) for t in (600, 5000)]
+    )
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert "open entries hatched up to when each job was observed;" in title + ";"
+    assert "UTC" not in title  # no one time stands for all of them
+    assert not [line for line in ax.lines if line.get_linestyle() == ":"]  # no as_of line
 
 
 def test_explicit_as_of_sets_the_end_of_open_bars(three):
@@ -340,9 +366,26 @@ def test_entries_without_a_start_time_are_counted_not_drawn():
     assert "Training" not in by_gid(ax, "gantt-bars:")
 
 
-def test_a_stale_open_job_does_not_squash_the_others(data_dir):
+def test_a_stale_open_job_is_measured_to_its_own_observation(data_dir):
+    # the in-progress describe snapshot of 2023 was observed when its one entry started: its
+    # open entry lasts 0 s, not the 772 days up to the latest time of the other files
     h = smstatus.load([data_dir / "describe", data_dir / "sdk-logs"], errors="collect")
     ax = plot_gantt(h, ax=axes(6), align="start", sort_by="wall")
+    assert ax.get_xlabel() == "time since job start (min)"
+    assert 100 < ax.get_xlim()[1] < 120  # the longest job (104 min) sets the axis
+    assert not [t for t in ax.texts if t.get_gid() == "gantt-cut"]
+    assert "past the right edge" not in ax.get_title(loc="left")
+    lanes = lane_labels(ax)
+    (stale,) = [k for k, name in enumerate(lanes) if name.startswith("desc-schem")]
+    strokes = by_gid(ax, "gantt-ticks:")["Starting"].get_paths()[0].vertices.reshape(-1, 2, 2)
+    at = {(float(v[0, 0]), float(v[:, 1].mean())) for v in strokes}
+    assert (0.0, float(stale)) in at  # a zero-length tick at its start, on its lane
+
+
+def test_a_stale_open_job_measured_to_a_late_as_of_does_not_squash_the_others(data_dir):
+    h = smstatus.load([data_dir / "describe", data_dir / "sdk-logs"], errors="collect")
+    latest = resolve_as_of(h)  # the latest time in any of the files
+    ax = plot_gantt(h, ax=axes(6), align="start", sort_by="wall", as_of=latest)
     assert ax.get_xlabel() == "time since job start (min)"
     assert ax.get_xlim()[1] < 200  # minutes, not the 772 days the open job has run
     cut = [t for t in ax.texts if t.get_gid() == "gantt-cut"]

@@ -78,7 +78,11 @@ def test_box_statistics_are_those_of_the_closed_entries(known):
     open_marks = [c for c in ax.collections if c.get_label() == "_open"]
     assert len(open_marks) == 1
     assert np.asarray(open_marks[0].get_offsets())[0, 0] == pytest.approx(1000 / 60)
-    assert "1 open entry measured up to 2024-03-01 00:18 UTC" in ax.get_title(loc="left")
+    title = ax.get_title(loc="left").replace("\n", " ")
+    assert "1 open entry measured up to when its job was observed (2024-03-01 00:18 UTC)" in title
+    ax = plot_durations(known, ax=axes(), log=False, as_of="2024-03-01T00:30:00Z")
+    assert "1 open entry measured up to 2024-03-01 00:30 UTC" in ax.get_title(loc="left")
+    assert "observed" not in ax.get_title(loc="left")
 
 
 def test_by_splits_each_status_into_hatched_groups(known, many):
@@ -123,7 +127,7 @@ def test_statuses_chooses_and_orders_rows(many):
     assert row_labels(ax) == ["Training", "Pending"]
     ax = plot_durations(many, ax=axes(), statuses=["Restarting", "Training"])
     assert ax.get_yticklabels()[0].get_text() == "Restarting\n(0)"  # an empty row
-    with pytest.raises(ValueError, match="neither secondary statuses nor in the data"):
+    with pytest.raises(ValueError, match="neither statuses of the machine nor in the data"):
         plot_durations(many, ax=axes(), statuses=["Trainign"])
 
 
@@ -215,3 +219,61 @@ def test_an_empty_history_draws_an_empty_plot_that_says_so(plot, kwargs, tmp_pat
     ax = plot(JobHistory.empty(), ax=fig.add_subplot(), **kwargs)
     fig.savefig(tmp_path / "empty.png")
     assert "nothing to draw" in ax.get_title(loc="left") or "no time" in ax.get_title(loc="left")
+
+
+# -- open entries and the machine -------------------------------------------------------------
+
+
+def test_bottleneck_note_says_up_to_when_open_entries_were_measured():
+    h = history_of(
+        {
+            "a": [("Starting", 0, 60), ("Pending", 60, None)],
+            "b": [("Starting", 0, 30), ("Training", 30, 90), ("Completed", 90, 90)],
+        },
+        observed_at={"a": 1860, "b": 90},
+    )
+    title = plot_bottlenecks(h, ax=axes()).get_title(loc="left").replace("\n", " ")
+    assert "open entries measured up to when each job was observed (2024-03-01 00:31 UTC)" in title
+    title = plot_bottlenecks(h, ax=axes(), as_of="2024-03-01T01:00:00Z").get_title(loc="left")
+    assert "open entries measured up to 2024-03-01 01:00 UTC" in title.replace("\n", " ")
+
+
+def _parked():
+    """A job parked in a status the custom machine knows as terminal."""
+    from smstatus.machine import default_machine
+
+    machine = default_machine().extend(
+        add_statuses=[{"name": "Parked", "primary": "Stopped", "terminal": True}],
+        add_edges=[("Training", "Parked")],
+    )
+    h = history_of(
+        {"j": [("Starting", 0, 60), ("Training", 60, 600), ("Parked", 600, None)]},
+        observed_at={"j": 3600},
+    )
+    return h, machine
+
+
+def test_plot_durations_reads_terminal_statuses_from_the_machine():
+    h, machine = _parked()
+    # the default machine does not know Parked: an open entry measured up to observed_at
+    ax = plot_durations(h, ax=axes())
+    assert row_labels(ax) == ["Starting", "Training", "Parked"]
+    assert "1 open entry" in ax.get_title(loc="left")
+    # the custom machine says Parked is terminal: zero-length, no row, nothing open
+    ax = plot_durations(h, ax=axes(), machine=machine)
+    assert row_labels(ax) == ["Starting", "Training"]
+    assert "open" not in ax.get_title(loc="left")
+
+
+def test_plot_bottlenecks_measures_with_the_machine():
+    h, machine = _parked()
+    shares = {
+        c.get_label(): c.patches[0].get_width()
+        for c in plot_bottlenecks(h, ax=axes(), exclude=()).containers
+    }
+    assert shares["Parked"] == pytest.approx(3000 / 3600)
+    shares = {
+        c.get_label(): c.patches[0].get_width()
+        for c in plot_bottlenecks(h, ax=axes(), exclude=(), machine=machine).containers
+    }
+    assert "Parked" not in shares and shares["Training"] == pytest.approx(540 / 600)

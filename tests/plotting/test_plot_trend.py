@@ -83,3 +83,26 @@ def test_bad_options_and_nothing_to_draw():
         plot_trend(pd.DataFrame({"x": [1]}), ax=axes())
     ax = plot_trend(h, "Uploading", ax=axes())
     assert not lines(ax) and "no Uploading entry" in ax.get_title(loc="left")
+
+
+def test_the_note_says_up_to_when_open_entries_were_measured():
+    h, as_of = spiky_fleet()
+    title = plot_trend(h, "Pending", as_of=as_of, ax=axes()).get_title(loc="left")
+    assert f"open entries measured up to {pd.Timestamp(as_of):%Y-%m-%d %H:%M} UTC" in title
+    title = plot_trend(h, "Pending", ax=axes()).get_title(loc="left").replace("\n", " ")
+    assert "open entries measured up to when each job was observed" in title
+
+
+def test_the_machine_decides_which_last_entries_are_open():
+    from _plot_data import history_of
+
+    from smstatus.machine import default_machine
+
+    parked = default_machine().extend(
+        add_statuses=[{"name": "Parked", "terminal": True}], add_edges=[("Starting", "Parked")]
+    )
+    h = history_of({"j": [("Starting", 0, 60), ("Parked", 60, None)]}, observed_at={"j": 600})
+    assert phase_trend(h, "Parked")["censored"].tolist() == [1]
+    assert phase_trend(h, "Parked", machine=parked)["censored"].tolist() == [0]
+    ax = plot_trend(h, "Parked", machine=parked, ax=axes())
+    assert "open" not in ax.get_title(loc="left")

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from smstatus.report.page import REPORT_SECTIONS, build_report, human_seconds
 
 
@@ -136,7 +137,8 @@ def test_no_warm_start_section_without_warm_starts(small_fleet, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(5, "5.0 s"), (93.4, "1.6 min"), (7200, "2.0 h"), (float("nan"), "–"), (float("inf"), "∞")]
+    ("seconds", "text"),
+    [(5, "5.0 s"), (93.4, "1.6 min"), (7200, "2.0 h"), (float("nan"), "–"), (float("inf"), "∞")],
 )
 def test_human_seconds(seconds, text):
     assert human_seconds(seconds) == text
@@ -261,9 +263,9 @@ def test_each_number_says_what_it_counts(report, small_fleet):
 
 def test_the_aligned_gantt_puts_the_longest_waits_on_top():
     from matplotlib.figure import Figure
-    from smstatus.report.page import WAIT_STATUSES
 
     from smstatus.plotting import plot_gantt
+    from smstatus.report.page import WAIT_STATUSES
 
     h = smstatus_history_with_waits()
     ax = plot_gantt(h, ax=Figure().add_subplot(), sort_by=WAIT_STATUSES, align="start")

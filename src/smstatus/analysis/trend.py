@@ -15,6 +15,7 @@ import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame
 from smstatus.history import JobHistory
+from smstatus.machine import StatusMachine
 
 __all__ = ["OTHER_GROUP", "TREND_COLUMNS", "phase_trend"]
 
@@ -81,6 +82,7 @@ def phase_trend(
     freq: str = "D",
     as_of: Any = None,
     top: int | None = None,
+    machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """Per period of entry start (and group of jobs): how many entries and how long they took.
 
@@ -98,10 +100,14 @@ def phase_trend(
         The length of a period, a pandas period frequency: ``"h"``, ``"D"`` (days, UTC),
         ``"W"`` (weeks from Monday), ``"M"``...
     as_of
-        Time open entries are measured up to (see :func:`smstatus.durations`).
+        Time open entries are measured up to; default each up to when its job was observed
+        (see :func:`smstatus.durations`).
     top
         Keep the ``top`` groups with the most entries and merge the others into one group
         labelled ``"other"`` (its figures computed from its entries); ``None`` keeps every group.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job; the
+        default machine when ``None``.
 
     Returns
     -------
@@ -109,11 +115,12 @@ def phase_trend(
         One row per group, status and period that has entries, in that order: the group
         columns, ``status``, ``period`` (the period's start, UTC), ``entries`` (entries that
         start in the period), ``closed`` and ``censored`` (of these, the ended ones and those
-        still open at ``as_of``), ``median_s`` and ``p90_s`` (of the closed entries only: an
+        still open when measured), ``median_s`` and ``p90_s`` (of the closed entries only: an
         open entry's duration is unknown, so it is left out and counted in ``censored``; NaN
         when every entry is open), ``total_s`` (time in the status of all the period's
-        entries, open ones counted up to ``as_of``: a lower bound when ``censored > 0``).
-        ``frame.attrs`` holds ``as_of`` (the time used) and ``freq``.
+        entries, open ones counted up to when they were measured: a lower bound when
+        ``censored > 0``). ``frame.attrs`` holds ``freq`` and ``as_of`` (the ``as_of`` given,
+        ``None`` when each job was measured up to its ``observed_at``).
 
     Notes
     -----
@@ -135,7 +142,7 @@ def phase_trend(
     from smstatus.analysis.phases import durations
 
     wanted = _statuses(status)
-    measured = durations(history, as_of=as_of)
+    measured = durations(history, as_of=as_of, machine=machine)
     first_start = _first_start_of_jobs(history, measured)
     groups = group_frame(history, by, first_start=lambda: first_start)
     keys = list(groups.columns)

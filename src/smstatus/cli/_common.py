@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,11 +13,14 @@ from typing import IO, Any
 
 import pandas as pd
 
+from smstatus.spans import parse_span
+
 __all__ = [
     "FORMATS",
     "CliError",
     "add_format_argument",
     "add_input_arguments",
+    "add_machine_argument",
     "check_folder",
     "columns",
     "emit_frame",
@@ -45,46 +46,6 @@ class CliError(Exception):
 
 
 # -- option values ----------------------------------------------------------------------------
-
-_UNIT = re.compile(r"(?<=\d)\s*([A-Za-z]+)")
-_UNITS = {
-    **dict.fromkeys(("w", "week", "weeks"), "W"),
-    **dict.fromkeys(("d", "day", "days"), "D"),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "h"),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "min"),
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), "s"),
-    **dict.fromkeys(("ms", "millisecond", "milliseconds"), "ms"),
-    **dict.fromkeys(("us", "microsecond", "microseconds"), "us"),
-    **dict.fromkeys(("ns", "nanosecond", "nanoseconds"), "ns"),
-}
-
-
-def parse_span(text: str) -> pd.Timedelta:
-    """A time span such as ``500ms``, ``1s``, ``2min``, ``12h``, ``7d``, ``2w`` or ``1h30min``.
-
-    Units are read in any case (``M`` alone is refused: minutes or months?), so none of the
-    spellings pandas deprecates is passed on. Raises ``ValueError`` otherwise.
-
-    Examples
-    --------
-    >>> parse_span("7d"), parse_span("1h30m")
-    (Timedelta('7 days 00:00:00'), Timedelta('0 days 01:30:00'))
-    """
-
-    def unit(match: re.Match[str]) -> str:
-        word = match.group(1)
-        return _UNITS.get(word.lower(), word) if word != "M" else word
-
-    problem = f"{text!r} is not a time span; write e.g. 500ms, 1s, 2min, 7d"
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            value = pd.Timedelta(_UNIT.sub(unit, text.strip()))
-        except (ValueError, OverflowError, Warning):
-            raise ValueError(problem) from None
-    if pd.isna(value):
-        raise ValueError(problem)
-    return value
 
 
 def time_option(option: str) -> Callable[[str], pd.Timestamp]:
@@ -150,6 +111,16 @@ def load_machine(path: str | None) -> Any:
         raise CliError(f"cannot read the machine file {path}: {exc.strerror or exc}") from exc
 
 
+def add_machine_argument(parser: argparse.ArgumentParser) -> None:
+    """``--machine FILE``: a machine JSON that extends or replaces the edge table."""
+    parser.add_argument(
+        "--machine",
+        metavar="FILE",
+        help="a machine JSON file that extends or replaces the edge table (its terminal "
+        "statuses end a job, its statuses are known)",
+    )
+
+
 def check_folder(path: str) -> None:
     """A CliError when the folder ``path`` would be written in does not exist or is read-only."""
     folder = Path(path).parent
@@ -198,13 +169,16 @@ PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 """Inputs at least this big get a progress bar while they load (on a terminal, with tqdm)."""
 
 
-def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> Any:
+def load_inputs(
+    args: argparse.Namespace, *, stderr: IO[str] | None = None, machine: Any = None
+) -> Any:
     """Load the inputs of a command (the bundled sample when none), collecting bad records.
 
     Unparsed records are reported on stderr; a :class:`CliError` (exit 2) is raised when
     nothing at all could be read. Using the bundled sample, and tables read without their jobs
     table, are said on stderr too. Big inputs show a progress bar on a terminal when tqdm (the
-    ``progress`` extra) is installed.
+    ``progress`` extra) is installed. ``machine`` (from ``--machine``) says which statuses
+    end a job while the inputs are read.
     """
     from smstatus.io import expand_inputs, load
 
@@ -230,6 +204,7 @@ def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> A
                 errors="collect",
                 naive_tz=args.tz,
                 progress=progress,
+                machine=machine,
             )
     except OSError as exc:
         where = exc.filename or " ".join(args.inputs)

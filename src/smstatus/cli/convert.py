@@ -8,9 +8,11 @@ import sys
 from smstatus.cli._common import (
     CliError,
     add_input_arguments,
+    add_machine_argument,
     check_folder,
     exit_status,
     load_inputs,
+    load_machine,
 )
 
 
@@ -27,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Given no input, converts the bundled sample.",
     )
     add_input_arguments(parser)
+    add_machine_argument(parser)
     parser.add_argument(
         "-o",
         "--output",
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     for target in (args.output, jobs_out):
         if target is not None and target != "-":
             check_folder(target)
-    history = load_inputs(args)
+    history = load_inputs(args, machine=load_machine(args.machine))
     output = sys.stdout.buffer if args.output == "-" else args.output
     try:
         write_table(history, output, jobs_path=jobs_out)

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if args.inputs:
         from smstatus.cli._common import load_inputs
 
-        history = load_inputs(args)
+        history = load_inputs(args, machine=machine)
     fig = Figure(figsize=(14, 8.5), layout="constrained")
     ax = fig.add_subplot()
     plot_machine(machine, history=history, ax=ax)

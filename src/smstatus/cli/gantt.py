@@ -9,9 +9,11 @@ from pathlib import Path
 from smstatus.cli._common import (
     CliError,
     add_input_arguments,
+    add_machine_argument,
     check_folder,
     exit_status,
     load_inputs,
+    load_machine,
     positive_int,
     time_option,
 )
@@ -25,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "gantt",
         help="draw the histories as a Gantt chart (PNG, SVG or PDF)",
         description="Draw one lane per job, one bar per status entry, coloured by status. "
-        "Open entries (running jobs) are hatched up to --as-of.",
+        "Open entries (running jobs) are hatched up to when each job was observed (its "
+        "observed_at), or up to --as-of.",
     )
     add_input_arguments(parser)
     parser.add_argument(
@@ -58,8 +61,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=time_option("--as-of"),
         default=None,
         metavar="TIME",
-        help="draw open entries up to TIME (default: the latest time in the data)",
+        help="draw the open entries of every job up to TIME (default: each up to when its "
+        "job was observed, its observed_at)",
     )
+    add_machine_argument(parser)
     parser.add_argument(
         "--violations",
         action="store_true",
@@ -106,14 +111,15 @@ def run(args: argparse.Namespace) -> int:
     from smstatus.plotting.gantt import gantt_figsize, plot_gantt
 
     fmt = image_format(args.output)
-    history = load_inputs(args)
+    machine = load_machine(args.machine)
+    history = load_inputs(args, machine=machine)
     if history.n_jobs == 0:
         raise CliError("no job to draw")
     violations = None
     if args.violations:
         from smstatus.validation.checks import validate
 
-        violations = validate(history)
+        violations = validate(history, machine=machine)
     n_lanes = history.n_jobs if args.jobs is None else min(args.jobs, history.n_jobs)
     fig = Figure(figsize=gantt_figsize(n_lanes), layout="constrained")
     ax = fig.add_subplot()
@@ -125,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
             align=args.align,
             sort_by=args.sort_by,
             as_of=args.as_of,
+            machine=machine,
             violations=violations,
         )
     except ValueError as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 from smstatus.cli._common import (
     CliError,
     add_input_arguments,
+    add_machine_argument,
     check_folder,
     exit_status,
     load_inputs,
@@ -41,12 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--strict", action="store_true", help="edges that rest only on inference are errors"
     )
-    parser.add_argument("--machine", metavar="FILE", help="machine JSON (extends edge table v1)")
+    add_machine_argument(parser)
     parser.add_argument(
         "--as-of",
         type=time_option("--as-of"),
         metavar="TIME",
-        help="measure open entries up to TIME (default: latest time in the data)",
+        help="measure the open entries of every job up to TIME (default: each up to when its "
+        "job was observed, its observed_at)",
     )
     parser.add_argument("--title", default="SageMaker training jobs: status report")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -78,14 +80,14 @@ def _progress(enabled: bool, total: int) -> Iterator[Callable[[str], None]]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``report``."""
-    from smstatus.report.page import build_report
+    from smstatus.report.page.page import build_report
 
     _check_out_dir(args.out)
     machine = load_machine(args.machine)
     show = not args.no_progress and sys.stderr.isatty()
     with _progress(show, REPORT_STEPS + 1) as step:
         step("loading")
-        history = load_inputs(args)
+        history = load_inputs(args, machine=machine)
         if history.n_jobs == 0:
             raise CliError("the inputs hold no job")
         try:

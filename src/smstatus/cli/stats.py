@@ -22,10 +22,12 @@ from smstatus.cli._common import (
     CliError,
     add_format_argument,
     add_input_arguments,
+    add_machine_argument,
     columns,
     emit_frame,
     exit_status,
     load_inputs,
+    load_machine,
     time_option,
 )
 
@@ -38,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "stats",
         help="where the time goes: durations, phases, bottlenecks, variants, edges, cost",
         description="Duration statistics of the status histories. Open entries (running "
-        "jobs) are measured up to --as-of, by default the latest time in the data.",
+        "jobs) are measured up to when each job was observed (its observed_at: the fetch, "
+        "the event, the log's last poll), or up to --as-of for every job.",
     )
     add_input_arguments(parser)
     parser.add_argument(
@@ -56,9 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=time_option("--as-of"),
         default=None,
         metavar="TIME",
-        help="measure open entries up to TIME (ISO-8601 or epoch; default: the latest time "
-        "in the data)",
+        help="measure the open entries of every job up to TIME (ISO-8601 or epoch; default: "
+        "each up to when its job was observed, its observed_at)",
     )
+    add_machine_argument(parser)
     parser.add_argument(
         "--prices",
         default=None,
@@ -101,7 +105,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # -- the tables -------------------------------------------------------------------------------
 
 
-def _tables(history: Any, args: argparse.Namespace) -> dict[str, Callable[[], pd.DataFrame]]:
+def _tables(
+    history: Any, args: argparse.Namespace, machine: Any
+) -> dict[str, Callable[[], pd.DataFrame]]:
     from smstatus.analysis.edges import observed_edges
     from smstatus.analysis.hotspots import bottlenecks, variants
     from smstatus.analysis.phases import duration_stats, phase_table
@@ -113,12 +119,14 @@ def _tables(history: Any, args: argparse.Namespace) -> dict[str, Callable[[], pd
             raise CliError("--what cost needs --prices FILE (instance_type,hourly_price)")
         from smstatus.analysis.cost import job_costs
 
-        return job_costs(history, args.prices, as_of=as_of)
+        return job_costs(history, args.prices, as_of=as_of, machine=machine)
 
     def trend() -> pd.DataFrame:
         from smstatus.analysis.trend import phase_trend
 
-        return phase_trend(history, args.status, by=by, freq=args.freq, as_of=as_of)
+        return phase_trend(
+            history, args.status, by=by, freq=args.freq, as_of=as_of, machine=machine
+        )
 
     def km() -> pd.DataFrame:
         from smstatus.analysis.survival import km_stats
@@ -126,11 +134,11 @@ def _tables(history: Any, args: argparse.Namespace) -> dict[str, Callable[[], pd
         return km_stats(history, by=by, as_of=as_of)
 
     return {
-        "durations": lambda: duration_stats(history, by=by, as_of=as_of),
-        "phases": lambda: phase_table(history, as_of=as_of),
-        "bottlenecks": lambda: bottlenecks(history, by=by, as_of=as_of).shares,
-        "variants": lambda: variants(history, as_of=as_of),
-        "edges": lambda: observed_edges(history),
+        "durations": lambda: duration_stats(history, by=by, as_of=as_of, machine=machine),
+        "phases": lambda: phase_table(history, as_of=as_of, machine=machine),
+        "bottlenecks": lambda: bottlenecks(history, by=by, as_of=as_of, machine=machine).shares,
+        "variants": lambda: variants(history, as_of=as_of, machine=machine),
+        "edges": lambda: observed_edges(history, machine=machine),
         "cost": cost,
         "km": km,
         "trend": trend,
@@ -306,43 +314,48 @@ def _fit_texts(frame: pd.DataFrame, width: int) -> pd.DataFrame:
     return out
 
 
-def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str]) -> None:
+def _summary(
+    history: Any, args: argparse.Namespace, machine: Any, out: IO[str], err: IO[str]
+) -> None:
     from smstatus.analysis.edges import observed_edges
     from smstatus.analysis.hotspots import bottlenecks, variants
     from smstatus.analysis.phases import duration_stats
 
     by, as_of = args.by, args.as_of
-    stats = _call(lambda: duration_stats(history, by=by, as_of=as_of), err)
+    stats = _call(lambda: duration_stats(history, by=by, as_of=as_of, machine=machine), err)
     when = stats.attrs.get("as_of")
-    basis = "given" if as_of is not None else "the latest time in the data"
     n_open = int(stats["censored"].sum()) if len(stats) else 0
-    when_text = "-" if when is None or pd.isna(when) else when.isoformat()
-    out.write(
-        _prose(
-            f"{history.n_jobs} jobs, {len(history.transitions)} entries; "
-            f"as of {when_text} ({basis})"
+    if when is None or pd.isna(when):
+        until = "when each job was observed (its observed_at)"
+        out.write(_prose(f"{history.n_jobs} jobs, {len(history.transitions)} entries"))
+    else:
+        until = "that time"
+        out.write(
+            _prose(
+                f"{history.n_jobs} jobs, {len(history.transitions)} entries; "
+                f"as of {when.isoformat()} (given)"
+            )
         )
-    )
     if n_open:
         out.write(
             _prose(
-                f"{n_open} open entries (running jobs) are measured up to that time and marked "
+                f"{n_open} open entries (running jobs) are measured up to {until} and marked "
                 "censored; their statistics are lower bounds"
             )
         )
     out.write("\nTime per status\n")
     _table(_readable(stats), out)
 
-    b = _call(lambda: bottlenecks(history, by=by, as_of=as_of), err)
+    b = _call(lambda: bottlenecks(history, by=by, as_of=as_of, machine=machine), err)
     out.write(f"\nBottlenecks (excluding {', '.join(b.exclude) or 'nothing'})\n")
     _table(_readable(b.shares), out)
 
-    v = _call(lambda: variants(history, as_of=as_of), err)
+    v = _call(lambda: variants(history, as_of=as_of, machine=machine), err)
     out.write(f"\nVariants ({len(v)} distinct; top {min(args.top, len(v))})\n")
     shown = _readable(v.head(args.top)[["count", "share", "median_wall_s", "has_loop", "variant"]])
     _table(shown, out)
 
-    edges = _call(lambda: observed_edges(history), err)
+    edges = _call(lambda: observed_edges(history, machine=machine), err)
     seen = edges[edges["count"] > 0]
     missing = seen[~seen["in_machine"]]
     inferred = seen[seen["basis"].fillna("") == "inferred"]
@@ -368,7 +381,7 @@ def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str])
     if args.prices:
         from smstatus.analysis.cost import job_costs
 
-        costs = _call(lambda: job_costs(history, args.prices, as_of=as_of), err)
+        costs = _call(lambda: job_costs(history, args.prices, as_of=as_of, machine=machine), err)
         priced = costs["cost"].notna()
         out.write(
             f"\nCost: {costs.loc[priced, 'cost'].sum():,.2f} for {int(priced.sum())} priced "
@@ -391,15 +404,19 @@ def _summary(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str])
         _table(per_type, out)
 
 
-def _json_all(history: Any, args: argparse.Namespace, out: IO[str], err: IO[str]) -> None:
-    tables = _tables(history, args)
+def _json_all(
+    history: Any, args: argparse.Namespace, machine: Any, out: IO[str], err: IO[str]
+) -> None:
+    tables = _tables(history, args, machine)
     names = ["durations", "bottlenecks", "variants", "edges"] + (["cost"] if args.prices else [])
     doc: dict[str, Any] = {"jobs": history.n_jobs, "entries": len(history.transitions)}
     for name in names:
         frame = _call(tables[name], err)
         if "as_of" not in doc:
+            # null: each job's open entry was measured up to its own observed_at
             when = frame.attrs.get("as_of")
             doc["as_of"] = None if when is None or pd.isna(when) else when.isoformat()
+            doc["open_entries_up_to"] = "observed_at" if doc["as_of"] is None else "as_of"
         doc[name] = json.loads(frame.to_json(orient="records", date_format="iso"))
     json.dump(doc, out, indent=2)
     out.write("\n")
@@ -411,16 +428,17 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     err = sys.stderr
     if args.top < 0:
         raise CliError("--top must be 0 or more")
-    history = load_inputs(args, stderr=err)
+    machine = load_machine(args.machine)
+    history = load_inputs(args, stderr=err, machine=machine)
     if args.what is None:
         if args.format == "csv":
             raise CliError("--format csv prints one table: choose it with --what")
         if args.format == "json":
-            _json_all(history, args, out, err)
+            _json_all(history, args, machine, out, err)
         else:
-            _summary(history, args, out, err)
+            _summary(history, args, machine, out, err)
         return exit_status(history)
-    frame = _call(_tables(history, args)[args.what], err)
+    frame = _call(_tables(history, args, machine)[args.what], err)
     width = terminal_width()
     if args.format == "text" and width is not None:
         frame, note = fit_frame(frame, width)

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
 
     out = stdout or sys.stdout
     machine = load_machine(args.machine)
-    history = load_inputs(args)
+    history = load_inputs(args, machine=machine)
     report = validate(history, machine=machine, strict=args.strict, tolerance=args.tolerance)
     if args.format == "json":
         doc = report.to_dict()

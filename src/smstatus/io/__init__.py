@@ -11,6 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import pandas as pd
+
 from smstatus.errors import ParseError
 from smstatus.history import JobHistory, concat_histories
 from smstatus.io.builder import DescribeBuilder, Errors, empty_history
@@ -267,13 +270,36 @@ def _load_files(
             parts.append(_reject(file, exc))
     if events_slot is not None:
         parts[events_slot] = merge_event_records(events, errors=errors, naive_tz=naive_tz)
-    return concat_histories(
+    history = concat_histories(
         [
             p.build(errors=errors) if isinstance(p, DescribeBuilder) else p
             for p in parts
             if p is not None
         ]
     )
+    return _rejects_in_input_order(history, files)
+
+
+def _rejects_in_input_order(history: JobHistory, files: list[InputFile]) -> JobHistory:
+    """Order ``history.unparsed`` as the inputs were given, each file's rejects by line.
+
+    A builder finds some rejects while it reads (bad JSON) and others when it builds (bad
+    times), so they come out of it grouped by kind, not by place. A reject of a file that is
+    not an input itself (a table's jobs file) stays after the rejects it followed.
+    """
+    rejects = history.unparsed
+    if len(rejects) < 2:
+        return history
+    rank_of: dict[str, int] = {}
+    for i, file in enumerate(files):
+        rank_of.setdefault(file.name, i)
+    rank = pd.Series(rejects["file"].astype(object).map(rank_of), dtype=float)
+    rank = rank.ffill().fillna(len(files)).to_numpy()
+    line = rejects["line"].astype("Float64").fillna(-1.0).to_numpy(dtype=float)  # file-wide first
+    order = np.lexsort((np.arange(len(rejects)), line, rank))
+    if (order != np.arange(len(rejects))).any():
+        history.unparsed = rejects.iloc[order].reset_index(drop=True)
+    return history
 
 
 def _is_consumed_sibling(file: InputFile, table_paths: set[Path], is_sibling: Any) -> bool:

@@ -15,10 +15,15 @@ else by the file.
 
 Rules of the message clean-up, in order:
 
-1. A message that starts with one of the messages AWS documents or prints
-   (:data:`KNOWN_MESSAGES`) is cut after it when what follows, past progress dots, is glued on
-   without a space (``...modelEvaluating word embeddings`` -> ``...model``).
-2. Any other message is cut where a run of two or more dots starts, or where a ``[`` or a
+1. The message ends where an ANSI colour code starts: the SDK colours the container's output
+   (``Training in progress.\x1b[34m  Building wheel...`` -> ``Training in progress.``).
+2. A message that starts with one of the messages AWS documents or prints
+   (:data:`KNOWN_MESSAGES`, and ``Resource reused by training job: NAME``) is cut after it when
+   what follows, past progress dots, is glued on without a space
+   (``...modelEvaluating word embeddings`` -> ``...model``), after a tab or after two spaces
+   or more (``...in progress.  Building wheel``); after one space it is someone's longer
+   message.
+3. Any other message is cut where a run of two or more dots starts, or where a ``[`` or a
    ``YYYY-MM-DD`` date is glued onto a non-space character (container log prefixes); its
    trailing dots and spaces are stripped (a message's own final period cannot be told from a
    progress dot: the known messages keep theirs).
@@ -67,10 +72,20 @@ KNOWN_MESSAGES: tuple[str, ...] = (
     "Training job failed",
     "Stopping the training job",
     "Training job stopped",
+    # capacity failures and warm pools (published histories, 2022 on)
+    "Training job failed for insufficient capacity",
+    "Found matching resource for reuse",
+    "Resource retained for reuse",
+    "Resource released",
+    "Resource released due to keep alive period expiry",
+    "Instances not retained as a result of warmpool resource limits being exceeded",
 )
-"""Status messages known from the AWS documentation and published SDK logs."""
+"""Status messages known from the AWS documentation and published SDK logs (the warm-pool
+message that names a job, ``Resource reused by training job: NAME``, is known too)."""
 
 _KNOWN_SORTED = tuple(sorted(KNOWN_MESSAGES, key=len, reverse=True))
+_REUSED_BY = re.compile(r"Resource reused by training job: [A-Za-z0-9](?:-*[A-Za-z0-9]){0,62}")
+_GLUE = "\x1b"  # where an ANSI code stood inside a status line (see _mark_colours)
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 STATUS_TOKEN = r"[A-Z][a-z]+(?:[A-Z][A-Za-z]*)*"
@@ -109,6 +124,7 @@ _FAILURE = re.compile(
     r"Error for Training job " + _NAME + r": (?P<status>Failed|Stopped)\. Reason: (?P<reason>.*)$"
 )
 _PROGRESS = re.compile(r"^[\s.!]*$")
+_AFTER_KNOWN = re.compile(r"^(?:\S|\s{2,}|\t)")  # what follows a known message, not its own
 _DOTS = re.compile(r"^\.*")
 _FALLBACK_CUT = re.compile(r"\.{2,}|(?<=\S)(?=\[)|(?<=[^\s\d])(?=\d{4}-\d\d-\d\d[ T]\d\d:\d\d)")
 
@@ -124,18 +140,44 @@ def clean_message(text: str) -> str:
     'Training image download completed. Training in progress.'
     >>> clean_message("Custom message from a new SDK......")
     'Custom message from a new SDK'
+    >>> clean_message("Training image download completed. Training in progress.  Building x")
+    'Training image download completed. Training in progress.'
     """
-    text = text.rstrip()
-    for known in _KNOWN_SORTED:
-        if text.startswith(known):
-            rest = _DOTS.sub("", text[len(known) :], count=1)
-            if not rest or not rest[0].isspace():
-                return known
-            break
+    text = text.split(_GLUE, 1)[0].rstrip()
+    known = _known_start(text)
+    if known is not None:
+        rest = _DOTS.sub("", text[len(known) :], count=1)
+        if not rest or _AFTER_KNOWN.match(rest):
+            return known
     cut = _FALLBACK_CUT.search(text)
     if cut is not None:
         text = text[: cut.start()]
     return text.rstrip().rstrip(".").rstrip()
+
+
+def _known_start(text: str) -> str | None:
+    """The known message ``text`` starts with (the longest), or None."""
+    for known in _KNOWN_SORTED:
+        if text.startswith(known):
+            return known
+    reused = _REUSED_BY.match(text)
+    return reused.group(0) if reused is not None else None
+
+
+def _mark_colours(line: str) -> str:
+    """``line`` without its ANSI codes, those after its first visible character replaced by
+    :data:`_GLUE` (container output glued on in colour)."""
+    if "\x1b" not in line:
+        return line
+    out: list[str] = []
+    last = 0
+    for code in _ANSI.finditer(line):
+        out.append(line[last : code.start()])
+        if "".join(out).strip():
+            out.append(_GLUE)
+        last = code.end()
+    out.append(line[last:])
+    return "".join(out)
 
 
 _BREAK = re.compile(r"<br\s*/?>|</br>", re.IGNORECASE)
@@ -233,9 +275,13 @@ def add_sdk_log(
         builder.fail(reason, file=file, line=lineno, field=field, errors=errors)
 
     for lineno, raw in pasted_lines(lines):
-        line = _ANSI.sub("", raw).replace("\r", "")
+        marked = _mark_colours(raw.replace("\r", ""))
+        line = marked.replace(_GLUE, "")
         match = STATUS_LINE.match(line)
         if match is not None and _is_status(match["status"]):
+            coloured = STATUS_LINE.match(marked) if _GLUE in marked else None
+            if coloured is not None and coloured["status"] == match["status"]:
+                match = coloured  # its message ends where the colour starts
             try:
                 dt.datetime.fromisoformat(match["time"])
             except ValueError:

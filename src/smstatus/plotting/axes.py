@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["as_history", "get_ax", "group_labels", "horizontal", "note_title"]
+__all__ = [
+    "as_history",
+    "get_ax",
+    "group_labels",
+    "horizontal",
+    "measured_until",
+    "note_title",
+    "open_ends",
+]
 
 
 def as_history(history: Any) -> Any:
@@ -81,3 +89,33 @@ def group_labels(frame: Any, keys: list[str]) -> Any:
     for more in parts[1:]:
         out = out + " / " + more
     return out
+
+
+def open_ends(measured: Any) -> Any:
+    """The times the open (censored) entries of a :func:`smstatus.analysis.phases.durations` frame
+    were measured up to, as a UTC datetime Series."""
+    import pandas as pd
+
+    open_rows = measured[measured["censored"].to_numpy(dtype=bool)]
+    return open_rows["start_time"] + pd.to_timedelta(open_rows["duration_s"], unit="s")
+
+
+def measured_until(
+    as_of: Any, ends: Any = None, *, n_open: int = 2, fmt: str = "%Y-%m-%d %H:%M"
+) -> str:
+    """Up to when open entries were measured, for a plot's note.
+
+    ``as_of`` is the explicit time the analysis was given (its ``attrs["as_of"]``): then that
+    time. ``None`` means each job's open entry was measured up to when that job was observed
+    (its ``observed_at``): the note says so, with the time when ``ends`` (the open entries'
+    measured ends, :func:`open_ends`) all read the same at ``fmt``'s precision.
+    """
+    import pandas as pd
+
+    if as_of is not None and not pd.isna(as_of):
+        return f"{pd.Timestamp(as_of):{fmt}} UTC"
+    text = "when its job was observed" if n_open == 1 else "when each job was observed"
+    if ends is None:
+        return text
+    shown = {f"{t:{fmt}}" for t in pd.Series(ends).dropna()}
+    return f"{text} ({shown.pop()} UTC)" if len(shown) == 1 else text

@@ -13,7 +13,9 @@ from smstatus.plotting.axes import (
     get_ax,
     group_labels,
     horizontal,
+    measured_until,
     note_title,
+    open_ends,
 )
 from smstatus.plotting.palette import luminance, status_colors, text_color
 from smstatus.plotting.units import duration_axis, plural, time_unit
@@ -62,6 +64,7 @@ def plot_durations(
     log: bool = True,
     statuses: Sequence[str] | None = None,
     as_of: Any = None,
+    machine: Any = None,
     **kwargs: Any,
 ) -> Axes:
     """Draw the distribution of each status's duration (one row per status).
@@ -86,7 +89,11 @@ def plot_durations(
         row); default every status that has a duration in the data, terminal statuses (always
         zero-length) left out, in lifecycle order.
     as_of
-        Time open entries are measured up to (:func:`smstatus.analysis.phases.durations`).
+        Time open entries are measured up to; default each up to when its job was observed
+        (:func:`smstatus.analysis.phases.durations`).
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job (and
+        are left out of the default rows); the default machine when ``None``.
     **kwargs
         Passed to the matplotlib call drawn for each distribution (``Axes.boxplot``,
         ``Axes.violin``, ``Axes.ecdf``).
@@ -102,29 +109,30 @@ def plot_durations(
     labels, never mixed in as if complete.
     """
     from smstatus.analysis.phases import durations
-    from smstatus.status import TERMINAL_STATUSES, SecondaryStatus
+    from smstatus.machine import default_machine
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {list(KINDS)}, got {kind!r}")
     history = as_history(history)
     ax = get_ax(ax)
-    d = durations(history, as_of=as_of)
+    machine = machine if machine is not None else default_machine()
+    d = durations(history, as_of=as_of, machine=machine)
     secs = d["duration_s"].to_numpy(dtype=float)
     censored = d["censored"].to_numpy(dtype=bool)
     status = d["status"].astype(str).to_numpy(dtype=object)
     finite = np.isfinite(secs)
 
     present = [str(s) for s in d["status"].cat.categories if (finite & (status == s)).any()]
-    terminal = {s.value for s in TERMINAL_STATUSES}
+    terminal = machine.terminal
     if statuses is None:
         shown = [s for s in present if s not in terminal]
     else:
         shown = [str(s) for s in statuses]
-        known = {s.value for s in SecondaryStatus} | set(d["status"].cat.categories.astype(str))
+        known = set(machine.statuses) | set(d["status"].cat.categories.astype(str))
         unknown = [s for s in shown if s not in known]
         if unknown:
             raise ValueError(
-                f"statuses= names status(es) that are neither secondary statuses nor in the "
+                f"statuses= names status(es) that are neither statuses of the machine nor in the "
                 f"data: {unknown}; the data has {present}"
             )
     colors = status_colors([*d["status"].cat.categories.astype(str), *shown])
@@ -182,13 +190,10 @@ def plot_durations(
         ax.spines[side].set_visible(False)
 
     n_open = sum(len(c[4]) for c in cells)
-    as_of_used = d.attrs.get("as_of")
     parts = [f"duration of each status, by {by_name}" if by_name else "duration of each status"]
-    if n_open and as_of_used is not None and not pd.isna(as_of_used):
-        parts.append(
-            f"{plural(n_open, 'open entry', 'open entries')} measured up to "
-            f"{as_of_used:%Y-%m-%d %H:%M} UTC"
-        )
+    if n_open:
+        until = measured_until(d.attrs.get("as_of"), open_ends(d), n_open=n_open)
+        parts.append(f"{plural(n_open, 'open entry', 'open entries')} measured up to {until}")
     if n_hidden:
         parts.append(
             f"{plural(n_hidden, 'zero-length entry', 'zero-length entries')} not shown on the "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting.axes import as_history, get_ax, note_title
+from smstatus.plotting.axes import as_history, get_ax, measured_until, note_title
 from smstatus.plotting.palette import OPEN_HATCH, status_colors
 from smstatus.plotting.units import plural, time_unit
 
@@ -52,8 +52,8 @@ class _Layout:
     n_untimed: int  # entries without a start time
     unit: str  # "date" or s/min/h/d
     unit_s: float
-    as_of: pd.Timestamp | None
-    x_as_of: float | None  # as_of in axis units (absolute only)
+    open_until: str  # up to when the open entries are drawn (the note's words)
+    x_as_of: float | None  # that time in axis units, when it is one time (absolute only)
     x_cap: float | None  # the axis stops here; open lanes running past it are cut
     align: str
     sort_text: str
@@ -91,13 +91,14 @@ def _selected_jobs(history: Any, jobs: Any, categories: pd.Index) -> np.ndarray 
     return pos
 
 
-def _sort_statuses(sort_by: Any, status_names: list[str]) -> list[str]:
+def _sort_statuses(sort_by: Any, status_names: list[str], machine: Any) -> list[str]:
     """The statuses a status sort adds up: one name or a list, each a status of the
-    vocabulary or of the data."""
-    from smstatus.status import SecondaryStatus
+    machine (the default one when ``None``) or of the data."""
+    from smstatus.machine import default_machine
 
     wanted = [sort_by] if isinstance(sort_by, str) else list(sort_by)
-    known = {m.value for m in SecondaryStatus} | set(status_names)
+    known = set((machine if machine is not None else default_machine()).statuses)
+    known |= set(status_names)
     if not wanted or not all(isinstance(w, str) and w in known for w in wanted):
         raise ValueError(
             "sort_by must be 'start', 'wall', None, a status name or a list of status names, "
@@ -114,6 +115,7 @@ def _layout(
     align: str,
     max_jobs: int | None,
     as_of: Any,
+    machine: Any = None,
 ) -> _Layout:
     if align not in ALIGNS:
         raise ValueError(f"align must be one of {list(ALIGNS)}, got {align!r}")
@@ -132,8 +134,9 @@ def _layout(
     start = _ns(t["start_time"])
     # effective ends and censoring as smstatus.durations measures them: an open entry followed
     # by another ends where it starts, an open terminal entry lasts zero seconds, and the open
-    # last entry of a running job is measured up to as_of (censored: drawn hatched)
-    measured = durations(history, as_of=as_of)
+    # last entry of a running job is measured up to as_of, else up to when its job was
+    # observed (censored: drawn hatched)
+    measured = durations(history, as_of=as_of, machine=machine)
     cutoff = measured.attrs.get("as_of")
     seconds = measured["duration_s"].to_numpy(dtype=float)
     censored = measured["censored"].to_numpy(dtype=bool)
@@ -189,7 +192,7 @@ def _layout(
         order = np.lexsort((given, j_start[base], -(j_end[base] - j_start[base])))
         sort_text = "sorted by wall time (longest on top)"
     else:
-        summed = _sort_statuses(sort_by, status_names)
+        summed = _sort_statuses(sort_by, status_names, machine)
         in_status = np.isin(sc, [status_names.index(w) for w in summed if w in status_names])
         total = np.bincount(
             c[in_status], weights=(e_eff - s)[in_status].astype(float), minlength=n_cat
@@ -216,6 +219,12 @@ def _layout(
         is_open[drawn],
         rows[drawn],
     )
+
+    # -- up to when open entries run: the as_of given, else each job's observed_at --------------
+    open_ends = pd.Series(pd.to_datetime(e_eff[is_open], utc=True))
+    open_until = measured_until(cutoff, open_ends, n_open=2, fmt="%Y-%m-%d %H:%M:%S")
+    if cutoff is None or pd.isna(cutoff):
+        cutoff = open_ends.iloc[0] if open_ends.nunique() == 1 else None
 
     # -- x coordinates -------------------------------------------------------------------------
     x_as_of = None
@@ -272,7 +281,7 @@ def _layout(
         n_untimed=n_untimed,
         unit=unit,
         unit_s=unit_s,
-        as_of=None if cutoff is None or pd.isna(cutoff) else cutoff,
+        open_until=open_until,
         x_as_of=x_as_of,
         x_cap=x_cap,
         align=align,
@@ -384,6 +393,7 @@ def plot_gantt(
     align: str = "absolute",
     max_jobs: int | None = 200,
     as_of: Any = None,
+    machine: Any = None,
     violations: Any = None,
     legend: bool = True,
     **kwargs: Any,
@@ -413,7 +423,11 @@ def plot_gantt(
         job.
     as_of
         Open entries (a running job's last status) are drawn hatched up to this time; default
-        the latest time in the data (never the clock), stated in the note above the plot.
+        each up to when its job was observed (``jobs.observed_at``, never the clock). The
+        note above the plot says which.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job (see
+        :func:`smstatus.analysis.phases.durations`); the default machine when ``None``.
     violations
         A ValidationReport (or its ``violations`` frame): errors and warnings are marked at the
         start of the entry they concern (at the lane's end when they concern the whole job).
@@ -435,7 +449,13 @@ def plot_gantt(
     history = as_history(history)
     ax = get_ax(ax)
     layout = _layout(
-        history, jobs=jobs, sort_by=sort_by, align=align, max_jobs=max_jobs, as_of=as_of
+        history,
+        jobs=jobs,
+        sort_by=sort_by,
+        align=align,
+        max_jobs=max_jobs,
+        as_of=as_of,
+        machine=machine,
     )
     _draw(ax, layout, history, violations=violations, legend=legend, kwargs=kwargs)
     return ax
@@ -710,8 +730,8 @@ def _note(layout: _Layout) -> list[str]:
     cut = len(_cut_lanes(layout))
     if cut:
         parts.append(f"{cut:,} open {'job runs' if cut == 1 else 'jobs run'} past the right edge")
-    if layout.is_open.any() and layout.as_of is not None:
-        parts.append(f"open entries hatched up to {layout.as_of:%Y-%m-%d %H:%M:%S} UTC")
+    if (layout.is_open & (layout.x1 != layout.x0)).any():
+        parts.append(f"open entries hatched up to {layout.open_until}")
     if not n_lanes:
         parts.append("nothing to draw")
     return parts

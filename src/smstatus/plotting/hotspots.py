@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting.axes import as_history, get_ax, group_labels, note_title
+from smstatus.plotting.axes import (
+    as_history,
+    get_ax,
+    group_labels,
+    measured_until,
+    note_title,
+    open_ends,
+)
 from smstatus.plotting.palette import status_colors, text_color
 from smstatus.plotting.units import format_duration, plural
 
@@ -28,6 +35,7 @@ def plot_bottlenecks(
     by: Any = None,
     exclude: Sequence[str] = ("Training",),
     as_of: Any = None,
+    machine: Any = None,
     **kwargs: Any,
 ) -> Axes:
     """Draw the share of time each phase takes, one stacked bar per group of jobs.
@@ -45,7 +53,10 @@ def plot_bottlenecks(
     exclude
         Statuses left out (``Training`` by default: the time users pay for); ``()`` keeps all.
     as_of
-        Time open entries are measured up to.
+        Time open entries are measured up to; default each up to when its job was observed.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job; the
+        default machine when ``None``.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.barh` (one call per status).
 
@@ -65,7 +76,7 @@ def plot_bottlenecks(
 
     history = as_history(history)
     ax = get_ax(ax)
-    result = bottlenecks(history, by=by, exclude=exclude, as_of=as_of)
+    result = bottlenecks(history, by=by, exclude=exclude, as_of=as_of, machine=machine)
     shares, keys = result.shares, list(result.by)
 
     group = group_labels(shares, keys)
@@ -131,10 +142,9 @@ def plot_bottlenecks(
             title_fontsize="small",
         )
     parts = ["where the time goes" + (f", by {' / '.join(keys)}" if keys else "")]
-    as_of_used = result.as_of
-    censored = bool(result.per_job.shape[0]) and _any_open(history, as_of)
-    if censored and as_of_used is not None and not pd.isna(as_of_used):
-        parts.append(f"open entries measured up to {as_of_used:%Y-%m-%d %H:%M} UTC")
+    ends = _open_ends(history, as_of, machine) if len(result.per_job) else []
+    if len(ends):
+        parts.append(f"open entries measured up to {measured_until(result.as_of, ends)}")
     if not statuses:
         parts.append("no time in the statuses considered")
     if statuses and not sizes["share"]:
@@ -163,8 +173,8 @@ def _jobs_per_group(per_job: pd.DataFrame, keys: list[str], groups: list[str]) -
     return np.array([int(counts.get(g, 0)) for g in groups])
 
 
-def _any_open(history: Any, as_of: Any) -> bool:
-    """Whether a running job's last entry was measured up to ``as_of``."""
+def _open_ends(history: Any, as_of: Any, machine: Any) -> Any:
+    """Up to when the open entries (a running job's last status) were measured."""
     from smstatus.analysis.phases import durations
 
-    return bool(durations(history, as_of=as_of)["censored"].any())
+    return open_ends(durations(history, as_of=as_of, machine=machine))

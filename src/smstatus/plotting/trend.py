@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting.axes import get_ax, group_labels, note_title
+from smstatus.plotting.axes import get_ax, group_labels, measured_until, note_title
 from smstatus.plotting.palette import group_colors
 from smstatus.plotting.units import duration_axis, format_duration, plural
 
@@ -34,7 +34,7 @@ _FREQ_TEXT = {"h": "hour", "D": "day", "W": "week", "M": "month", "Q": "quarter"
 
 
 def _trend_frame(
-    data: Any, status: str, by: Any, freq: str, as_of: Any, top: int | None
+    data: Any, status: str, by: Any, freq: str, as_of: Any, top: int | None, machine: Any
 ) -> pd.DataFrame:
     """A :func:`smstatus.phase_trend` frame of one status, from a history or such a frame."""
     from smstatus.analysis.trend import phase_trend
@@ -50,7 +50,9 @@ def _trend_frame(
         return frame
     from smstatus.plotting.axes import as_history
 
-    return phase_trend(as_history(data), status, by=by, freq=freq, as_of=as_of, top=top)
+    return phase_trend(
+        as_history(data), status, by=by, freq=freq, as_of=as_of, top=top, machine=machine
+    )
 
 
 def _group_keys(frame: pd.DataFrame) -> list[str]:
@@ -90,6 +92,7 @@ def plot_trend(
     top: int | None = 6,
     stat: str = "p90",
     ax: Axes | None = None,
+    machine: Any = None,
     **kwargs: Any,
 ) -> Axes:
     """Draw how long a status takes over calendar time, one line per group of jobs.
@@ -98,7 +101,8 @@ def plot_trend(
     ----------
     data
         A :class:`~smstatus.history.JobHistory`, or a frame from :func:`smstatus.phase_trend`
-        (then ``by``, ``freq``, ``as_of`` and ``top`` are those it was made with).
+        (then ``by``, ``freq``, ``as_of``, ``top`` and ``machine`` are those it was made
+        with).
     status
         The status drawn (``"Pending"``: capacity waits; ``"Starting"``...).
     by
@@ -106,7 +110,7 @@ def plot_trend(
     freq
         The period of each point: ``"h"``, ``"D"``, ``"W"``, ``"M"``...
     as_of
-        Time open entries are measured up to.
+        Time open entries are measured up to; default each up to when its job was observed.
     top
         Lines for the ``top`` groups with the most entries; the others are merged into one
         grey dashed line, "other".
@@ -115,6 +119,9 @@ def plot_trend(
         (time spent, a log axis of durations) or ``"entries"`` (how many started).
     ax
         The Axes to draw on; defaults to the current Axes.
+    machine
+        The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end a job; the
+        default machine when ``None``.
     **kwargs
         Passed to each group's :meth:`~matplotlib.axes.Axes.plot`.
 
@@ -131,7 +138,7 @@ def plot_trend(
     if stat not in TREND_STATS:
         raise ValueError(f"stat must be one of {list(TREND_STATS)}, got {stat!r}")
     ax = get_ax(ax)
-    frame = _trend_frame(data, status, by, freq, as_of, top)
+    frame = _trend_frame(data, status, by, freq, as_of, top, machine)
     freq = frame.attrs.get("freq", freq)
     keys = _group_keys(frame)
     column = TREND_STATS[stat]
@@ -239,9 +246,9 @@ def _format(
             f"hollow markers: periods with entries still open "
             f"({plural(n_open, 'entry', 'entries')}, left out of the percentiles)"
         )
-    as_of = frame.attrs.get("as_of")
-    if n_open and as_of is not None and not pd.isna(as_of):
-        parts.append(f"open entries measured up to {as_of:%Y-%m-%d %H:%M} UTC")
+    if n_open:
+        until = measured_until(frame.attrs.get("as_of"), n_open=n_open)
+        parts.append(f"open entries measured up to {until}")
     if not len(frame):
         parts.append(f"no {status} entry")
     note_title(ax, parts)

@@ -199,7 +199,8 @@ class _Context:
     strict: bool
     report: Any
     phases: pd.DataFrame
-    as_of: Any
+    as_of: Any  # the as_of given, or None: each job measured up to its own observed_at
+    data_end: Any  # the latest time in the data (or as_of): where the drawn trend window ends
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     main_phases: list[str] = field(default_factory=list)
 
@@ -228,11 +229,13 @@ def build_report(
     out_dir
         Folder to write into (created when missing).
     machine
-        The machine to validate against (default: edge table v1).
+        The machine to validate against, whose terminal statuses end a job in every measure
+        and picture (default: :func:`~smstatus.machine.default_machine`).
     strict
         Edges resting only on inference are errors.
     as_of
-        Time up to which open entries are measured (default: the latest time in the data).
+        Time up to which the open entries of every job are measured (default: each up to
+        when its job was observed, its ``observed_at``).
     slowest, aligned_sample
         Lanes in the Gantt of the slowest jobs and in the aligned sample.
     progress
@@ -243,7 +246,7 @@ def build_report(
     Report
         The page's path and the CSV files written.
     """
-    from smstatus.analysis.phases import durations, phase_table
+    from smstatus.analysis.phases import durations, phase_table, resolve_as_of
     from smstatus.validation.checks import validate
 
     step = progress or (lambda _name: None)
@@ -254,9 +257,10 @@ def build_report(
     step("validating")
     report = validate(history, machine=machine, strict=strict)
     step("measuring durations")
-    as_of_used = durations(history, as_of=as_of).attrs.get("as_of")
-    phases = phase_table(history, as_of=as_of_used)
-    ctx = _Context(history, machine, strict, report, phases, as_of_used)
+    as_of_used = durations(history, as_of=as_of, machine=machine).attrs.get("as_of")
+    phases = phase_table(history, as_of=as_of_used, machine=machine)
+    data_end = resolve_as_of(history, as_of_used)
+    ctx = _Context(history, machine, strict, report, phases, as_of_used, data_end)
     ctx.frames.update(phase_table=phases, violations=report.violations)
     body = [_overview(ctx), _validation(ctx)]
     step("computing statistics")
@@ -342,12 +346,19 @@ def _overview(ctx: _Context) -> str:
             "primary status disagree (see <code>status_mismatch</code> and "
             "<code>not_terminal</code> under Validation)."
         )
+    if ctx.as_of is None:
+        until = (
+            "when its job was observed (<code>observed_at</code>: the fetch, the event, the "
+            "log's last poll), never the clock nor another job's time"
+        )
+    else:
+        until = f"{human_time(ctx.as_of)} (the as_of given)"
     return _section(
         "overview",
         f'<div class="cards">{"".join(cards)}</div>'
-        f'<p class="note">Entries from {human_time(first)} to {human_time(ctx.as_of)}; an entry '
-        f"still open (a running job's last status) is measured up to {human_time(ctx.as_of)} "
-        f"(as_of).{differ} Machine {html.escape(ctx.machine.version)}"
+        f'<p class="note">Entries from {human_time(first)} to {human_time(ctx.data_end)}; an '
+        f"entry still open (a running job's last status) is measured up to {until}."
+        f"{differ} Machine {html.escape(ctx.machine.version)}"
         f"{' (strict)' if ctx.strict else ''}.</p>"
         "<h3>Jobs by primary status</h3>"
         + _table(
@@ -386,17 +397,17 @@ def _phases(ctx: _Context) -> str:
     from smstatus.analysis.phases import duration_stats
     from smstatus.plotting import plot_durations
 
-    history, as_of = ctx.history, ctx.as_of
-    stats_all = duration_stats(history, as_of=as_of)
-    by_type = duration_stats(history, by="instance_type", as_of=as_of)
-    by_spot = duration_stats(history, by="spot", as_of=as_of)
+    history, as_of, machine = ctx.history, ctx.as_of, ctx.machine
+    stats_all = duration_stats(history, as_of=as_of, machine=machine)
+    by_type = duration_stats(history, by="instance_type", as_of=as_of, machine=machine)
+    by_spot = duration_stats(history, by="spot", as_of=as_of, machine=machine)
     ctx.frames.update(
         duration_stats=stats_all,
         duration_stats_by_instance_type=by_type,
         duration_stats_by_spot=by_spot,
     )
     sec_cols = tuple(c for c in stats_all.columns if c.endswith("_s"))
-    ctx.main_phases = main_phases = _main_phases(stats_all, history.n_jobs)
+    ctx.main_phases = main_phases = _main_phases(stats_all, history.n_jobs, machine)
     type_view = _median_by_group(by_type, "instance_type", main_phases, history.jobs)
     spot_view = _median_by_group(by_spot, "spot", main_phases, history.jobs)
     spot_view["spot"] = (
@@ -404,12 +415,13 @@ def _phases(ctx: _Context) -> str:
     )
     n_rows = int((stats_all["count"] > 0).sum()) if "count" in stats_all else 12
     fig, ax = _figure(12, max(4.5, 0.42 * n_rows + 1.2))
-    plot_durations(history, ax=ax, kind="box", log=True)
+    plot_durations(history, ax=ax, kind="box", log=True, as_of=as_of, machine=machine)
     return _section(
         "phases",
         "<p>Per status, over every entry of every job: how many entries, how many still open "
-        "(measured up to as_of), and the mean, percentiles and longest of the entries' "
-        "durations. A job that enters a status twice has two entries.</p>"
+        "(measured up to when their job was observed, or the as_of given), and the mean, "
+        "percentiles and longest of the entries' durations. A job that enters a status twice "
+        "has two entries.</p>"
         + _table(stats_all, seconds=sec_cols, left=("status",), headers=STATS_HEADERS)
         + "<h3>Median time of an entry in each phase, by instance type</h3>"
         + _table(
@@ -431,17 +443,17 @@ def _bottlenecks(ctx: _Context) -> str:
     from smstatus.analysis.hotspots import bottlenecks
     from smstatus.plotting import plot_bottlenecks
 
-    history, as_of = ctx.history, ctx.as_of
-    bn = bottlenecks(history, by="instance_type", as_of=as_of)
+    history, as_of, machine = ctx.history, ctx.as_of, ctx.machine
+    bn = bottlenecks(history, by="instance_type", as_of=as_of, machine=machine)
     ctx.frames.update(
         bottlenecks_per_job=bn.per_job, bottleneck_shares=bn.shares, slowest_per_phase=bn.slowest
     )
     n_types = int(history.jobs["instance_type"].nunique(dropna=False))
     fig, ax = _figure(12, max(3.5, 0.38 * n_types + 1.5))
-    plot_bottlenecks(history, ax=ax, by="instance_type", as_of=as_of)
+    plot_bottlenecks(history, ax=ax, by="instance_type", as_of=as_of, machine=machine)
     by_type_png = _png(fig)
     fig, ax = _figure(12, 3.2)
-    plot_bottlenecks(history, ax=ax, by="spot", as_of=as_of)
+    plot_bottlenecks(history, ax=ax, by="spot", as_of=as_of, machine=machine)
     by_spot_png = _png(fig)
     counts = (
         bn.per_job["bottleneck"]
@@ -563,20 +575,30 @@ TREND_STATUSES = ("Pending", "Starting")
 """The waits drawn over calendar time in the report."""
 
 TREND_WINDOW = pd.Timedelta(weeks=26)
-"""How far back before as_of the report draws the waits (the CSV holds every period)."""
+"""How far back before the end of the data (or the as_of given) the report draws the waits
+(the CSV holds every period)."""
 
 
 def _trend(ctx: _Context) -> str:
     from smstatus.analysis.trend import phase_trend
     from smstatus.plotting.trend import plot_trend
 
-    history, as_of = ctx.history, ctx.as_of
-    since, freq = _trend_window(history, as_of)
-    trend = phase_trend(history, list(TREND_STATUSES), by="instance_type", freq=freq, as_of=as_of)
+    history, as_of, machine = ctx.history, ctx.as_of, ctx.machine
+    since, freq = _trend_window(history, ctx.data_end)
+    trend = phase_trend(
+        history,
+        list(TREND_STATUSES),
+        by="instance_type",
+        freq=freq,
+        as_of=as_of,
+        machine=machine,
+    )
     ctx.frames["phase_trend"] = trend
     pictures = []
     for status in TREND_STATUSES:
-        top = phase_trend(history, status, by="instance_type", freq=freq, as_of=as_of, top=4)
+        top = phase_trend(
+            history, status, by="instance_type", freq=freq, as_of=as_of, top=4, machine=machine
+        )
         recent = top[top["period"] >= since] if since is not None else top
         if not len(recent):
             continue
@@ -598,8 +620,9 @@ def _trend(ctx: _Context) -> str:
 
 
 def _trend_window(history: JobHistory, as_of: Any) -> tuple[pd.Timestamp | None, str]:
-    """The start of the drawn window (the last 26 weeks up to as_of) and the period length:
-    days when the window holds three weeks of data or less, else weeks."""
+    """The start of the drawn window (the last 26 weeks up to ``as_of``, the end of the data)
+    and the period length: days when the window holds three weeks of data or less, else
+    weeks."""
     starts = history.transitions["start_time"]
     if as_of is None or pd.isna(as_of) or not starts.notna().any():
         return None, "W"
@@ -612,7 +635,7 @@ def _trend_window(history: JobHistory, as_of: Any) -> tuple[pd.Timestamp | None,
 def _variants(ctx: _Context) -> str:
     from smstatus.analysis.hotspots import variants
 
-    var = variants(ctx.history)
+    var = variants(ctx.history, as_of=ctx.as_of, machine=ctx.machine)
     ctx.frames["variants"] = var
     return _section(
         "variants",
@@ -646,6 +669,7 @@ def _gantt_slowest(ctx: _Context, slowest: int) -> str:
         sort_by="wall",
         align="start",
         as_of=ctx.as_of,
+        machine=ctx.machine,
         violations=ctx.report,
     )
     return _section(
@@ -678,6 +702,7 @@ def _gantt_aligned(ctx: _Context, aligned_sample: int) -> str:
         sort_by=WAIT_STATUSES,
         align="start",
         as_of=ctx.as_of,
+        machine=ctx.machine,
     )
     return _section(
         "gantt-aligned",
@@ -696,10 +721,27 @@ def _distributions(ctx: _Context) -> str:
     pictures = ""
     if shown:
         fig, ax = _figure(12, 4.6)
-        plot_durations(ctx.history, ax=ax, kind="ecdf", log=True, statuses=shown)
+        plot_durations(
+            ctx.history,
+            ax=ax,
+            kind="ecdf",
+            log=True,
+            statuses=shown,
+            as_of=ctx.as_of,
+            machine=ctx.machine,
+        )
         pictures += _img(_png(fig), "cumulative distribution of the main phases' durations")
         fig, ax = _figure(12, max(4.0, 0.9 * len(shown) + 1.2))
-        plot_durations(ctx.history, ax=ax, kind="box", by="spot", log=True, statuses=shown)
+        plot_durations(
+            ctx.history,
+            ax=ax,
+            kind="box",
+            by="spot",
+            log=True,
+            statuses=shown,
+            as_of=ctx.as_of,
+            machine=ctx.machine,
+        )
         pictures += _img(_png(fig), "main phases' durations, on-demand against spot")
     return _section(
         "distributions",
@@ -742,16 +784,15 @@ def _machine(ctx: _Context) -> str:
     )
 
 
-def _main_phases(stats: pd.DataFrame, n_jobs: int) -> list[str]:
-    """Known, current, non-terminal statuses seen in at least 1% of jobs, in lifecycle order."""
-    from smstatus.status import DEPRECATED_STATUSES, TERMINAL_STATUSES, is_known_status
-
-    skip = {t.value for t in TERMINAL_STATUSES} | {d.value for d in DEPRECATED_STATUSES}
+def _main_phases(stats: pd.DataFrame, n_jobs: int, machine: StatusMachine) -> list[str]:
+    """Statuses of the machine, neither terminal nor deprecated, seen in at least 1% of jobs,
+    in lifecycle order."""
+    skip = machine.terminal | machine.deprecated
     status = stats["status"].astype(str)
     keep = (
         (stats["count"] >= max(1, 0.01 * n_jobs))
         & ~status.isin(skip)
-        & status.map(is_known_status).astype(bool)
+        & status.isin(machine.statuses)
     )
     return [str(s) for s in status[keep]]
 

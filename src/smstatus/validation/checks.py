@@ -64,6 +64,7 @@ import pyarrow.compute as pc
 
 from smstatus.history import JobHistory
 from smstatus.machine import BASIS_EVIDENCED, StatusMachine, default_machine
+from smstatus.spans import as_span
 from smstatus.validation.report import (
     DEFAULT_SEVERITY,
     SEVERITY_ORDER,
@@ -112,7 +113,8 @@ def validate(
         are legal and reported as info, so you see how much of the data rests on inference.
     tolerance
         Slack of the time checks (``gap``, ``overlap``, ``out_of_order``,
-        ``negative_duration``): a pandas time string, a timedelta, or seconds.
+        ``negative_duration``): a span such as ``"1s"``, ``"500ms"``, ``"2min"`` or ``"1d"``
+        (units in any case), a number of seconds, or a ``timedelta``/``Timedelta``.
     sampled
         Judge edges by reachability (statuses may be skipped between entries): ``None`` (default)
         for the jobs whose ``source`` is ``sdk-log``, ``True`` for every job, ``False`` for none.
@@ -124,8 +126,8 @@ def validate(
 
     Notes
     -----
-    The codes, severities and rules are listed in the module docstring
-    (``help(smstatus.validate)``).
+    The codes, severities and rules are listed in the docstring of the module
+    :mod:`smstatus.validation.checks` and in the documentation's page of validation codes.
 
     Examples
     --------
@@ -191,18 +193,8 @@ def _as_machine(machine: Any) -> StatusMachine:
 
 
 def _tolerance_ns(tolerance: Any) -> int:
-    try:
-        if isinstance(tolerance, bool):
-            raise TypeError
-        if isinstance(tolerance, int | float | np.integer | np.floating):
-            value = pd.Timedelta(float(tolerance), unit="s")
-        else:
-            value = pd.Timedelta(tolerance)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"tolerance must be a time such as '1s', a timedelta or seconds, got {tolerance!r}"
-        ) from exc
-    if pd.isna(value) or value < pd.Timedelta(0):
+    value = as_span(tolerance, name="tolerance")
+    if value < pd.Timedelta(0):
         raise ValueError(f"tolerance must be zero or positive, got {tolerance!r}")
     return int(value.value)
 
