@@ -11,7 +11,7 @@ import json
 
 import pandas as pd
 import pytest
-from smstatus.report.page.page import build_report
+from smstatus.report.page import build_report
 
 import smstatus
 from smstatus.cli import main
