@@ -158,7 +158,7 @@ def test_json_summary_holds_every_table(capsys, inputs, prices):
         (["--format", "csv"], "--format csv prints one table"),
         (["--what", "cost"], "--what cost needs --prices"),
         (["--by", "colour"], "neither a job column nor a time bucket"),
-        (["--as-of", "soon"], "as_of 'soon' is not a timestamp"),
+        (["--as-of", "soon"], "--as-of: 'soon' is not a time"),
         (["--prices", "/nonexistent.csv"], "does not exist"),
         (["--top", "-1"], "--top must be 0 or more"),
     ],

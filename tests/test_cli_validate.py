@@ -174,15 +174,23 @@ def test_unparsed_records_are_reported(capsys, tmp_path, xgb_doc):
     path = tmp_path / "mixed.jsonl"
     path.write_text(json.dumps(xgb_doc) + "\n{not json\n")
     code, out, err = run(capsys, path, "--format", "json")
-    assert code == 0  # what could be read is valid
+    assert code == 1  # what could be read is valid, but a record was rejected
     doc = json.loads(out)
-    assert doc["jobs"] == 1
+    assert doc["jobs"] == 1 and doc["valid_jobs"] == 1
+    assert doc["ok"] is False and doc["by_code"] == {"unparsed_record": 1}
     (bad,) = doc["unparsed"]
     assert bad["file"].endswith("mixed.jsonl") and bad["line"] == 2
     assert set(bad) == {"file", "line", "field", "reason"}
+    (v,) = doc["violations"]
+    assert v["code"] == "unparsed_record" and v["severity"] == "error"
+    assert v["job_name"] is None and v["step"] is None
+    assert f"{bad['file']}:2" in v["message"] and bad["reason"] in v["message"]
     assert "mixed.jsonl:2" in err
     code, out, _ = run(capsys, path)
+    assert code == 1
+    assert out.startswith("smstatus validate: INVALID: 1 jobs, 1 valid; 1 violations")
     assert "1 record(s) could not be loaded" in out.splitlines()[0]
+    assert any("unparsed_record" in line and "mixed.jsonl:2" in line for line in out.splitlines())
 
 
 def test_unreadable_input_exits_2(capsys, tmp_path):
@@ -208,7 +216,7 @@ def test_unreadable_input_exits_2(capsys, tmp_path):
 def test_usage_errors_exit_2(capsys, data_dir, argv):
     code, _, err = run(capsys, data_dir / XGB, *argv)
     assert code == 2
-    assert "usage:" in err
+    assert err.count("\n") == 1 and "(see smstatus validate --help)" in err
 
 
 def test_tolerance_option(capsys, tmp_path, xgb_doc):

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from transitions import MachineError
 
 from smstatus.errors import MachineDefinitionError
-from smstatus.machine import EDGE_TABLE_V1, Basis, Edge, StatusMachine, default_machine
+from smstatus.machine import (
+    EDGE_TABLE,
+    EDGE_TABLE_V1,
+    EDGE_TABLE_VERSION,
+    Basis,
+    Edge,
+    StatusMachine,
+    default_machine,
+)
 from smstatus.status import SecondaryStatus
 
 DESIGN_TABLE = {
@@ -51,6 +59,16 @@ EVIDENCED = {
     ("Uploading", "Failed"),
     ("Stopping", "Stopped"),
     ("Stopping", "MaxWaitTimeExceeded"),
+    # v1.1: seen in published histories
+    ("Pending", "Failed"),
+    ("Uploading", "Stopped"),
+    ("Stopping", "Uploading"),
+}
+SEEN_V11 = {
+    ("Pending", "Failed"),
+    ("Training", "Stopping"),
+    ("Uploading", "Stopped"),
+    ("Stopping", "Uploading"),
 }
 
 M = default_machine()
@@ -59,15 +77,32 @@ STATUSES = [s.value for s in SecondaryStatus]
 
 def test_table_is_the_design_table():
     expected = {(a, b) for a, dests in DESIGN_TABLE.items() for b in dests.split()}
-    assert {(e.source, e.dest) for e in EDGE_TABLE_V1} == expected
-    assert len(EDGE_TABLE_V1) == len(expected)
+    assert {(e.source, e.dest) for e in EDGE_TABLE} == expected
+    assert len(EDGE_TABLE) == len(expected)
 
 
 def test_basis_of_every_edge():
-    for e in EDGE_TABLE_V1:
+    for e in EDGE_TABLE:
         assert e.inferred_only == ((e.source, e.dest) not in EVIDENCED), e
     assert M.edge("Starting", "Downloading").basis == {Basis.DOC, Basis.SEEN}
     assert M.edge("Uploading", "Failed").basis == {Basis.SEEN}
+
+
+def test_v11_sees_the_four_edges_of_published_histories():
+    assert EDGE_TABLE_VERSION == "v1.1" and M.version == "v1.1"
+    for a, b in SEEN_V11:
+        assert Basis.SEEN in M.edge(a, b).basis, (a, b)
+        assert not M.edge(a, b).inferred_only
+    assert M.edge("Training", "Stopping").basis == {Basis.DOC, Basis.SEEN}
+    # no published failure skips Uploading: Training -> Failed stays an inference
+    assert M.edge("Training", "Failed").inferred_only
+
+
+def test_former_name_of_the_table_is_the_same_table():
+    import smstatus
+
+    assert EDGE_TABLE_V1 is EDGE_TABLE
+    assert smstatus.EDGE_TABLE is EDGE_TABLE and smstatus.EDGE_TABLE_VERSION == "v1.1"
 
 
 def test_machine_is_built_without_auto_transitions():
@@ -79,7 +114,7 @@ def test_machine_is_built_without_auto_transitions():
 
 def test_matrix_agrees_with_the_transitions_machine_and_the_table():
     from_table = np.zeros_like(M.matrix)
-    for e in EDGE_TABLE_V1:
+    for e in EDGE_TABLE:
         from_table[M.index[e.source], M.index[e.dest]] = True
     assert (M.matrix == from_table).all()
     replayed = np.zeros_like(M.matrix)
@@ -136,7 +171,7 @@ def test_successors_and_basis_matrix():
 
 def test_edges_frame():
     frame = M.edges_frame()
-    assert len(frame) == len(EDGE_TABLE_V1)
+    assert len(frame) == len(EDGE_TABLE)
     assert (
         frame.loc[(frame.source == "Starting") & (frame.dest == "Downloading"), "basis"].item()
         == "doc,seen"
@@ -198,7 +233,7 @@ def test_full_replacement_table():
 
 def test_mermaid_text_from_transitions():
     text = M.to_mermaid()
-    assert text.count("-->") >= len(EDGE_TABLE_V1)
+    assert text.count("-->") >= len(EDGE_TABLE)
     assert "stateDiagram-v2" in text
     assert "Starting --> Downloading: doc_seen" in text
     assert "Starting --> Failed: inferred" in text
@@ -208,3 +243,38 @@ def test_mermaid_text_from_transitions():
 def test_edge_dataclass():
     e = Edge("Starting", "Failed", frozenset({Basis.INFERRED}))
     assert e.inferred_only
+
+
+@pytest.mark.parametrize(
+    ("steps", "primary"),
+    [
+        ([("Starting", 4), ("Pending", 1), ("Failed", 0)], "Failed"),
+        ([("Starting", 60), ("Downloading", 30), ("Training", 500), ("Stopping", 80),
+          ("Uploading", 2), ("Stopped", 0)], "Stopped"),
+        ([("Starting", 60), ("Downloading", 30), ("Training", 500), ("Uploading", 20),
+          ("Stopped", 0)], "Stopped"),
+    ],
+)  # fmt: skip
+def test_strict_validation_accepts_the_edges_seen_in_v11(steps, primary):
+    from _histories import chain
+    from smstatus.validate import validate
+
+    h = chain("job", steps, training_job_status=primary, secondary_status=steps[-1][0])
+    report = validate(h, strict=True)
+    assert report.ok, report.violations
+    assert "inferred_edge" not in set(report.violations["code"])
+
+
+def test_inferred_edge_message_says_what_is_known():
+    from _histories import chain
+    from smstatus.validate import validate
+
+    steps = [("Starting", 60), ("Downloading", 30), ("Training", 500), ("Failed", 0)]
+    h = chain("job", steps, training_job_status="Failed", secondary_status="Failed")
+    report = validate(h, strict=True)
+    inferred = report.violations[report.violations["code"] == "inferred_edge"]
+    assert inferred["severity"].tolist() == ["error"]
+    message = inferred["message"].iloc[0]
+    assert "Training -> Failed is legal only by inference" in message
+    assert "no published history shows it" in message
+    assert "never seen" not in message

@@ -342,7 +342,7 @@ def test_every_code_has_a_documented_severity():
     import sys
 
     assert set(DEFAULT_SEVERITY) == set(ViolationCode)
-    assert len(ViolationCode) == 16
+    assert len(ViolationCode) == 17
     table = sys.modules["smstatus.validate"].__doc__
     for code, severity in DEFAULT_SEVERITY.items():
         assert f"{code.value:<27}{severity.value}" in table
@@ -395,7 +395,7 @@ def test_report_api(xgb):
     report = validate(h)
     assert not report.ok
     assert report.n_jobs == 2 and report.n_valid == 1 and report.n_errors == 1
-    assert report.machine_version == "v1" and report.strict is False
+    assert report.machine_version == "v1.1" and report.strict is False
     assert report.valid_jobs.tolist() == ["good"]
     assert report.invalid_jobs.tolist() == ["bad"]
     valid = report.valid_history()

@@ -30,7 +30,15 @@ from smstatus.history import JobHistory
 from smstatus.io import load
 from smstatus.io.describe import to_describe_records, write_describe_jsonl
 from smstatus.io.table import read_table, write_table
-from smstatus.machine import EDGE_TABLE_V1, Basis, Edge, StatusMachine, default_machine
+from smstatus.machine import (
+    EDGE_TABLE,
+    EDGE_TABLE_V1,
+    EDGE_TABLE_VERSION,
+    Basis,
+    Edge,
+    StatusMachine,
+    default_machine,
+)
 from smstatus.plotting import plot_bottlenecks, plot_durations, plot_gantt, plot_machine
 from smstatus.records import SecondaryStatusTransition
 from smstatus.report import Report, build_report
@@ -51,7 +59,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DEPRECATED_STATUSES",
+    "EDGE_TABLE",
     "EDGE_TABLE_V1",
+    "EDGE_TABLE_VERSION",
     "INITIAL_STATUS",
     "PRIMARY_OF",
     "TERMINAL_STATUSES",

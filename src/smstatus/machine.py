@@ -1,6 +1,7 @@
 """The machine of legal status edges.
 
-One declared edge table (:data:`EDGE_TABLE_V1`) is the single source of truth. It is built into a
+One declared edge table (:data:`EDGE_TABLE`, version :data:`EDGE_TABLE_VERSION`) is the single
+source of truth. It is built into a
 ``transitions.Machine`` (``auto_transitions=False``); the boolean edge matrix used by the
 vectorised validator, the reachability used for sampled sources (SDK logs) and the diagrams are
 all derived from that machine.
@@ -30,7 +31,15 @@ from smstatus.status import (
     SecondaryStatus,
 )
 
-__all__ = ["EDGE_TABLE_V1", "Basis", "Edge", "StatusMachine", "default_machine"]
+__all__ = [
+    "EDGE_TABLE",
+    "EDGE_TABLE_V1",
+    "EDGE_TABLE_VERSION",
+    "Basis",
+    "Edge",
+    "StatusMachine",
+    "default_machine",
+]
 
 
 class Basis(StrEnum):
@@ -55,7 +64,7 @@ class Edge:
 
     @property
     def inferred_only(self) -> bool:
-        """Whether the edge rests on inference alone (no documentation, never seen)."""
+        """Whether the edge rests on inference alone (no documentation, no published history)."""
         return self.basis == {Basis.INFERRED}
 
 
@@ -63,7 +72,14 @@ def _e(source: str, dest: str, *basis: str, note: str = "") -> Edge:
     return Edge(source, dest, frozenset(Basis(b) for b in basis), note)
 
 
-EDGE_TABLE_V1: tuple[Edge, ...] = (
+EDGE_TABLE_VERSION = "v1.1"
+"""Version of :data:`EDGE_TABLE`. v1.1 changed only bases (from v1): Pending -> Failed,
+Training -> Stopping, Uploading -> Stopped and Stopping -> Uploading occur in published
+histories."""
+
+_SEEN_V11 = "in 215 published histories (v1.1)"
+
+EDGE_TABLE: tuple[Edge, ...] = (
     _e("Starting", "Pending", "seen"),
     _e("Starting", "Downloading", "doc", "seen"),
     _e("Starting", "Training", "doc", note="Downloading is optional (Pipe/FastFile input)"),
@@ -75,7 +91,7 @@ EDGE_TABLE_V1: tuple[Edge, ...] = (
     _e("Pending", "Downloading", "seen"),
     _e("Pending", "Training", "inferred"),
     _e("Pending", "Stopping", "inferred"),
-    _e("Pending", "Failed", "inferred"),
+    _e("Pending", "Failed", "seen", note="a capacity failure while waiting; " + _SEEN_V11),
     _e("LaunchingMLInstances", "PreparingTrainingStack", "inferred"),
     _e("LaunchingMLInstances", "Stopping", "inferred"),
     _e("LaunchingMLInstances", "Failed", "inferred"),
@@ -96,8 +112,8 @@ EDGE_TABLE_V1: tuple[Edge, ...] = (
     _e("DownloadingTrainingImage", "Failed", "inferred"),
     _e("Training", "Uploading", "doc", "seen"),
     _e("Training", "Interrupted", "doc"),
-    _e("Training", "Stopping", "doc"),
-    _e("Training", "Failed", "inferred"),
+    _e("Training", "Stopping", "doc", "seen"),
+    _e("Training", "Failed", "inferred", note="no published failure skips Uploading"),
     _e("Training", "Starting", "doc", note="retry"),
     _e("Training", "Pending", "doc", note="between capacity reservations"),
     _e("Training", "Restarting", "inferred"),
@@ -120,15 +136,19 @@ EDGE_TABLE_V1: tuple[Edge, ...] = (
     _e("Uploading", "Completed", "doc", "seen"),
     _e("Uploading", "Failed", "seen"),
     _e("Uploading", "Stopping", "inferred"),
-    _e("Uploading", "Stopped", "inferred"),
+    _e("Uploading", "Stopped", "seen", note=_SEEN_V11),
     _e("Uploading", "MaxRuntimeExceeded", "inferred"),
     _e("Stopping", "Stopped", "seen"),
     _e("Stopping", "MaxWaitTimeExceeded", "doc"),
     _e("Stopping", "MaxRuntimeExceeded", "inferred"),
-    _e("Stopping", "Uploading", "inferred"),
+    _e("Stopping", "Uploading", "seen", note="a stopped job uploads what it has; " + _SEEN_V11),
     _e("Stopping", "Failed", "inferred"),
 )
-"""Edge table v1 (design §2), each edge with its basis."""
+"""The edge table (version :data:`EDGE_TABLE_VERSION`), each edge with its basis."""
+
+EDGE_TABLE_V1 = EDGE_TABLE
+"""Former name of :data:`EDGE_TABLE`, kept for existing code (the same edges; v1.1 changed
+only bases)."""
 
 BASIS_NONE, BASIS_INFERRED, BASIS_EVIDENCED = 0, 1, 2
 """Codes of :attr:`StatusMachine.basis_matrix`: no edge, inferred only, documented or seen."""
@@ -145,7 +165,7 @@ class StatusMachine:
     Parameters
     ----------
     edges
-        The edge table; defaults to :data:`EDGE_TABLE_V1`.
+        The edge table; defaults to :data:`EDGE_TABLE`.
     statuses
         Every status of the machine, in lifecycle order. Defaults to the 17 secondary statuses;
         statuses named by an edge must be among them.
@@ -165,7 +185,7 @@ class StatusMachine:
     ('Stopping', 'Stopped', 'MaxRuntimeExceeded', 'Completed', 'Failed')
     """
 
-    edges: tuple[Edge, ...] = EDGE_TABLE_V1
+    edges: tuple[Edge, ...] = EDGE_TABLE
     statuses: tuple[str, ...] = tuple(s.value for s in SecondaryStatus)
     terminal: frozenset[str] = frozenset(s.value for s in TERMINAL_STATUSES)
     primary: Mapping[str, str] = field(
@@ -173,7 +193,7 @@ class StatusMachine:
     )
     deprecated: frozenset[str] = frozenset(s.value for s in DEPRECATED_STATUSES)
     initial: str = INITIAL_STATUS.value
-    version: str = "v1"
+    version: str = EDGE_TABLE_VERSION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "edges", tuple(self.edges))
@@ -389,7 +409,7 @@ class StatusMachine:
 
         The document extends the default table unless it gives ``"edges"`` (a full table)::
 
-            {"version": "v1+ours",
+            {"version": "v1.1+ours",
              "add_statuses": [{"name": "Queued", "primary": "InProgress"}],
              "add_edges": [{"source": "Queued", "dest": "Starting", "basis": ["seen"]}],
              "remove_edges": [["Starting", "Interrupted"]]}
@@ -525,7 +545,7 @@ def _coerce_edge(spec: Edge | Sequence[Any] | Mapping[str, Any]) -> Edge:
 
 
 def default_machine() -> StatusMachine:
-    """The machine of edge table v1."""
+    """The machine of :data:`EDGE_TABLE` (version :data:`EDGE_TABLE_VERSION`)."""
     return _DEFAULT
 
 

@@ -12,9 +12,14 @@ Provenance
 ``data/sample.jsonl.gz`` holds 4,000 ``DescribeTrainingJob`` responses (JSON Lines, gzip)
 made by :func:`smstatus.simulate.simulate` with seed 0: jobs created from 2025-01-06 (UTC) to
 Wednesday 2025-04-16 15:36 UTC, when the fleet was described (so some jobs are still running),
-3 % of the histories corrupted on purpose, 1 % of the jobs from before 2018 with the deprecated
-statuses. Nothing in it comes from a real AWS account. Regenerate it, byte for byte after
-decompression, from the repository's root with::
+3 % of the histories corrupted on purpose. It looks like one team's recent months: no job from
+before the window (so no deprecated statuses); warm pools reused within minutes (about 3 % of
+the jobs start on a kept pool, "Found matching resource for reuse") and the fate of each kept
+pool on the terminal entry; capacity failures that end in Pending (about 1 %); failures after
+training that pass through Uploading, as published histories show; and capacity waits that move:
+incidents of a few days in one region for some GPU types, a scarce ``ml.p5.48xlarge`` and a
+spot market that tightens through the window. Nothing in it comes from a real AWS account.
+Regenerate it, byte for byte after decompression, from the repository's root with::
 
     smstatus simulate -n 4000 --seed 0 --corrupt-share 0.03 --start 2025-01-06 \\
         --end 2025-04-16T15:36 -o src/smstatus/data/sample.jsonl.gz

@@ -15,20 +15,31 @@ What the fleet holds
   names; more jobs on weekdays than at weekends, mostly in working hours, in a growing fleet.
 - On-demand and managed spot jobs (``MaxWaitTimeInSeconds``, ``CheckpointConfig``; spot bills
   only the time on instances, with savings of 50-90 %), ``File``, ``Pipe`` and ``FastFile``
-  input (only ``File`` has a ``Downloading`` phase), warm pools (``KeepAlivePeriodInSeconds``,
-  ``WarmPoolStatus``: a completed job's pool is reused by the next job of the same type, count
-  and region created within the keep-alive period, whose Starting then lasts seconds), retry
-  strategies, training plans.
+  input (``File`` jobs always download; most others show a short ``Downloading`` too, as
+  published Pipe-mode histories do), warm pools (``KeepAlivePeriodInSeconds``,
+  ``WarmPoolStatus``: a kept pool is reused by the next job of the same type, count and region
+  created within the keep-alive period, whose Starting then lasts seconds), retry strategies,
+  training plans.
 - Capacity waits in Starting and Pending whose length depends on the instance type (long
-  lognormal tails for big GPU instances, longer for spot); spot interruptions that loop back
-  to Starting, Downloading or Pending (``Interrupted``); retries after internal errors
-  (back to Starting); gaps between capacity reservations (``Training -> Pending``); restarts
-  and updates; failures in every phase with ``FailureReason`` texts of the kind AWS returns;
-  user stops (``Stopping -> Stopped``, sometimes uploading a model first);
-  ``MaxRuntimeExceeded`` and ``MaxWaitTimeExceeded``.
-- A few jobs from before 2018 (between SageMaker's launch on 2017-11-29 and 2018) whose
-  histories use the deprecated ``LaunchingMLInstances``, ``PreparingTrainingStack`` and
-  ``DownloadingTrainingImage``.
+  lognormal tails for big GPU instances, longer for spot) and moves over time: incidents (a few
+  days in one region when waits on some GPU types grow several times, ``capacity_incident`` in
+  the truth), a scarce ``ml.p5.48xlarge`` that gets scarcer through the window, and a spot
+  market that tightens. Spot interruptions loop back to Starting, Downloading or Pending
+  (``Interrupted``); retries after internal errors (back to Starting); gaps between capacity
+  reservations (``Training -> Pending``); restarts and updates; failures in every phase with
+  ``FailureReason`` texts of the kind AWS returns; user stops (``Stopping -> Stopped``,
+  sometimes uploading a model first); ``MaxRuntimeExceeded`` and ``MaxWaitTimeExceeded``.
+- What published histories show: a failure after training passes through Uploading (never
+  ``Training -> Failed``); a capacity failure ends in Pending ("Training job failed for
+  insufficient capacity", ``CapacityError``); a reused pool starts with "Found matching resource
+  for reuse", and the job that kept its instances reports their fate on its terminal entry, in
+  step with ``WarmPoolStatus``: "Resource retained for reuse" (``Available``), "Resource reused
+  by training job: NAME" (``Reused``), "Resource released" or "Resource released due to keep
+  alive period expiry" (``Terminated``), or "Instances not retained as a result of warmpool
+  resource limits being exceeded" (``Terminated``, nothing retained).
+- Jobs from before 2018 (between SageMaker's launch on 2017-11-29 and 2018), with the
+  deprecated ``LaunchingMLInstances``, ``PreparingTrainingStack`` and
+  ``DownloadingTrainingImage``, only when asked for (``legacy_share``) or inside the window.
 - Jobs still running when the fleet is described (at the end of the window): their last
   entry has no ``EndTime`` key and a message that fits how long it has been open.
 - ``corrupt_share`` of the jobs with a corrupted history (see :data:`CORRUPTIONS`).
@@ -38,17 +49,21 @@ Every edge of a history that is not corrupted is legal in
 is the ``StartTime`` of the next), the terminal entry has zero length and the primary and
 secondary statuses agree with the last entry. Features appear only after their approximate
 AWS launch dates (managed spot 2019-08, FastFile 2021-10, retry strategies 2022-01, warm pools
-2022-09, the Pending status 2023-01, training plans 2024-12).
+2022-09, the Pending status 2023-01, training plans 2024-12), and messages sit where AWS
+printed them in each year: "Downloading the training image" under Training until
+2023-10 and under Downloading after; "Preparing the instances for training" under Pending from
+2024 (before, a Pending entry says "Training job waiting for capacity").
 
 Messages: those of the API reference (Starting: "Starting the training job", "Launching
 requested ML instances", "Insufficient capacity error from EC2 while launching instances,
 retrying!", "Launched instance was unhealthy, replacing it!", "Preparing the instances for
 training"; Training: "Downloading the training image", "Training image download completed.
-Training in progress.") and those printed in the real logs of ``tests/data`` ("Training job
-waiting for capacity", "Downloading input data", "Uploading generated training model", "Training
-job completed", "Training job failed"). The messages of Interrupted, Restarting, Updating,
-Stopped, MaxRuntimeExceeded, MaxWaitTimeExceeded and of warm-pool reuse are our phrasing of
-the documented meaning of those statuses (AWS says status messages are subject to change).
+Training in progress.") and those printed in published histories (the test corpus): "Training
+job waiting for capacity", "Downloading input data", "Uploading generated training model",
+"Training job completed", "Training job failed", the warm-pool messages above. The messages of
+Interrupted, Restarting, Updating, Stopped, MaxRuntimeExceeded and MaxWaitTimeExceeded are our
+phrasing of the documented meaning of those statuses (AWS says status messages are subject to
+change).
 
 Determinism
 -----------
@@ -110,6 +125,14 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
         "max_wait": "Training job exceeded MaxWaitTimeInSeconds provided",
         "completed": "Training job completed",
         "failed": "Training job failed",
+        "capacity_failed": "Training job failed for insufficient capacity",
+        "retained": "Resource retained for reuse",
+        "reused_by": "Resource reused by training job: {name}",
+        "released": "Resource released",
+        "expired": "Resource released due to keep alive period expiry",
+        "not_retained": (
+            "Instances not retained as a result of warmpool resource limits being exceeded"
+        ),
     }
 )
 """The status messages the simulator writes, by key."""
@@ -148,6 +171,9 @@ _UNKNOWN_STATUSES = ("Provisioning", "Queued", "Resuming", "WarmingUp", "Checkpo
 _TERMINAL = frozenset(
     {"Completed", "Failed", "Stopped", "MaxRuntimeExceeded", "MaxWaitTimeExceeded"}
 )
+_DEPRECATED = frozenset(
+    {"LaunchingMLInstances", "PreparingTrainingStack", "DownloadingTrainingImage"}
+)
 _ACTIVE = frozenset({"Downloading", "Training", "Uploading", "Restarting", "Updating"})
 _LAUNCHED = frozenset({"Downloading", "DownloadingTrainingImage", "Training"})
 _BILLED = _ACTIVE | {"Stopping"}
@@ -183,6 +209,10 @@ _LAUNCH = {
     "warm_pool": pd.Timestamp("2022-09-28", tz="UTC"),
     "pending": pd.Timestamp("2023-01-01", tz="UTC"),
     "training_plan": pd.Timestamp("2024-12-04", tz="UTC"),
+    # where AWS prints a message moved: "Downloading the training image" from Training to
+    # Downloading in late 2023; "Preparing the instances for training" to Pending in 2024
+    "image_in_downloading": pd.Timestamp("2023-10-01", tz="UTC"),
+    "preparing_in_pending": pd.Timestamp("2024-01-01", tz="UTC"),
 }
 
 
@@ -475,6 +505,14 @@ class _Job:
     work_s: float
     data_s: float
     reuse: bool = False
+    wait_scale: float = 1.0
+    """Capacity pressure at the job's creation: its waits are this many times longer..."""
+    wait_add_p: float = 0.0
+    """...and this much more likely."""
+    image_in_downloading: bool = True
+    preparing_in_pending: bool = True
+    downloads: bool = True
+    """Whether the job has a Downloading phase (decided by the walk)."""
 
 
 class _Stop(Exception):
@@ -539,6 +577,9 @@ class _Walk:
 
     def limit_tail(self, reason: str) -> None:
         r, last = self.r, self.segments[-1][0]
+        if self.segments[-1][2] == MESSAGES["capacity_failed"]:  # the limit came first
+            self.segments[-1][2] = MESSAGES["waiting"]
+            self.failure_reason = None
         if reason == "max_wait":
             self.stopping()
             self.end("MaxWaitTimeExceeded", MESSAGES["max_wait"])
@@ -584,7 +625,9 @@ class _Walk:
 
     def _modern(self) -> None:
         job, r, prof = self.job, self.r, self.job.profile
-        file_mode = job.mode == "File"
+        # published histories show Downloading in Pipe-mode jobs too (the image, a manifest);
+        # Downloading is optional, so some Pipe and FastFile jobs go straight to Training
+        file_mode = job.downloads = job.mode == "File" or r.chance(0.9)
         # incidents, placed by training progress (seconds of work done)
         work = job.work_s
         incidents: list[tuple[float, str]] = []
@@ -652,6 +695,10 @@ class _Walk:
             elif state == "Failed":
                 self.fail(self.failure or "other")
                 return
+            elif state == "UploadThenFail":  # every published failure after training uploads
+                self.push("Uploading", r.logn(12, 0.8, lo=1, hi=600), MESSAGES["uploading"])
+                self.fail(self.failure or "other")
+                return
             elif state == "Retry":
                 self.retries_used += 1
                 state = "Starting"
@@ -662,9 +709,9 @@ class _Walk:
 
     def _starting(self, attempt: int) -> str:
         job, r, prof = self.job, self.r, self.job.profile
-        file_mode = job.mode == "File"
-        after = "Downloading" if file_mode else "Training"
+        after = "Downloading" if job.downloads else "Training"
         wait_p = min(prof.wait_p * 1.6 + 0.08, 0.95) if job.spot else prof.wait_p
+        wait_p = min(wait_p + job.wait_add_p, 0.97)
         if attempt:
             wait_p *= 1.2 if job.spot else 0.5
         if job.reuse and attempt == 0:  # the warm pool's instances are there already
@@ -674,6 +721,11 @@ class _Walk:
         if attempt == 0 and r.chance(0.008):
             self.failure_reason = _failure_template(job, "Starting", r)
             capacity = self.failure_reason == _CAPACITY
+            if capacity and job.pending_ok:  # since Pending exists, a capacity failure ends there
+                self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
+                self.push("Pending", r.logn(4, 1.0, lo=0.2), MESSAGES["capacity_failed"])
+                self.fail("Pending")
+                return "done"
             self.push("Starting", base * 0.8, MESSAGES["capacity" if capacity else "launching"])
             self.fail("Starting")
             return "done"
@@ -700,10 +752,11 @@ class _Walk:
 
     def _wait(self, lo: float) -> float:
         """A capacity wait: longer for spot, long tails for big instances, at most 2 days."""
-        prof = self.job.profile
+        prof, scale = self.job.profile, self.job.wait_scale
         if self.job.spot:
-            return self.r.logn(prof.wait_s * 2, prof.wait_sigma + 0.1, lo=lo, hi=2 * 86_400)
-        return self.r.logn(prof.wait_s, prof.wait_sigma, lo=lo, hi=2 * 86_400)
+            median, sigma = prof.wait_s * 2 * scale, prof.wait_sigma + 0.1
+            return self.r.logn(median, sigma, lo=lo, hi=2 * 86_400)
+        return self.r.logn(prof.wait_s * scale, prof.wait_sigma, lo=lo, hi=2 * 86_400)
 
     def _pending(self) -> str:
         job, r = self.job, self.r
@@ -712,19 +765,20 @@ class _Walk:
             self.push("Pending", wait, MESSAGES["waiting"])
             self.user_stop()
             return "done"
-        if r.chance(0.02):
-            self.push("Pending", wait, MESSAGES["waiting"])
+        if r.chance(min(0.02 * job.wait_scale, 0.25)):  # more often when capacity is scarce
+            self.push("Pending", wait * r.u(), MESSAGES["capacity_failed"])
             self.fail("Pending")
             return "done"
-        self.push("Pending", wait, MESSAGES["preparing"])
-        if job.mode == "File":
-            return r.pick((("Downloading", 75), ("Starting", 25)))
-        return r.pick((("Training", 70), ("Starting", 30)))
+        self.push("Pending", wait, MESSAGES["preparing" if job.preparing_in_pending else "waiting"])
+        # published histories go Pending -> Downloading; back to Starting is rare
+        return r.pick((("Downloading" if job.downloads else "Training", 95), ("Starting", 5)))
 
     def _downloading(self) -> str:
         job, r = self.job, self.r
-        seconds = r.logn(job.data_s, 0.5, lo=2, hi=8 * 3600)
-        message = MESSAGES["image"] if r.chance(0.25) else MESSAGES["downloading"]
+        data_s = job.data_s if job.mode == "File" else 25.0  # Pipe, FastFile: no data copied
+        seconds = r.logn(data_s, 0.5, lo=2, hi=8 * 3600)
+        image = job.image_in_downloading and r.chance(0.7)
+        message = MESSAGES["image"] if image else MESSAGES["downloading"]
         p_int = 1.0 - math.exp(-job.profile.interrupt_per_h * seconds / 3600) if job.spot else 0
         x = r.u()
         if x < 0.025:
@@ -764,7 +818,7 @@ class _Walk:
         return r.pick(
             (
                 ("Starting", 55),
-                ("Downloading" if job.mode == "File" else "Starting", 20),
+                ("Downloading" if job.downloads else "Starting", 20),
                 ("Pending" if job.pending_ok else "Starting", 15),
                 ("Stopping", 5),
                 ("Failed", 3),
@@ -793,11 +847,12 @@ class _Walk:
         incidents.pop(0)
         if what == "fail":
             self.failure = "Training"
-            return "Failed", done
+            return "UploadThenFail", done
         if what == "stop":
             return "Stopping", done
         if what == "ise":
-            return self._internal_error(), done
+            after = self._internal_error()
+            return ("UploadThenFail" if after == "Failed" else after), done
         if what == "restart":
             return "Restarting", done
         if what == "update":
@@ -832,6 +887,7 @@ class _Walk:
         work = job.work_s
         if r.chance(0.07):
             self.push("Training", work * r.u(), MESSAGES["training"])
+            self.push("Uploading", r.logn(12, 0.8, lo=1, hi=600), MESSAGES["uploading"])
             self.failure = "Training"
             self.fail("Training")
             return
@@ -898,7 +954,7 @@ def simulate(
     start: str | datetime | pd.Timestamp = "2025-01-06",
     days: float | None = None,
     end: str | datetime | pd.Timestamp | None = None,
-    legacy_share: float = 0.01,
+    legacy_share: float = 0.0,
     growth: float = 1.0,
 ) -> list[dict[str, Any]]:
     """Simulate the describe responses of a fleet of ``n`` training jobs.
@@ -919,7 +975,9 @@ def simulate(
         120 days). The fleet is described at that moment, so the jobs created last are still
         running; a window that ends on a working afternoon has more of them.
     legacy_share
-        Share of the jobs created before 2018, with the deprecated statuses.
+        Share of the jobs created before 2018 (when SageMaker printed the deprecated statuses),
+        whatever the window; 0 by default. Jobs of a window that reaches back before 2018 are
+        legacy jobs anyway.
     growth
         How the fleet grows: jobs are created ``1 + growth`` times as often at the end of the
         window as at its start (0: a steady rate).
@@ -955,7 +1013,7 @@ def simulate_with_truth(
     start: str | datetime | pd.Timestamp = "2025-01-06",
     days: float | None = None,
     end: str | datetime | pd.Timestamp | None = None,
-    legacy_share: float = 0.01,
+    legacy_share: float = 0.0,
     growth: float = 1.0,
 ) -> Simulation:
     """Simulate a fleet like :func:`simulate` and say what was generated for each job.
@@ -1047,7 +1105,7 @@ class _Fleet:
         midnight = pd.Timestamp(self.start_ms, unit="ms", tz="UTC").normalize()
         base_ms = int(midnight.value // 1_000_000)
         n_days = max(math.ceil((self.as_of_ms - base_ms) / 86_400_000), 1)
-        weekday = (midnight.dayofweek + np.arange(n_days)) % 7
+        weekday = (midnight.day_of_week + np.arange(n_days)) % 7
         growth = 1.0 + self.growth * np.arange(n_days) / n_days
         day = _weighted_index(u[3], np.where(weekday >= 5, 0.35, 1.0) * growth)
         office = u[4] < 0.75
@@ -1193,6 +1251,17 @@ class _Fleet:
         order = np.argsort(created, kind="stable")
         launch_of, created, pos = launch_of[order], created[order], pos[order]
         work, data_s = work[order], data_s[order]
+        scale, add_p, incident = _capacity_pressure(
+            rng,
+            created,
+            [p.name for p in attrs["profile"][launch_of].tolist()],
+            attrs["region"][launch_of],
+            attrs["spot"][launch_of] & ~launches["legacy"][launch_of],
+            launches["legacy"][launch_of],
+            self.start_ms,
+            self.as_of_ms,
+        )
+        moved = {key: created >= _to_ms(_LAUNCH[key]) for key in _MOVED_MESSAGES}
         bases = [
             _base_of(p, lg, bu)
             for p, lg, bu in zip(attrs["profile"], launches["legacy"], attrs["base_u"], strict=True)
@@ -1205,6 +1274,8 @@ class _Fleet:
         L["profile"], L["legacy"] = list(attrs["profile"]), launches["legacy"].tolist()
         created_l, launch_l = created.tolist(), launch_of.tolist()
         work_l, data_l = work.tolist(), data_s.tolist()
+        scale_l, add_p_l = scale.tolist(), add_p.tolist()
+        image_l, preparing_l = (moved[k].tolist() for k in _MOVED_MESSAGES)
         responses: list[dict[str, Any]] = []
         truth: dict[str, list[Any]] = {c: [] for c in _TRUTH_COLUMNS}
         pools: dict[tuple[Any, ...], list[list[Any]]] = {}
@@ -1229,6 +1300,10 @@ class _Fleet:
                     max_wait_s=L["max_wait"][li] if L["spot"][li] else None,
                     work_s=work_l[i],
                     data_s=data_l[i],
+                    wait_scale=scale_l[i],
+                    wait_add_p=add_p_l[i],
+                    image_in_downloading=image_l[i],
+                    preparing_in_pending=preparing_l[i],
                 )
                 r = _Rand(rows[i - lo], (self.seed, 0, i))
                 region = L["region"][li]
@@ -1251,8 +1326,9 @@ class _Fleet:
                 if reused_from is not None:
                     _mark_reused(reused_from, name, job.created_ms)
                 if info["pool_from"] is not None:
-                    free_at = info["pool_from"]
-                    entry = [free_at, free_at + job.keep_alive_s * 1000, response]
+                    free_at, kept = info["pool_from"], info["pool_kept"]
+                    entry = [free_at, free_at + round(job.keep_alive_s * 1000 * kept), response]
+                    entry.append(kept < 1.0)  # released by its owner before the period ended
                     pools.setdefault(pool_key, []).append(entry)
                 responses.append(response)
                 truth["job_name"].append(name)
@@ -1266,6 +1342,7 @@ class _Fleet:
                 truth["interruptions"].append(walk.interruptions)
                 truth["retries"].append(walk.retries_used)
                 truth["tuning"].append(tuning_arn is not None)
+                truth["capacity_incident"].append(incident[i])
         renderer.flush()
         _finish_warm_pools(pools, self.as_of_ms)
         return responses, truth
@@ -1283,7 +1360,64 @@ _TRUTH_COLUMNS = (
     "interruptions",
     "retries",
     "tuning",
+    "capacity_incident",
 )
+
+_MOVED_MESSAGES = ("image_in_downloading", "preparing_in_pending")
+
+
+def _capacity_pressure(
+    rng: np.random.Generator,
+    created: np.ndarray,
+    types: Sequence[str],
+    regions: np.ndarray,
+    spot: np.ndarray,
+    legacy: np.ndarray,
+    start_ms: int,
+    as_of_ms: int,
+) -> tuple[np.ndarray, np.ndarray, list[bool]]:
+    """How scarce capacity is for each job: ``(wait scale, added wait chance, incident)``.
+
+    Three things move capacity waits over time: incidents (a few days in one region when waits
+    on some GPU types grow several times), one scarce type (``ml.p5.48xlarge``, scarcer as the
+    window goes on) and a spot market that tightens through the window.
+    """
+    n = len(created)
+    scale, add_p = np.ones(n), np.zeros(n)
+    incident = np.zeros(n, dtype=bool)
+    if not n:
+        return scale, add_p, []
+    span = max(as_of_ms - start_ms, 1)
+    frac = np.clip((created - start_ms) / span, 0.0, 1.0)
+    types_a = np.asarray(types, dtype=object)
+    scale = np.where(spot, scale * (1.0 + 1.5 * frac), scale)
+    add_p = np.where(spot, add_p + 0.15 * frac, add_p)
+    scarce = types_a == _SCARCE_TYPE
+    scale = np.where(scarce, scale * (1.5 + 2.5 * frac), scale)
+    add_p = np.where(scarce, add_p + 0.2 * frac, add_p)
+    accelerated = [p.name for p in _MODERN if p.kind != "cpu"]
+    n_incidents = max(1, round(span / 86_400_000 / 14))
+    u = rng.random((5 + len(accelerated), n_incidents))
+    region_names = np.array([r for r, _ in _REGIONS], dtype=object)
+    for k in range(n_incidents):
+        begin = start_ms + u[0, k] * span
+        days = float(
+            np.clip(2.0 * math.exp(0.5 * _normal(u[1, k : k + 1], u[2, k : k + 1])[0]), 1, 5)
+        )
+        region = region_names[_weighted_index(u[3, k : k + 1], [w for _, w in _REGIONS])[0]]
+        hit = [t for j, t in enumerate(accelerated) if u[5 + j, k] < 0.6] or [accelerated[0]]
+        mask = (created >= begin) & (created < begin + days * 86_400_000)
+        mask &= (regions == region) & np.isin(types_a, hit)
+        factor = 4.0 + 6.0 * u[4, k]
+        scale = np.where(mask, scale * factor, scale)
+        add_p = np.where(mask, add_p + 0.35, add_p)
+        incident |= mask
+    scale = np.where(legacy, 1.0, scale)
+    add_p = np.where(legacy, 0.0, add_p)
+    return scale, add_p, (incident & ~legacy).tolist()
+
+
+_SCARCE_TYPE = "ml.p5.48xlarge"
 
 
 def _take_pool(
@@ -1301,10 +1435,15 @@ def _take_pool(
             _close_pool(entry, entry[1])  # expired unused
     entries[:] = [e for e in entries if e[1] >= job.created_ms]
     for entry in entries:
-        free_at, expires, response = entry
+        free_at, expires, response, _ = entry
         if free_at <= job.created_ms <= expires and "ReusedByJob" not in response["WarmPoolStatus"]:
             return entry
     return None
+
+
+def _pool_message(response: dict[str, Any], message: str) -> None:
+    """AWS reports a kept pool's fate in the message of the job's terminal entry."""
+    response["SecondaryStatusTransitions"][-1]["StatusMessage"] = message
 
 
 def _mark_reused(entry: list[Any], by: str, at_ms: int) -> None:
@@ -1312,15 +1451,20 @@ def _mark_reused(entry: list[Any], by: str, at_ms: int) -> None:
     status["Status"] = "Reused"
     status["ResourceRetainedBillableTimeInSeconds"] = round((at_ms - entry[0]) / 1000)
     status["ReusedByJob"] = by
+    _pool_message(entry[2], MESSAGES["reused_by"].format(name=by))
     entry[1] = -1  # no longer free
 
 
 def _close_pool(entry: list[Any], at_ms: int) -> None:
-    """A pool nobody reused: ``Available`` until it expires, then ``Terminated``."""
-    free_at, expires, response = entry
+    """A pool nobody reused: ``Available`` until it expires (or its owner releases it), then
+    ``Terminated``."""
+    free_at, expires, response, released = entry
     status = response["WarmPoolStatus"]
-    status["Status"] = "Available" if expires > at_ms else "Terminated"
+    available = expires > at_ms
+    status["Status"] = "Available" if available else "Terminated"
     status["ResourceRetainedBillableTimeInSeconds"] = int((min(expires, at_ms) - free_at) / 1000)
+    fate = "retained" if available else ("released" if released else "expired")
+    _pool_message(response, MESSAGES[fate])
 
 
 def _finish_warm_pools(pools: Mapping[tuple[Any, ...], list[list[Any]]], as_of_ms: int) -> None:
@@ -1488,10 +1632,14 @@ class _Renderer:
         out["ResourceConfig"] = resources
         ended = not running
         launched = [e for e in entries if e[0] in _LAUNCHED]
+        kept = self._pool_kept(job, walk, r, status, running)
         if job.keep_alive_s and (running or launched):
-            # the pool is kept after a completed job (and may be reused); otherwise released
+            # the pool is kept after a completed job (and may be reused), sometimes after a
+            # failure in training, unless the account's warm-pool limit is reached
             out["WarmPoolStatus"] = {"Status": "InUse" if running else "Terminated"}
-            if not running and status != "Completed":
+            if kept is not None:
+                out["WarmPoolStatus"]["Status"] = "Available"
+            elif not running:
                 out["WarmPoolStatus"]["ResourceRetainedBillableTimeInSeconds"] = 0
         stopping: dict[str, Any] = {"MaxRuntimeInSeconds": job.max_runtime_s}
         if job.max_wait_s is not None:
@@ -1530,11 +1678,32 @@ class _Renderer:
             out["BillableTimeInSeconds"] = max(billable, 1)
         if job.retries:
             out["RetryStrategy"] = {"MaximumRetryAttempts": job.retries}
-        pool_from = last_start if job.keep_alive_s and status == "Completed" else None
-        info = {"outcome": status, "running": running, "pool_from": pool_from}
+        if kept is not None:
+            transitions[-1]["StatusMessage"] = MESSAGES["retained"]
+        elif job.keep_alive_s and not running and status == "Completed" and launched:
+            transitions[-1]["StatusMessage"] = MESSAGES["not_retained"]
+        info = {
+            "outcome": status,
+            "running": running,
+            "pool_from": last_start if kept is not None else None,
+            "pool_kept": kept,
+        }
         if len(self._stamps) > 100_000:
             self.flush()
         return out, info
+
+    @staticmethod
+    def _pool_kept(job: _Job, walk: _Walk, r: _Rand, status: str, running: bool) -> float | None:
+        """Share of the keep-alive period the job's pool is kept (``None``: not kept)."""
+        if not job.keep_alive_s or running:
+            return None
+        if status == "Completed":
+            keep = True
+        else:
+            keep = status == "Failed" and walk.failure == "Training" and r.chance(0.5)
+        if not keep or r.chance(0.08):  # not kept, or the warm-pool limit is reached
+            return None
+        return r.u() if r.chance(0.1) else 1.0  # the owner releases it early, or not
 
 
 def _offset_suffix(minutes: int | None) -> str:
@@ -1562,7 +1731,7 @@ def _open_message(status: str, open_ms: int, walk: _Walk, message: str) -> str:
         return MESSAGES["preparing"]
     if status == "Pending":
         return MESSAGES["waiting"]
-    if status == "Training" and seconds < 45:
+    if status == "Training" and seconds < 45 and not walk.job.image_in_downloading:
         return MESSAGES["image"]
     return message
 
@@ -1658,6 +1827,7 @@ def _illegal_edge(
         s
         for s in index
         if s not in _TERMINAL
+        and s not in _DEPRECATED  # a modern job does not print them; keep the corruption one
         and s != prev
         and not matrix[index[prev], index[s]]
         and s != entries[k]["Status"]

@@ -36,12 +36,17 @@ status_mismatch            error    ``SecondaryStatus`` differs from the last en
 empty_history              warning  the job has no entries (job level)
 duplicate_job              error    the job name appears more than once (job level; every
                                     occurrence is validated on its own; none counts as valid)
+unparsed_record            error    an input record could not be loaded (a row of
+                                    ``history.unparsed``; the message names its file, line, field
+                                    and reason); ``job_name`` when the record named its job
+                                    (that job is then not valid), else ``<NA>``; ``step`` ``<NA>``
 ========================== ======== ================================================================
 
-Job-level codes have ``<NA>`` in ``step``. When ``not_terminal`` is reported, the
-``SecondaryStatus``-versus-last-entry mismatch it implies is not reported again. Jobs whose
-``source`` is ``sdk-log`` are *sampled*: their edges are judged by reachability, since polls
-skip statuses shorter than a poll.
+Job-level codes have ``<NA>`` in ``step``; ``unparsed_record`` rows come after the others, in
+the order of ``history.unparsed``, so a history with a rejected record is never reported valid.
+When ``not_terminal`` is reported, the ``SecondaryStatus``-versus-last-entry mismatch it implies
+is not reported again. Jobs whose ``source`` is ``sdk-log`` are *sampled*: their edges are
+judged by reachability, since polls skip statuses shorter than a poll.
 """
 
 from __future__ import annotations
@@ -143,6 +148,12 @@ def validate(
         raise TypeError(f"sampled must be True, False or None, got {sampled!r}")
     checks = _Checks(history, machine, strict=bool(strict), tol=tol, sampled=sampled)
     violations, invalid = checks.run()
+    if len(history.unparsed):
+        rejects, reject_rows = _unparsed_violations(history)
+        violations = (
+            pd.concat([violations, rejects], ignore_index=True) if len(violations) else rejects
+        )
+        invalid[reject_rows] = True
     return ValidationReport(
         violations,
         history=history,
@@ -194,6 +205,46 @@ def _tolerance_ns(tolerance: Any) -> int:
     if pd.isna(value) or value < pd.Timedelta(0):
         raise ValueError(f"tolerance must be zero or positive, got {tolerance!r}")
     return int(value.value)
+
+
+# -- rejected records -----------------------------------------------------------------------------
+
+
+def _unparsed_violations(history: JobHistory) -> tuple[pd.DataFrame, np.ndarray]:
+    """One ``unparsed_record`` error per row of ``history.unparsed``, and the jobs rows they
+    make invalid (those of the jobs the records named, when they did)."""
+    bad = history.unparsed
+    text = pd.StringDtype("pyarrow")
+    if "job_name" in bad.columns:
+        job = bad["job_name"].astype(text)
+    else:
+        job = pd.Series(pd.NA, index=bad.index, dtype=text)
+    where = bad["file"].astype(text).fillna("<input>")
+    where += (":" + bad["line"].astype(text)).fillna("")
+    field = (" (field " + bad["field"].astype(text) + ")").fillna("")
+    reason = bad["reason"].astype(text).fillna("no reason given")
+    head = ("Job " + job + ": the record at ").fillna("The record at ")
+    message = head + where + " could not be loaded" + field + ": " + reason
+    n = len(bad)
+    frame = pd.DataFrame(
+        {
+            "job_name": pd.array(job.to_numpy(), dtype=text),
+            "step": pd.array([pd.NA] * n, dtype="Int64"),
+            "code": pd.Categorical.from_codes(
+                np.full(n, _CODE_RANK[ViolationCode.UNPARSED_RECORD.value], dtype=np.int8),
+                categories=list(_CODES),
+            ),
+            "severity": pd.Categorical.from_codes(
+                np.full(n, _SEV["error"], dtype=np.int8),
+                categories=list(SEVERITY_ORDER),
+                ordered=True,
+            ),
+            "message": pd.array(message.to_numpy(), dtype=text),
+        }
+    )
+    named = job.dropna().unique()
+    rows = np.flatnonzero(history.jobs["job_name"].isin(named).to_numpy(dtype=bool))
+    return frame, rows
 
 
 # -- the checks -----------------------------------------------------------------------------------
@@ -477,7 +528,7 @@ class _Checks:
                 f"{self._allowed(a, reach=True)}."
             )
         if verdict == _INFERRED:
-            basis = "no AWS documentation describes it and it was never seen"
+            basis = "no AWS documentation describes it and no published history shows it"
             return (
                 f"{sa} -> {sb} is legal only by inference ({basis}); after {sa} the machine "
                 f"allows {self._allowed(a)}."

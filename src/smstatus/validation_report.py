@@ -66,6 +66,7 @@ class ViolationCode(StrEnum):
     DEPRECATED_STATUS = "deprecated_status"
     REPEATED_STATUS = "repeated_status"
     INFERRED_EDGE = "inferred_edge"
+    UNPARSED_RECORD = "unparsed_record"
 
 
 C, S = ViolationCode, Severity
@@ -88,6 +89,7 @@ DEFAULT_SEVERITY: Mapping[ViolationCode, Severity] = MappingProxyType(
         C.DEPRECATED_STATUS: S.INFO,
         C.REPEATED_STATUS: S.INFO,
         C.INFERRED_EDGE: S.INFO,  # error with strict=True
+        C.UNPARSED_RECORD: S.ERROR,
     }
 )
 """Severity of each code (two exceptions noted in :func:`smstatus.validate.validate`)."""
@@ -266,10 +268,11 @@ class ValidationReport:
         by_severity, violations`` (a list of objects with the violation columns)."""
         v = self.violations if max_violations is None else self.violations.head(max_violations)
         steps = v["step"].astype(object).where(v["step"].notna(), None).tolist()
+        names = v["job_name"].astype(object).where(v["job_name"].notna(), None).tolist()
         records = [
             {"job_name": j, "step": s, "code": c, "severity": sv, "message": m}
             for j, s, c, sv, m in zip(
-                v["job_name"].tolist(),
+                names,
                 steps,
                 v["code"].astype(str).tolist(),
                 v["severity"].astype(str).tolist(),

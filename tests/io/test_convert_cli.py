@@ -54,7 +54,7 @@ def test_unparsed_records_are_reported_and_the_rest_written(tmp_path, capsys):
     good = {"TrainingJobName": "ok", "SecondaryStatusTransitions": []}
     src.write_text(json.dumps(good) + "\n{oops\n")
     out = tmp_path / "out.csv"
-    assert main(["convert", str(src), "-o", str(out)]) == 0
+    assert main(["convert", str(src), "-o", str(out)]) == 1  # written, but a record rejected
     err = capsys.readouterr().err
     assert f"{src}:2: malformed JSON line" in err
     assert out.exists()

@@ -49,7 +49,7 @@ def test_gantt_options_reach_the_plot(inputs, tmp_path, capsys):
     [
         (["-o", "g.gif"], "name the file .png, .svg or .pdf"),
         (["-o", "g.png", "--sort-by", "Nope"], "sort_by must be"),
-        (["-o", "g.png", "--as-of", "yesterday-ish"], "not a timestamp"),
+        (["-o", "g.png", "--as-of", "yesterday-ish"], "--as-of: 'yesterday-ish' is not a time"),
         (["-o", "missing-dir/g.png"], "cannot write"),
     ],
 )

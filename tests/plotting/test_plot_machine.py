@@ -122,7 +122,7 @@ def test_statuses_outside_the_layout_are_placed_apart_without_overlap():
             assert abs(x1 - x2) >= NODE_W or abs(y1 - y2) >= NODE_H
     assert to_hex(edges(ax)["Queued->Starting"].get_edgecolor()) != BACK.lower()
     assert "version" not in ax.get_title(loc="left")
-    assert "v1+custom" in ax.get_title(loc="left")
+    assert "v1.1+custom" in ax.get_title(loc="left")
 
 
 def test_only_the_most_taken_edges_are_labelled():

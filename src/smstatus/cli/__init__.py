@@ -2,19 +2,28 @@
 
 Each command lives in its own module (``smstatus.cli.<command>``) with a ``register`` function
 that adds its sub-parser and sets ``run``; :func:`main` is testable without a subprocess.
+
+Exit codes, the same for every command: 0 all good; 1 the data needs attention (``validate``: a
+violation at or above ``--fail-on``; every command: an input record was rejected, what could be
+read is still processed and written); 2 the command could not run (usage, nothing readable,
+unwritable output). A closed standard output never changes the exit code, and no input, option
+or fault ends in a traceback: every error is one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from smstatus.cli._common import CliError
+from smstatus.cli._streams import guarded_streams
 from smstatus.errors import SmStatusError
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "EXIT_INTERRUPTED", "build_parser", "main"]
 
 COMMANDS: tuple[str, ...] = (
     "validate",
@@ -27,15 +36,29 @@ COMMANDS: tuple[str, ...] = (
     "convert",
 )
 
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT), as shells report it."""
+
+TRACEBACK_VARIABLE = "SMSTATUS_TRACEBACK"
+"""Set in the environment, an internal error raises its traceback instead of one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     from smstatus import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="smstatus",
         description="Validate, measure and plot SageMaker training-job status histories. "
-        "Commands given no input use the bundled sample.",
+        "Commands given no input use the bundled sample. Exit codes: 0 all good, 1 the data "
+        "needs attention (violations, rejected records), 2 the command could not run.",
     )
     parser.add_argument("--version", action="version", version=f"smstatus {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -45,19 +68,44 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 violations, 2 usage or input)."""
+    """Run the command line; return the exit code (0 ok, 1 needs attention, 2 could not run)."""
+    with guarded_streams():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    command = f"smstatus {args.command}"
     try:
         return int(args.run(args))
     except CliError as exc:
-        print(f"smstatus {args.command}: {exc}", file=sys.stderr)
+        print(f"{command}: {exc}", file=sys.stderr)
         return exc.code
     except SmStatusError as exc:
-        print(f"smstatus {args.command}: {exc}", file=sys.stderr)
+        print(f"{command}: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        return 0
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a fault of smstatus itself: still one line, never a traceback
+        if os.environ.get(TRACEBACK_VARIABLE):
+            raise
+        print(
+            f"{command}: internal error: {type(exc).__name__}: {_one_line(exc)} (a bug of "
+            f"smstatus: please report it with the command line; {TRACEBACK_VARIABLE}=1 shows "
+            "where it happened)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -1,12 +1,16 @@
-"""What every command shares: input arguments, loading, output formats."""
+"""What every command shares: input arguments, loading, option values, output formats."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
@@ -16,9 +20,17 @@ __all__ = [
     "CliError",
     "add_format_argument",
     "add_input_arguments",
+    "check_folder",
+    "columns",
     "emit_frame",
+    "exit_status",
     "load_inputs",
+    "load_machine",
+    "parse_span",
+    "positive_int",
     "report_unparsed",
+    "time_option",
+    "zone",
 ]
 
 FORMATS = ("text", "json", "csv")
@@ -30,6 +42,124 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)
         self.code = code
+
+
+# -- option values ----------------------------------------------------------------------------
+
+_UNIT = re.compile(r"(?<=\d)\s*([A-Za-z]+)")
+_UNITS = {
+    **dict.fromkeys(("w", "week", "weeks"), "W"),
+    **dict.fromkeys(("d", "day", "days"), "D"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "h"),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "min"),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), "s"),
+    **dict.fromkeys(("ms", "millisecond", "milliseconds"), "ms"),
+    **dict.fromkeys(("us", "microsecond", "microseconds"), "us"),
+    **dict.fromkeys(("ns", "nanosecond", "nanoseconds"), "ns"),
+}
+
+
+def parse_span(text: str) -> pd.Timedelta:
+    """A time span such as ``500ms``, ``1s``, ``2min``, ``12h``, ``7d``, ``2w`` or ``1h30min``.
+
+    Units are read in any case (``M`` alone is refused: minutes or months?), so none of the
+    spellings pandas deprecates is passed on. Raises ``ValueError`` otherwise.
+
+    Examples
+    --------
+    >>> parse_span("7d"), parse_span("1h30m")
+    (Timedelta('7 days 00:00:00'), Timedelta('0 days 01:30:00'))
+    """
+
+    def unit(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return _UNITS.get(word.lower(), word) if word != "M" else word
+
+    problem = f"{text!r} is not a time span; write e.g. 500ms, 1s, 2min, 7d"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            value = pd.Timedelta(_UNIT.sub(unit, text.strip()))
+        except (ValueError, OverflowError, Warning):
+            raise ValueError(problem) from None
+    if pd.isna(value):
+        raise ValueError(problem)
+    return value
+
+
+def time_option(option: str) -> Callable[[str], pd.Timestamp]:
+    """An argparse ``type`` reading a time (ISO-8601 or epoch) into a UTC Timestamp."""
+
+    def parse(text: str) -> pd.Timestamp:
+        from smstatus.timestamps import parse_timestamp
+
+        try:
+            return parse_timestamp(text, field=option)
+        except (ValueError, TypeError, OverflowError):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a time; write ISO-8601 (2024-03-01, 2024-03-01T12:00:00Z) "
+                "or epoch seconds"
+            ) from None
+
+    return parse
+
+
+def zone(text: str) -> str:
+    """An argparse ``type``: a time zone pandas knows (``UTC``, ``Europe/Berlin``, ``+02:00``)."""
+    try:
+        pd.Timestamp("2020-01-01").tz_localize(text)
+    except (LookupError, ValueError, TypeError, OSError, AttributeError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time zone; write an IANA name such as UTC or Europe/Berlin, or "
+            "an offset such as +02:00"
+        ) from None
+    return text
+
+
+def columns(text: str) -> list[str]:
+    """An argparse ``type`` for ``action="extend"``: ``a,b`` -> ``["a", "b"]``.
+
+    One value per option, so an option never takes the inputs that follow it for columns.
+    """
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: give column names separated by commas")
+    return names
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type``: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
+    return value
+
+
+def load_machine(path: str | None) -> Any:
+    """The machine of ``--machine FILE`` (``None`` without one); unreadable files exit 2."""
+    if path is None:
+        return None
+    from smstatus.machine import StatusMachine
+
+    try:
+        return StatusMachine.from_json(path)
+    except OSError as exc:
+        raise CliError(f"cannot read the machine file {path}: {exc.strerror or exc}") from exc
+
+
+def check_folder(path: str) -> None:
+    """A CliError when the folder ``path`` would be written in does not exist or is read-only."""
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise CliError(f"cannot write {path}: the folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise CliError(f"cannot write {path}: the folder {str(folder)!r} is not writable")
+
+
+# -- arguments --------------------------------------------------------------------------------
 
 
 def add_input_arguments(parser: argparse.ArgumentParser, *, nargs: str = "*") -> None:
@@ -49,6 +179,7 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, nargs: str = "*") ->
     parser.add_argument(
         "--tz",
         default="UTC",
+        type=zone,
         metavar="ZONE",
         help="zone of timestamps printed without one, as in SDK logs (default: UTC)",
     )
@@ -61,6 +192,8 @@ def add_format_argument(parser: argparse.ArgumentParser, default: str = "text") 
     )
 
 
+# -- loading ----------------------------------------------------------------------------------
+
 PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 """Inputs at least this big get a progress bar while they load (on a terminal, with tqdm)."""
 
@@ -69,30 +202,80 @@ def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> A
     """Load the inputs of a command (the bundled sample when none), collecting bad records.
 
     Unparsed records are reported on stderr; a :class:`CliError` (exit 2) is raised when
-    nothing at all could be read. Big inputs show a progress bar on a terminal when tqdm (the
+    nothing at all could be read. Using the bundled sample, and tables read without their jobs
+    table, are said on stderr too. Big inputs show a progress bar on a terminal when tqdm (the
     ``progress`` extra) is installed.
     """
     from smstatus.io import expand_inputs, load
 
     stderr = stderr or sys.stderr
+    command = f"smstatus {getattr(args, 'command', None) or ''}".rstrip()
     if not args.inputs:
         from smstatus.sample import load_sample
 
-        return load_sample()
+        history = load_sample()
+        print(
+            f"{command}: no input given: using the bundled sample ({history.n_jobs:,} simulated "
+            "jobs); pass files, directories, globs or - (stdin)",
+            file=stderr,
+        )
+        return history
     files = expand_inputs(args.inputs)
     total = sum(f.size or 0 for f in files)
-    with _byte_progress(total, stderr) as progress:
-        history = load(
-            files,
-            source=args.source,
-            errors="collect",
-            naive_tz=args.tz,
-            progress=progress,
-        )
+    try:
+        with _byte_progress(total, stderr) as progress:
+            history = load(
+                files,
+                source=args.source,
+                errors="collect",
+                naive_tz=args.tz,
+                progress=progress,
+            )
+    except OSError as exc:
+        where = exc.filename or " ".join(args.inputs)
+        raise CliError(f"cannot read {where}: {exc.strerror or exc}") from exc
     report_unparsed(history, stream=stderr)
     if history.n_jobs == 0 and len(history.unparsed):
         raise CliError(f"no record could be read from {' '.join(args.inputs)}")
+    _report_missing_jobs_tables(history, files, command=command, stream=stderr)
     return history
+
+
+def exit_status(history: Any) -> int:
+    """The exit code of a command that ran: 1 when some input record was rejected, else 0."""
+    return 1 if len(history.unparsed) else 0
+
+
+def _report_missing_jobs_tables(
+    history: Any, files: list[Any], *, command: str, stream: IO[str]
+) -> None:
+    """Say when jobs were read from a transitions table without its jobs table beside it."""
+    jobs = history.jobs
+    bare = (jobs["source"].astype(object) == "table") & jobs["training_job_status"].isna()
+    n_bare = int(bare.sum())
+    if not n_bare:
+        return
+    from smstatus.io.table import TABLE_SUFFIXES, is_jobs_sibling_name, jobs_sibling
+
+    lonely = [
+        f
+        for f in files
+        if f.path is not None
+        and f.path.name.lower().endswith(TABLE_SUFFIXES)
+        and not is_jobs_sibling_name(f.path)
+        and not jobs_sibling(f.path).is_file()
+    ]
+    where = (
+        "; ".join(f"{f.name} has no {jobs_sibling(f.path).name} beside it" for f in lonely[:3])
+        or "no jobs table was found for it"
+    )
+    print(
+        f"{command}: note: {n_bare} job(s) come from a table without its jobs table ({where}): "
+        "their job-level facts are unknown, so the job-level checks (not_terminal, "
+        "status_mismatch) are skipped for them; smstatus convert writes the jobs table beside "
+        "the transitions",
+        file=stream,
+    )
 
 
 @contextmanager
@@ -123,6 +306,9 @@ def report_unparsed(history: Any, *, stream: IO[str], limit: int = 20) -> None:
         print(f"  {where}: {row.reason}", file=stream)
     if len(bad) > limit:
         print(f"  ... and {len(bad) - limit} more (use --format json for all)", file=stream)
+
+
+# -- output -----------------------------------------------------------------------------------
 
 
 def emit_frame(

@@ -5,18 +5,26 @@ from __future__ import annotations
 import argparse
 import sys
 
-from smstatus.cli._common import CliError, add_input_arguments, load_inputs
+from smstatus.cli._common import (
+    CliError,
+    add_input_arguments,
+    check_folder,
+    exit_status,
+    load_inputs,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `convert` command."""
     parser = subparsers.add_parser(
         "convert",
-        help="write the transitions (and jobs) of any input as a CSV or Parquet table",
+        help="write the transitions and jobs of any input as CSV or Parquet tables",
         description="Load describe responses, EventBridge events, SDK logs or tables and write "
         "the transitions frame as a tidy table (the format follows the suffix: .csv, .csv.gz, "
-        ".parquet; '-o -' writes CSV to stdout). Records that cannot be read are reported on "
-        "stderr and the rest is written. Given no input, converts the bundled sample.",
+        ".parquet; '-o -' writes CSV to stdout), and the jobs frame beside it as OUT.jobs.csv "
+        "(or .jobs.parquet), where every command finds it when it reads OUT. Records that "
+        "cannot be read are reported on stderr, the rest is written, and the exit code is 1. "
+        "Given no input, converts the bundled sample.",
     )
     add_input_arguments(parser)
     parser.add_argument(
@@ -29,15 +37,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--jobs-out",
         metavar="FILE",
-        help="also write the jobs frame there; name it OUT.jobs.csv (or .parquet) next to OUT "
-        "and every command reads it with the table",
+        help="write the jobs frame there instead of beside OUT (default: OUT.jobs.csv, or "
+        ".jobs.parquet..., which every command reads with OUT; none with '-o -')",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run `convert`: exit 0 when written, 2 when the input cannot be read or written."""
-    from smstatus.io.table import TABLE_SUFFIXES, write_table
+    """Run `convert`: exit 0 when written, 1 when some record was rejected, 2 when the input
+    cannot be read or the output written."""
+    from smstatus.io.table import TABLE_SUFFIXES, jobs_sibling, write_table
 
     for target in (args.output, args.jobs_out):
         if target is None or target == "-":
@@ -49,17 +58,30 @@ def run(args: argparse.Namespace) -> int:
             )
     if args.jobs_out == "-":
         raise CliError("--jobs-out needs a file name (stdout carries the transitions)")
+    jobs_out = args.jobs_out
+    if jobs_out is None and args.output != "-":
+        jobs_out = str(jobs_sibling(args.output))
+    for target in (args.output, jobs_out):
+        if target is not None and target != "-":
+            check_folder(target)
     history = load_inputs(args)
     output = sys.stdout.buffer if args.output == "-" else args.output
     try:
-        write_table(history, output, jobs_path=args.jobs_out)
+        write_table(history, output, jobs_path=jobs_out)
     except OSError as exc:
-        raise CliError(f"cannot write {exc.filename or args.output}: {exc.strerror}") from exc
-    if args.output != "-":
-        jobs = f" and {history.n_jobs} jobs to {args.jobs_out}" if args.jobs_out else ""
+        where = exc.filename or (args.output if args.output != "-" else "standard output")
+        raise CliError(f"cannot write {where}: {exc.strerror or exc}") from exc
+    if jobs_out is None:
         print(
-            f"wrote {len(history.transitions)} entries of {history.n_jobs} jobs to "
-            f"{args.output}{jobs}",
+            "smstatus convert: the jobs table is not written with '-o -' (job-level facts such "
+            "as TrainingJobStatus are left out); add --jobs-out FILE to keep them",
             file=sys.stderr,
         )
-    return 0
+    else:
+        where = "standard output" if args.output == "-" else args.output
+        print(
+            f"wrote {len(history.transitions)} entries of {history.n_jobs} jobs to {where} and "
+            f"the jobs table to {jobs_out}",
+            file=sys.stderr,
+        )
+    return exit_status(history)

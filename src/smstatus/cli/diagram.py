@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from smstatus.cli._common import CliError, add_input_arguments
+from smstatus.cli._common import (
+    CliError,
+    add_input_arguments,
+    check_folder,
+    exit_status,
+    load_machine,
+    positive_int,
+)
 
 DIAGRAM_FORMATS = ("mermaid", "png", "svg")
 
@@ -40,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="a machine JSON file that extends or replaces the default table",
     )
-    parser.add_argument("--dpi", type=int, default=150, help="resolution of a PNG (default: 150)")
+    parser.add_argument(
+        "--dpi", type=positive_int, default=150, help="resolution of a PNG (default: 150)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -61,14 +70,12 @@ def _format(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run `diagram`."""
-    from smstatus.machine import StatusMachine, default_machine
+    from smstatus.machine import default_machine
 
     fmt = _format(args)
     if args.output:
-        from smstatus.cli.gantt import check_folder
-
         check_folder(args.output)
-    machine = StatusMachine.from_json(args.machine) if args.machine else default_machine()
+    machine = load_machine(args.machine) or default_machine()
     if fmt == "mermaid":
         if args.inputs:
             print(
@@ -105,4 +112,4 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+    return 0 if history is None else exit_status(history)

@@ -16,12 +16,13 @@ from typing import IO, Any
 
 import pandas as pd
 
-from smstatus.cli._common import CliError
+from smstatus.cli._common import CliError, check_folder, parse_span, positive_int
 
 __all__ = ["parse_when", "register", "run"]
 
 _RELATIVE = re.compile(r"^\s*\d+(?:\.\d+)?\s*[A-Za-z]+\s*$")
 EXIT_INTERRUPTED = 130
+_MAX_AGE = pd.Timedelta(days=365 * 100)
 
 
 def parse_when(text: str, *, now: dt.datetime | None = None) -> dt.datetime:
@@ -39,10 +40,10 @@ def parse_when(text: str, *, now: dt.datetime | None = None) -> dt.datetime:
     now = now or dt.datetime.now(dt.UTC)
     if _RELATIVE.match(text):
         try:
-            age = pd.Timedelta(text.strip())
+            age = parse_span(text)
         except ValueError:
             age = None
-        if age is None or pd.isna(age) or age < pd.Timedelta(0):
+        if age is None or age < pd.Timedelta(0) or age > _MAX_AGE:
             raise argparse.ArgumentTypeError(
                 f"{text!r} is not an age; write e.g. 7d, 12h, 30min, 2w, or a date"
             )
@@ -70,16 +71,6 @@ def _rate(text: str) -> float | None:
         raise argparse.ArgumentTypeError(
             f"{text!r}: give a positive number of requests per second (or 'off')"
         )
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of at least 1")
     return value
 
 
@@ -111,7 +102,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--profile", metavar="P", help="AWS profile")
     parser.add_argument("--endpoint-url", metavar="URL", help="another SageMaker endpoint")
     parser.add_argument(
-        "--max-workers", type=_positive_int, default=8, metavar="N", help="describe threads (8)"
+        "--max-workers", type=positive_int, default=8, metavar="N", help="describe threads (8)"
     )
     parser.add_argument(
         "--list-rate",
@@ -135,7 +126,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--max-attempts",
-        type=_positive_int,
+        type=positive_int,
         default=10,
         metavar="N",
         help="attempts per request (10)",
@@ -176,6 +167,7 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     stderr = sys.stderr
     if args.since and args.until and args.since >= args.until:
         raise CliError(f"--since ({args.since:%Y-%m-%d %H:%M}) must be before --until")
+    check_folder(args.output)
     progress = stderr.isatty() if args.progress is None else args.progress
     collector = Collector(
         region=args.region,

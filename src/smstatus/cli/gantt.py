@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from smstatus.cli._common import CliError, add_input_arguments, load_inputs
+from smstatus.cli._common import (
+    CliError,
+    add_input_arguments,
+    check_folder,
+    exit_status,
+    load_inputs,
+    positive_int,
+    time_option,
+)
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
@@ -47,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--as-of",
+        type=time_option("--as-of"),
         default=None,
         metavar="TIME",
         help="draw open entries up to TIME (default: the latest time in the data)",
@@ -56,7 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="validate the histories and mark their errors and warnings on the bars",
     )
-    parser.add_argument("--dpi", type=int, default=150, help="resolution of a PNG (default: 150)")
+    parser.add_argument(
+        "--dpi", type=positive_int, default=150, help="resolution of a PNG (default: 150)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -86,13 +97,6 @@ def image_format(path: str) -> str:
         )
     check_folder(path)
     return fmt
-
-
-def check_folder(path: str) -> None:
-    """A CliError when the folder ``path`` would be written in does not exist."""
-    folder = Path(path).parent
-    if not folder.is_dir():
-        raise CliError(f"cannot write {path}: the folder {str(folder)!r} does not exist")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,4 +134,4 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     print(f"wrote {args.output} ({ax.get_title(loc='left')})", file=sys.stderr)
-    return 0
+    return exit_status(history)

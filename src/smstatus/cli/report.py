@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from smstatus.cli._common import CliError, add_input_arguments, load_inputs
+from smstatus.cli._common import (
+    CliError,
+    add_input_arguments,
+    check_folder,
+    exit_status,
+    load_inputs,
+    load_machine,
+    time_option,
+)
 
 REPORT_STEPS = 8
 
@@ -21,13 +31,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "DIR/index.html, with every frame as CSV beside it.",
     )
     add_input_arguments(parser)
-    parser.add_argument("-o", "--out", required=True, metavar="DIR", help="folder to write")
+    parser.add_argument(
+        "-o",
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder to write (created when missing; its parent folder must exist)",
+    )
     parser.add_argument(
         "--strict", action="store_true", help="edges that rest only on inference are errors"
     )
     parser.add_argument("--machine", metavar="FILE", help="machine JSON (extends edge table v1)")
     parser.add_argument(
         "--as-of",
+        type=time_option("--as-of"),
         metavar="TIME",
         help="measure open entries up to TIME (default: latest time in the data)",
     )
@@ -61,30 +78,44 @@ def _progress(enabled: bool, total: int) -> Iterator[Callable[[str], None]]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``report``."""
-    from smstatus.machine import StatusMachine
     from smstatus.report import build_report
-    from smstatus.timestamps import parse_timestamp
 
-    machine = StatusMachine.from_json(args.machine) if args.machine else None
-    as_of = parse_timestamp(args.as_of, field="--as-of") if args.as_of else None
+    _check_out_dir(args.out)
+    machine = load_machine(args.machine)
     show = not args.no_progress and sys.stderr.isatty()
     with _progress(show, REPORT_STEPS + 1) as step:
         step("loading")
         history = load_inputs(args)
         if history.n_jobs == 0:
             raise CliError("the inputs hold no job")
-        result = build_report(
-            history,
-            args.out,
-            machine=machine,
-            strict=args.strict,
-            as_of=as_of,
-            title=args.title,
-            progress=step,
-        )
+        try:
+            result = build_report(
+                history,
+                args.out,
+                machine=machine,
+                strict=args.strict,
+                as_of=args.as_of,
+                title=args.title,
+                progress=step,
+            )
+        except OSError as exc:
+            where = exc.filename or args.out
+            raise CliError(f"cannot write the report to {where}: {exc.strerror or exc}") from exc
     print(
         f"wrote {result.path} ({history.n_jobs:,} jobs) and {len(result.frames)} CSV frames "
         f"beside it",
         file=sys.stderr,
     )
-    return 0
+    return exit_status(history)
+
+
+def _check_out_dir(out: str) -> None:
+    """A CliError, before any input is read, when the report's folder cannot be written."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise CliError(f"cannot write the report to {out}: it is a file, not a folder")
+    if path.is_dir():
+        if not os.access(path, os.W_OK):
+            raise CliError(f"cannot write the report to {out}: the folder is not writable")
+        return
+    check_folder(out)

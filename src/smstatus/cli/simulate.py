@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from smstatus.cli._common import CliError
+from smstatus.cli._common import CliError, check_folder
 
 
 def _non_negative_int(text: str) -> int:
@@ -82,9 +82,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--legacy-share",
         type=_share,
-        default=0.01,
+        default=0.0,
         metavar="F",
-        help="share of pre-2018 jobs with the deprecated statuses (default: 0.01)",
+        help="share of jobs from before 2018, with the deprecated statuses, whatever the window "
+        "(default: 0; a window that reaches back before 2018 has them anyway)",
     )
     parser.add_argument(
         "--growth",
@@ -113,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
 
     from smstatus.simulate import simulate_with_truth, write_jsonl
 
+    for target in (args.output, args.truth):
+        if target is not None and target != "-":
+            check_folder(target)
     for option, value in (("--start", args.start), ("--end", args.end)):
         try:
             if value is not None:

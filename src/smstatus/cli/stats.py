@@ -21,8 +21,11 @@ from smstatus.cli._common import (
     CliError,
     add_format_argument,
     add_input_arguments,
+    columns,
     emit_frame,
+    exit_status,
     load_inputs,
+    time_option,
 )
 
 WHAT = ("durations", "phases", "bottlenecks", "variants", "edges", "cost", "km")
@@ -39,15 +42,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_input_arguments(parser)
     parser.add_argument(
         "--by",
-        nargs="+",
+        type=columns,
         action="extend",
         default=None,
-        metavar="COL",
+        metavar="COL[,COL...]",
         help="group the jobs by job columns (instance_type, spot, training_job_status...) or "
-        "time buckets such as creation_month, start_week",
+        "time buckets such as creation_month, start_week; repeat it or separate columns by "
+        "commas: --by instance_type,spot",
     )
     parser.add_argument(
         "--as-of",
+        type=time_option("--as-of"),
         default=None,
         metavar="TIME",
         help="measure open entries up to TIME (ISO-8601 or epoch; default: the latest time "
@@ -281,7 +286,7 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
             _json_all(history, args, out, err)
         else:
             _summary(history, args, out, err)
-        return 0
+        return exit_status(history)
     frame = _call(_tables(history, args)[args.what], err)
     emit_frame(frame, args.format, stream=out)
-    return 0
+    return exit_status(history)

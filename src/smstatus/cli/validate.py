@@ -1,6 +1,7 @@
 """`smstatus validate`: check histories against the machine, for people and for CI.
 
-Exit codes: 0 when no violation reaches ``--fail-on`` (``error`` by default), 1 when one does,
+Exit codes: 0 when no violation reaches ``--fail-on`` (``error`` by default), 1 when one does
+(an input record that could not be loaded is an ``unparsed_record`` error, so it always does),
 2 on usage errors or when no input could be read.
 """
 
@@ -13,21 +14,25 @@ from typing import IO, Any
 
 import pandas as pd
 
-from smstatus.cli._common import add_format_argument, add_input_arguments, load_inputs
+from smstatus.cli._common import (
+    add_format_argument,
+    add_input_arguments,
+    load_inputs,
+    load_machine,
+    parse_span,
+)
 
 __all__ = ["register", "run"]
 
 
-def _tolerance(text: str) -> str:
+def _tolerance(text: str) -> pd.Timedelta:
     try:
-        value = pd.Timedelta(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time span; write e.g. 1s, 500ms, 2min"
-        ) from None
-    if pd.isna(value) or value < pd.Timedelta(0):
+        value = parse_span(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value < pd.Timedelta(0):
         raise argparse.ArgumentTypeError(f"{text!r}: the tolerance must be zero or positive")
-    return text
+    return value
 
 
 def _rows(text: str) -> int:
@@ -46,8 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check histories against the machine of legal edges",
         description="Check every status history against the machine of legal edges and report "
-        "every violation. Exit 0 when nothing reaches --fail-on, 1 when something does, 2 on "
-        "usage errors or unreadable input.",
+        "every violation; an input record that cannot be loaded is an error "
+        "(unparsed_record). Exit 0 when nothing reaches --fail-on, 1 when something does, 2 "
+        "on usage errors or unreadable input.",
     )
     add_input_arguments(parser)
     add_format_argument(parser)
@@ -77,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--tolerance",
         type=_tolerance,
-        default="1s",
+        default=pd.Timedelta("1s"),
         metavar="SPAN",
         help="slack of the time checks: gap, overlap, out_of_order (default: 1s)",
     )
@@ -86,11 +92,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     """Run `validate`; return the exit code."""
-    from smstatus.machine import StatusMachine
     from smstatus.validate import validate
 
     out = stdout or sys.stdout
-    machine = StatusMachine.from_json(args.machine) if args.machine else None
+    machine = load_machine(args.machine)
     history = load_inputs(args)
     report = validate(history, machine=machine, strict=args.strict, tolerance=args.tolerance)
     if args.format == "json":

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -44,6 +44,7 @@ __all__ = [
     "format_sdk_log",
     "has_status_line",
     "parse_sdk_log",
+    "pasted_lines",
     "read_sdk_log",
 ]
 
@@ -79,11 +80,13 @@ STATUS_LINE = re.compile(
 )
 """A status line printed by the SDK (leading indentation and padded columns allowed)."""
 STATUS_LINE_BYTES = re.compile(
-    rb"^[ \t]*\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[ \t]+"
+    rb"(?:^|<br[ \t]*/?>|</br>)(?:[ \t]*>)*[ \t]*(?:```[ \t]*)?"
+    rb"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d[ \t]+"
     rb"(?P<status>[A-Z][a-z]+(?:[A-Z][A-Za-z]*)*)[ \t]+-(?:[ \t]|\r?$)",
     re.M,
 )
-"""The same, on raw bytes (for source detection)."""
+"""The same, on raw bytes (for source detection), pasted forms included (see
+:func:`pasted_lines`)."""
 _LOOSE_STATUS_LINE = re.compile(
     r"^\s*(?P<time>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d\d(?::\d\d)?)\s+(?P<status>"
     + STATUS_TOKEN
@@ -132,6 +135,35 @@ def clean_message(text: str) -> str:
     if cut is not None:
         text = text[: cut.start()]
     return text.rstrip().rstrip(".").rstrip()
+
+
+_BREAK = re.compile(r"<br\s*/?>|</br>", re.IGNORECASE)
+_QUOTE = re.compile(r"^(?:[ \t]*>)+[ \t]?")
+_FENCE = re.compile(r"^[ \t]*(?:```|~~~)(?:[A-Za-z][\w+-]*)?[ \t]*")
+_FENCE_END = re.compile(r"[ \t]*(?:```|~~~)[ \t]*$")
+
+
+def pasted_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """The log's lines as printed, from a log pasted into Markdown or a GitHub issue.
+
+    Yields ``(line number, line)``: HTML line breaks (``<br>``, ``<br/>``, ``</br>``) split a
+    line into the lines they stand for (each keeps the number of the line it came from); a
+    Markdown quote prefix (``> ``, nested too) and code fences (`````` ``` ``````, with or
+    without a language, even glued onto the first or last log line) are removed.
+
+    Examples
+    --------
+    >>> [t for _, t in pasted_lines(["> 2024-03-08 08:05:55 Pending - Waiting<br>next"])]
+    ['2024-03-08 08:05:55 Pending - Waiting', 'next']
+    """
+    for lineno, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r\n")
+        for part in _BREAK.split(line) if "<" in line else (line,):
+            if ">" in part:
+                part = _QUOTE.sub("", part, count=1)
+            if "```" in part or "~~~" in part:
+                part = _FENCE_END.sub("", _FENCE.sub("", part, count=1), count=1)
+            yield lineno, part
 
 
 def has_status_line(data: bytes) -> bool:
@@ -192,8 +224,8 @@ def add_sdk_log(
     def fail(lineno: int | None, reason: str, field: str | None) -> None:
         builder.fail(reason, file=file, line=lineno, field=field, errors=errors)
 
-    for lineno, raw in enumerate(lines, start=1):
-        line = _ANSI.sub("", raw.rstrip("\r\n")).replace("\r", "")
+    for lineno, raw in pasted_lines(lines):
+        line = _ANSI.sub("", raw).replace("\r", "")
         match = STATUS_LINE.match(line)
         if match is not None and _is_status(match["status"]):
             try:
