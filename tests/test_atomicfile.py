@@ -17,6 +17,7 @@ import pytest
 from smstatus import atomicfile
 from smstatus.atomicfile import (
     atomic_folder,
+    atomic_named_path,
     atomic_open,
     atomic_path,
     remove_stale_temporaries,
@@ -138,6 +139,22 @@ def test_atomic_path_with_a_real_writer(tmp_path: Path) -> None:
     with atomic_path(target) as temp:
         pq.write_table(pa.table({"a": [1, 2]}), temp)
     assert pq.read_table(target).column("a").to_pylist() == [1, 2]
+
+
+def test_atomic_named_path_gives_the_target_name_and_cleans_up(tmp_path: Path) -> None:
+    target = tmp_path / "t.csv.gz"
+    target.write_text("old")
+    with atomic_named_path(target) as temp:
+        assert temp.name == "t.csv.gz" and temp.parent.name.startswith(".t.csv.gz.")
+        temp.write_text("new")
+    assert target.read_text() == "new"
+    with pytest.raises(RuntimeError), atomic_named_path(target) as temp:
+        temp.write_text("half")
+        raise RuntimeError("killed")
+    assert target.read_text() == "new"
+    with pytest.raises(FileNotFoundError), atomic_named_path(target):
+        pass
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv.gz"]
 
 
 def test_an_unwritable_folder_raises_before_touching_anything(tmp_path: Path) -> None:

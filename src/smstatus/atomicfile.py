@@ -8,6 +8,7 @@ and recognisable, so :func:`remove_stale_temporaries` can clean those a killed r
 
 - :func:`atomic_open`: a file object for ``write``;
 - :func:`atomic_path`: a path for writers that need a file name (``savefig``, pyarrow);
+- :func:`atomic_named_path`: the same for writers that read the format from the file's name;
 - :func:`atomic_folder`: a whole folder (a report), built beside and swapped in;
 - :func:`write_bytes_atomic`, :func:`write_text_atomic`: the one-call forms.
 
@@ -30,6 +31,7 @@ from typing import IO, Any
 __all__ = [
     "TEMP_SUFFIX",
     "atomic_folder",
+    "atomic_named_path",
     "atomic_open",
     "atomic_path",
     "remove_stale_temporaries",
@@ -141,6 +143,37 @@ def atomic_path(path: str | os.PathLike[str], *, mode: int = 0o666) -> Iterator[
     except BaseException:
         _discard(temp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_named_path(path: str | os.PathLike[str], *, mode: int = 0o666) -> Iterator[Path]:
+    """A temporary path with the target's own file name; on success it replaces ``path``.
+
+    For writers that choose the format by the name's suffix (``.csv.gz``, ``.parquet``): the
+    path is in a hidden temporary folder (``.<target>.<random>.tmp``) beside the target, and
+    the written file is moved over the target as :func:`atomic_path` does.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> with atomic_named_path(out) as tmp:
+    ...     _ = tmp.write_text(tmp.name)
+    >>> out.read_text()
+    'a.csv'
+    """
+    target = resolve_target(path)
+    folder = _temp_name(target)
+    os.mkdir(folder, 0o700)
+    try:
+        named = folder / target.name
+        yield named
+        if not named.exists():
+            raise FileNotFoundError(2, "the writer did not create the file", str(named))
+        with atomic_path(target, mode=mode) as temp:
+            os.replace(named, temp)
+    finally:
+        _discard(folder)
 
 
 @contextlib.contextmanager
