@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from smstatus.io.detect import TOO_DEEP
+
 __all__ = ["jsonl_records"]
 
 
@@ -23,3 +25,5 @@ def jsonl_records(stream: IO[bytes]) -> Iterator[tuple[Any, int | None, str | No
             yield None, lineno, f"malformed JSON line: {exc.msg} (column {exc.colno})"
         except UnicodeDecodeError as exc:
             yield None, lineno, f"not UTF-8 text: {exc.reason}"
+        except RecursionError:
+            yield None, lineno, TOO_DEEP
