@@ -10,6 +10,7 @@ all derived from that machine.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -201,6 +202,7 @@ class StatusMachine:
         object.__setattr__(self, "terminal", frozenset(self.terminal))
         object.__setattr__(self, "deprecated", frozenset(self.deprecated))
         object.__setattr__(self, "primary", dict(self.primary))
+        _check_names(self.statuses, self.version)
         known = set(self.statuses)
         if len(known) != len(self.statuses):
             raise MachineDefinitionError("the machine lists a status twice")
@@ -372,22 +374,20 @@ class StatusMachine:
         statuses = list(self.statuses)
         terminal, deprecated = set(self.terminal), set(self.deprecated)
         primary = dict(self.primary)
-        for spec in add_statuses:
-            spec = {"name": spec} if isinstance(spec, str) else dict(spec)
-            name = spec.get("name")
-            if not isinstance(name, str) or not name:
-                raise MachineDefinitionError(f"a new status needs a 'name': {spec!r}")
+        for item in add_statuses:
+            spec = _status_spec(item)
+            name = spec["name"]
             if name not in statuses:
                 statuses.append(name)
             if spec.get("primary") is not None:
-                primary[name] = PrimaryStatus(spec["primary"]).value
+                primary[name] = _primary_of(name, spec["primary"])
             if spec.get("terminal"):
                 terminal.add(name)
             if spec.get("deprecated"):
                 deprecated.add(name)
         edges = {(e.source, e.dest): e for e in self.edges}
         for pair in remove_edges:
-            key = (str(pair[0]), str(pair[1]))
+            key = _edge_key(pair)
             if key not in edges:
                 raise MachineDefinitionError(
                     f"cannot remove {key[0]} -> {key[1]}: it is not an edge of machine "
@@ -421,18 +421,17 @@ class StatusMachine:
         where = "<mapping>"
         if isinstance(source, str | Path):
             where = str(source)
-            try:
-                doc = json.loads(Path(source).read_text(encoding="utf-8"))
-            except FileNotFoundError as exc:
-                raise MachineDefinitionError(f"{where}: no such machine file") from exc
-            except json.JSONDecodeError as exc:
-                raise MachineDefinitionError(
-                    f"{where}:{exc.lineno}: not valid JSON ({exc.msg})"
-                ) from exc
-        else:
+            doc = _read_machine_file(Path(source))
+        elif isinstance(source, Mapping):
             doc = dict(source)
+        else:
+            raise MachineDefinitionError(
+                f"a machine definition is a JSON file or a mapping, not {type(source).__name__}"
+            )
         if not isinstance(doc, dict):
-            raise MachineDefinitionError(f"{where}: a machine file holds a JSON object")
+            raise MachineDefinitionError(
+                f"{where}: a machine file holds a JSON object, not a {_json_type(doc)}"
+            )
         allowed = {"version", "edges", "add_edges", "remove_edges", "add_statuses", "description"}
         unknown = set(doc) - allowed
         if unknown:
@@ -453,11 +452,9 @@ class StatusMachine:
                 add_statuses=doc.get("add_statuses", ()),
                 add_edges=doc.get("add_edges", ()),
                 remove_edges=doc.get("remove_edges", ()),
-                version=doc.get("version"),
+                version=None if doc.get("version") is None else str(doc["version"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, MachineDefinitionError):
-                raise MachineDefinitionError(f"{where}: {exc}") from exc
             raise MachineDefinitionError(f"{where}: {exc}") from exc
 
     def to_json(self) -> dict[str, Any]:
@@ -525,6 +522,10 @@ class _DiagramModel:
 def _coerce_edge(spec: Edge | Sequence[Any] | Mapping[str, Any]) -> Edge:
     if isinstance(spec, Edge):
         return spec
+    if isinstance(spec, str) or not isinstance(spec, Mapping | Sequence):
+        raise MachineDefinitionError(
+            f"an edge is a [source, dest(, basis)] list or a mapping, not {spec!r}"
+        )
     if isinstance(spec, Mapping):
         source, dest = spec.get("source"), spec.get("dest")
         basis = spec.get("basis", "inferred")
@@ -546,6 +547,94 @@ def _coerce_edge(spec: Edge | Sequence[Any] | Mapping[str, Any]) -> Edge:
             f"edge {source} -> {dest}: basis must be among doc, seen, inferred; got {basis!r}"
         ) from exc
     return Edge(source, dest, bases, note)
+
+
+STATUS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+"""What a status name may be: a plain identifier, as every SageMaker status is. Names are drawn
+into diagrams (mermaid) and become method names of the ``transitions`` machine."""
+
+MAX_MACHINE_BYTES = 1 << 20
+"""A machine file bigger than this is refused (the default table is about 10 KB)."""
+
+
+def _check_names(statuses: Sequence[Any], version: Any) -> None:
+    """Status names are plain identifiers; the version is one line of printable text."""
+    for name in statuses:
+        if not isinstance(name, str) or not STATUS_NAME.fullmatch(name):
+            raise MachineDefinitionError(
+                f"status name {name!r} is not a plain identifier (a letter, then letters, "
+                "digits or underscores)"
+            )
+    if not isinstance(version, str) or not version.isprintable():
+        raise MachineDefinitionError(f"the version {version!r} is not one line of printable text")
+
+
+def _status_spec(item: Any) -> dict[str, Any]:
+    """A new status as a mapping with a ``name``."""
+    if isinstance(item, str):
+        item = {"name": item}
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) or not item["name"]:
+        raise MachineDefinitionError(f"a new status needs a 'name': {item!r}")
+    return dict(item)
+
+
+def _primary_of(name: str, value: Any) -> str:
+    try:
+        return PrimaryStatus(value).value
+    except ValueError as exc:
+        allowed = ", ".join(p.value for p in PrimaryStatus)
+        raise MachineDefinitionError(
+            f"status {name!r}: primary must be one of {allowed}; got {value!r}"
+        ) from exc
+
+
+def _edge_key(pair: Any) -> tuple[str, str]:
+    """The ``(source, dest)`` of an edge to remove."""
+    if (
+        isinstance(pair, str)
+        or not isinstance(pair, Sequence)
+        or len(pair) != 2
+        or not all(isinstance(end, str) for end in pair)
+    ):
+        raise MachineDefinitionError(
+            f"an edge to remove is a [source, dest] pair of status names, not {pair!r}"
+        )
+    return (pair[0], pair[1])
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _read_machine_file(path: Path) -> Any:
+    """The parsed JSON of a machine file; every way it can fail is a MachineDefinitionError."""
+    where = str(path)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_MACHINE_BYTES + 1)
+    except FileNotFoundError as exc:
+        raise MachineDefinitionError(f"{where}: no such machine file") from exc
+    except IsADirectoryError as exc:
+        raise MachineDefinitionError(f"{where}: is a directory, not a machine file") from exc
+    except OSError as exc:
+        raise MachineDefinitionError(
+            f"{where}: cannot read the machine file: {exc.strerror or exc}"
+        ) from exc
+    if len(raw) > MAX_MACHINE_BYTES:
+        raise MachineDefinitionError(
+            f"{where}: a machine file is at most {MAX_MACHINE_BYTES:,} bytes"
+        )
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise MachineDefinitionError(
+            f"{where}: not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise MachineDefinitionError(f"{where}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    except RecursionError as exc:
+        raise MachineDefinitionError(f"{where}: JSON nested too deeply") from exc
 
 
 def default_machine() -> StatusMachine:

@@ -22,6 +22,7 @@ from typing import NoReturn
 from smstatus.cli._common import CliError
 from smstatus.cli._streams import guarded_streams
 from smstatus.errors import SmStatusError
+from smstatus.escaping import escape_control
 
 __all__ = ["COMMANDS", "EXIT_INTERRUPTED", "build_parser", "main"]
 
@@ -83,7 +84,7 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         return int(args.run(args))
     except CliError as exc:
-        print(f"{command}: {exc}", file=sys.stderr)
+        print(f"{command}: {escape_control(str(exc))}", file=sys.stderr)
         return exc.code
     except SmStatusError as exc:
         print(f"{command}: {_one_line(exc)}", file=sys.stderr)
@@ -108,4 +109,5 @@ def _run(argv: Sequence[str] | None) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    """The message on one line, its control characters escaped (it may quote input data)."""
+    return escape_control(" ".join(str(exc).split()))

@@ -15,6 +15,8 @@ from typing import IO, Any
 
 import pandas as pd
 
+from smstatus.escaping import escape_control
+
 __all__ = [
     "FORMATS",
     "CliError",
@@ -23,12 +25,14 @@ __all__ = [
     "check_folder",
     "columns",
     "emit_frame",
+    "escaped_history",
     "exit_status",
     "load_inputs",
     "load_machine",
     "parse_span",
     "positive_int",
     "report_unparsed",
+    "save_figure",
     "time_option",
     "zone",
 ]
@@ -159,6 +163,33 @@ def check_folder(path: str) -> None:
         raise CliError(f"cannot write {path}: the folder {str(folder)!r} is not writable")
 
 
+SVG_HASH_SALT = "smstatus"
+"""The salt of the ids matplotlib writes into SVG: fixed, so the same figure gives the same
+bytes."""
+
+
+def save_figure(fig: Any, path: str, *, fmt: str, dpi: int) -> None:
+    """Write ``fig`` to ``path`` whole or not at all (a temporary renamed into place).
+
+    SVG and PDF carry no date and SVG ids a fixed salt, so the same figure gives the same
+    file; matplotlib's global settings are left as they were. A write that fails is a
+    :class:`CliError` (exit 2) and leaves any previous file in place.
+    """
+    import matplotlib
+
+    from smstatus.atomicfile import atomic_path
+
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
+    try:
+        with (
+            matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}),
+            atomic_path(path) as temp,
+        ):
+            fig.savefig(temp, format=fmt, dpi=dpi, metadata=metadata)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 # -- arguments --------------------------------------------------------------------------------
 
 
@@ -198,13 +229,16 @@ PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 """Inputs at least this big get a progress bar while they load (on a terminal, with tqdm)."""
 
 
-def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> Any:
+def load_inputs(
+    args: argparse.Namespace, *, stderr: IO[str] | None = None, as_is: bool = False
+) -> Any:
     """Load the inputs of a command (the bundled sample when none), collecting bad records.
 
     Unparsed records are reported on stderr; a :class:`CliError` (exit 2) is raised when
     nothing at all could be read. Using the bundled sample, and tables read without their jobs
     table, are said on stderr too. Big inputs show a progress bar on a terminal when tqdm (the
-    ``progress`` extra) is installed.
+    ``progress`` extra) is installed. The history's text is made safe to show (see
+    :func:`escaped_history`) unless ``as_is`` (``convert`` writes the data as it is).
     """
     from smstatus.io import expand_inputs, load
 
@@ -234,11 +268,52 @@ def load_inputs(args: argparse.Namespace, *, stderr: IO[str] | None = None) -> A
     except OSError as exc:
         where = exc.filename or " ".join(args.inputs)
         raise CliError(f"cannot read {where}: {exc.strerror or exc}") from exc
+    if not as_is:
+        history = escaped_history(history)
     report_unparsed(history, stream=stderr)
     if history.n_jobs == 0 and len(history.unparsed):
         raise CliError(f"no record could be read from {' '.join(args.inputs)}")
     _report_missing_jobs_tables(history, files, command=command, stream=stderr)
     return history
+
+
+def escaped_history(history: Any) -> Any:
+    """``history`` with every control character of its text written as a visible escape.
+
+    Job names, statuses, messages, instance types and the rejects' files and reasons come from
+    other people's files; printed or drawn raw, an ``ESC`` or ``CR`` in them would drive the
+    terminal (clear it, set its title) or forge lines of output. Each text column is searched
+    once (its categories, for a categorical); a history without control characters is
+    returned as it is, at no further cost.
+    """
+    from smstatus.history import JobHistory
+
+    frames = [history.jobs, history.transitions, history.unparsed]
+    escaped = [_escaped_frame(frame) for frame in frames]
+    if all(new is old for new, old in zip(escaped, frames, strict=True)):
+        return history
+    jobs, transitions, unparsed = escaped
+    return JobHistory(jobs, transitions, unparsed=unparsed)
+
+
+def _escaped_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (the same object when nothing changes) with its text columns escaped."""
+    from smstatus.escaping import escape_control_series
+
+    changed: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        column = frame[name]
+        dtype = column.dtype
+        if not (
+            isinstance(dtype, pd.CategoricalDtype)
+            or pd.api.types.is_string_dtype(dtype)
+            or pd.api.types.is_object_dtype(dtype)
+        ):
+            continue
+        escaped = escape_control_series(column)
+        if escaped is not column:
+            changed[str(name)] = escaped
+    return frame.assign(**changed) if changed else frame
 
 
 def exit_status(history: Any) -> int:
@@ -269,6 +344,7 @@ def _report_missing_jobs_tables(
         "; ".join(f"{f.name} has no {jobs_sibling(f.path).name} beside it" for f in lonely[:3])
         or "no jobs table was found for it"
     )
+    where = escape_control(where)
     print(
         f"{command}: note: {n_bare} job(s) come from a table without its jobs table ({where}): "
         "their job-level facts are unknown, so the job-level checks (not_terminal, "
@@ -303,7 +379,7 @@ def report_unparsed(history: Any, *, stream: IO[str], limit: int = 20) -> None:
     print(f"{len(bad)} record(s) could not be loaded:", file=stream)
     for row in bad.head(limit).itertuples(index=False):
         where = row.file if pd.isna(row.line) else f"{row.file}:{row.line}"
-        print(f"  {where}: {row.reason}", file=stream)
+        print(escape_control(f"  {where}: {row.reason}"), file=stream)
     if len(bad) > limit:
         print(f"  ... and {len(bad) - limit} more (use --format json for all)", file=stream)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
+from smstatus.atomicfile import atomic_named_path
 from smstatus.cli._common import (
     CliError,
     add_input_arguments,
@@ -24,7 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ".parquet; '-o -' writes CSV to stdout), and the jobs frame beside it as OUT.jobs.csv "
         "(or .jobs.parquet), where every command finds it when it reads OUT. Records that "
         "cannot be read are reported on stderr, the rest is written, and the exit code is 1. "
-        "Given no input, converts the bundled sample.",
+        "The data is written as it is: text such as job names and status messages is not "
+        "escaped or altered (control characters, or cells starting with = + - @ stay as they "
+        "were; open the CSV in a spreadsheet with care). Each file is written whole or not at "
+        "all (a temporary renamed into place). Given no input, converts the bundled sample.",
     )
     add_input_arguments(parser)
     parser.add_argument(
@@ -64,10 +69,18 @@ def run(args: argparse.Namespace) -> int:
     for target in (args.output, jobs_out):
         if target is not None and target != "-":
             check_folder(target)
-    history = load_inputs(args)
-    output = sys.stdout.buffer if args.output == "-" else args.output
+    history = load_inputs(args, as_is=True)
     try:
-        write_table(history, output, jobs_path=jobs_out)
+        if args.output == "-":
+            write_table(history, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            with contextlib.ExitStack() as stack:
+                out = stack.enter_context(atomic_named_path(args.output))
+                jobs = (
+                    None if jobs_out is None else stack.enter_context(atomic_named_path(jobs_out))
+                )
+                write_table(history, out, jobs_path=jobs)
     except OSError as exc:
         where = exc.filename or (args.output if args.output != "-" else "standard output")
         raise CliError(f"cannot write {where}: {exc.strerror or exc}") from exc

@@ -13,6 +13,7 @@ from smstatus.cli._common import (
     exit_status,
     load_machine,
     positive_int,
+    save_figure,
 )
 
 DIAGRAM_FORMATS = ("mermaid", "png", "svg")
@@ -70,6 +71,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run `diagram`."""
+    from smstatus.atomicfile import write_text_atomic
     from smstatus.machine import default_machine
 
     fmt = _format(args)
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         text = machine.to_mermaid()
         if args.output:
             try:
-                Path(args.output).write_text(text, encoding="utf-8")
+                write_text_atomic(args.output, text)
             except OSError as exc:
                 raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
         else:
@@ -107,9 +109,6 @@ def run(args: argparse.Namespace) -> int:
     fig = Figure(figsize=(14, 8.5), layout="constrained")
     ax = fig.add_subplot()
     plot_machine(machine, history=history, ax=ax)
-    try:
-        fig.savefig(args.output, format=fmt, dpi=args.dpi)
-    except OSError as exc:
-        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    save_figure(fig, args.output, fmt=fmt, dpi=args.dpi)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0 if history is None else exit_status(history)

@@ -13,6 +13,7 @@ from smstatus.cli._common import (
     exit_status,
     load_inputs,
     positive_int,
+    save_figure,
     time_option,
 )
 
@@ -129,9 +130,6 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CliError(str(exc)) from exc
-    try:
-        fig.savefig(args.output, format=fmt, dpi=args.dpi)
-    except OSError as exc:
-        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    save_figure(fig, args.output, fmt=fmt, dpi=args.dpi)
     print(f"wrote {args.output} ({ax.get_title(loc='left')})", file=sys.stderr)
     return exit_status(history)

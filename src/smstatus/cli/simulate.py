@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from smstatus.atomicfile import atomic_named_path, atomic_open
 from smstatus.cli._common import CliError, check_folder
 
 
@@ -144,13 +145,15 @@ def run(args: argparse.Namespace) -> int:
         where = "standard output"
     else:
         try:
-            write_jsonl(sim.responses, args.output)
+            with atomic_named_path(args.output) as path:
+                write_jsonl(sim.responses, path)
         except OSError as exc:
             raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
         where = args.output
     if args.truth:
         try:
-            sim.truth.to_csv(args.truth, index=False)
+            with atomic_open(args.truth, "w", newline="") as stream:
+                sim.truth.to_csv(stream, index=False)
         except OSError as exc:
             raise CliError(f"cannot write {args.truth}: {exc.strerror or exc}") from exc
     truth = sim.truth

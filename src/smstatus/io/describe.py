@@ -20,6 +20,7 @@ import pandas as pd
 from smstatus.errors import ParseError
 from smstatus.history import JobHistory
 from smstatus.io._builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
+from smstatus.io.detect import TOO_DEEP
 from smstatus.io.inputs import InputFile
 from smstatus.timestamps import format_iso
 
@@ -76,7 +77,7 @@ def _is_jsonl(head: bytes) -> bool:
         return False
     try:
         return isinstance(json.loads(first), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -89,7 +90,7 @@ def _looks_like_jsonl(raw: bytes) -> bool:
         try:
             if isinstance(json.loads(ln), dict):
                 return True
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     return False
 
@@ -124,6 +125,9 @@ def iter_json_records(file: InputFile) -> Iterator[tuple[Any, int | None, str | 
     except UnicodeDecodeError as exc:
         yield None, None, f"not UTF-8 text: {exc.reason}"
         return
+    except RecursionError:
+        yield None, None, TOO_DEEP
+        return
     if isinstance(doc, dict) and isinstance(doc.get("TrainingJobs"), list):
         doc = doc["TrainingJobs"]
     if not isinstance(doc, list):
@@ -144,6 +148,8 @@ def _jsonl_records(stream: IO[bytes]) -> Iterator[tuple[Any, int | None, str | N
             yield None, lineno, f"malformed JSON line: {exc.msg} (column {exc.colno})"
         except UnicodeDecodeError as exc:
             yield None, lineno, f"not UTF-8 text: {exc.reason}"
+        except RecursionError:
+            yield None, lineno, TOO_DEEP
 
 
 def read_describe(

@@ -19,7 +19,7 @@ from typing import Any
 from smstatus.errors import ParseError
 from smstatus.io.inputs import InputFile
 
-__all__ = ["SOURCES", "detect_source"]
+__all__ = ["SOURCES", "TOO_DEEP", "detect_source"]
 
 SOURCES = ("describe", "events", "sdk-log", "table")
 
@@ -27,6 +27,8 @@ _HEAD = 1 << 16
 _SCAN_LIMIT = 64 << 20
 """How far into a text file to look for an SDK status line."""
 _BOM = b"\xef\xbb\xbf"
+TOO_DEEP = "JSON nested too deeply: no describe response or event nests this far"
+"""The reason given for JSON that Python's parser cannot descend into (a RecursionError)."""
 _EVENT_KEYS = re.compile(rb'"detail-type"\s*:|"detail"\s*:\s*\{')
 _JSON_START = re.compile(rb'\{\s*(?:"|\})|\[\s*(?:[\[{\]"]|$)')
 
@@ -64,7 +66,7 @@ def detect_source(file: InputFile) -> str:
     )
 
 
-def _first_record(text: bytes) -> Any:
+def _first_record(text: bytes, name: str) -> Any:
     """The first JSON record of a document, list or JSON Lines head (``None`` if cut off)."""
     decoded = text.decode("utf-8", errors="replace")
     decoder = json.JSONDecoder()
@@ -77,6 +79,8 @@ def _first_record(text: bytes) -> Any:
         record, _ = decoder.raw_decode(decoded, pos)
     except ValueError:
         return None
+    except RecursionError as exc:
+        raise ParseError(TOO_DEEP, file=name, line=1) from exc
     if isinstance(record, dict) and isinstance(record.get("TrainingJobs"), list):
         return record["TrainingJobs"][0] if record["TrainingJobs"] else record
     return record
@@ -85,7 +89,7 @@ def _first_record(text: bytes) -> Any:
 def _json_kind(text: bytes, file: InputFile, head: bytes) -> str | None:
     """``events`` or ``describe`` for JSON; ``sdk-log`` for a log whose first line starts with
     a bracket; ``None`` when it is neither."""
-    record = _first_record(text)
+    record = _first_record(text, file.name)
     if isinstance(record, dict):
         is_event = isinstance(record.get("detail"), dict) or "detail-type" in record
         return "events" if is_event else "describe"

@@ -1,21 +1,40 @@
-"""Input files: paths, directories, globs and ``-`` (stdin), gzip-aware."""
+"""Input files: paths, directories, globs, ``-`` (stdin) and pipes, gzip-aware.
+
+Nothing about a file stops the others from loading: a file that cannot be read (no
+permission, a symbolic link loop, a directory that cannot be listed, a cut or fake gzip
+stream, a gzip stream that expands past :data:`MAX_EXPANDED_BYTES`) is an :class:`InputFile`
+whose reading raises :class:`~smstatus.errors.ParseError` naming it, which
+``load(errors="collect")`` turns into one reject. Named pipes and process substitutions
+(``<(zcat x.gz)``) are read once, as stdin is.
+"""
 
 from __future__ import annotations
 
+import errno
 import glob
 import gzip
 import io
+import os
+import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from smstatus.errors import InputNotFoundError
+from smstatus.errors import InputNotFoundError, ParseError
 
-__all__ = ["InputFile", "expand_inputs"]
+__all__ = ["MAX_EXPANDED_BYTES", "InputFile", "expand_inputs"]
 
+MAX_EXPANDED_BYTES = 16 << 30
+"""The most bytes one gzip input may expand to (16 GiB; a million describe responses are
+about 1.5 GB). Past it the file is a reject: a defence against gzip bombs. Raise it by
+setting ``smstatus.io.inputs.MAX_EXPANDED_BYTES`` before loading."""
+
+GZIP_MAGIC = b"\x1f\x8b"
 _SKIP_SUFFIXES = {".png", ".svg", ".pdf", ".html", ".md", ".ipynb"}
+_READ_BLOCK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -25,61 +44,276 @@ class InputFile:
     name: str
     path: Path | None
     _opener: Callable[[], BinaryIO]
+    _stem: str | None = None
+    _data: list[bytes] = field(default_factory=list, repr=False, compare=False)
+    """The bytes of a stream read once (stdin, a pipe), once they have been read."""
 
     def open(self) -> BinaryIO:
-        """Open the file's bytes, decompressed when it is gzip."""
+        """Open the file's bytes, decompressed when it is gzip.
+
+        Raises
+        ------
+        ParseError
+            When the file cannot be opened, or (while it is read) when it is not the gzip
+            stream its first bytes say, ends early, or expands past :data:`MAX_EXPANDED_BYTES`.
+        """
         return self._opener()
 
     def head(self, n: int = 65536) -> bytes:
-        """The first ``n`` decompressed bytes."""
+        """The first ``n`` decompressed bytes (fewer, without an error, when a gzip stream is
+        cut off after some: reading the whole file reports it)."""
+        parts: list[bytes] = []
+        size = 0
         with self.open() as stream:
-            return stream.read(n)
+            while size < n:
+                try:
+                    block = stream.read1(n - size)  # type: ignore[attr-defined]
+                except ParseError:
+                    if parts:
+                        break
+                    raise
+                if not block:
+                    break
+                parts.append(block)
+                size += len(block)
+        return b"".join(parts)
 
     @property
     def stem(self) -> str:
         """The file's name without its directory, ``.gz`` and last suffix (``stdin`` for ``-``)."""
+        if self._stem is not None:
+            return self._stem
         if self.path is None:
             return "stdin"
-        name = self.path.name
-        if name.endswith(".gz"):
-            name = name[:-3]
-        return Path(name).stem or name
+        return _stem_of(self.path.name)
 
     @property
     def size(self) -> int | None:
-        """Size on disk in bytes (``None`` for stdin)."""
-        return self.path.stat().st_size if self.path is not None else None
+        """Size in bytes (on disk; of a stream once read; ``None`` when unknown)."""
+        if self._data:
+            return len(self._data[0])
+        if self.path is None:
+            return None
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return None
 
     @property
     def compressed(self) -> bool:
         """Whether the file is gzip-compressed."""
-        return self.path is not None and _is_gzip(self.path)
+        if self._data:
+            return self._data[0][:2] == GZIP_MAGIC
+        try:
+            return self.path is not None and _is_gzip(self.path)
+        except OSError:
+            return False
+
+
+def _stem_of(name: str) -> str:
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return Path(name).stem or name
 
 
 def _is_gzip(path: Path) -> bool:
     with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
+        return fh.read(2) == GZIP_MAGIC
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _unreadable(exc: OSError) -> str:
+    """Why a file cannot be read, in a sentence."""
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop: it points back at itself"
+    if exc.errno == errno.ENOENT:
+        return "a broken symbolic link: what it points at does not exist"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "cannot read it: permission denied"
+    if exc.errno == errno.EISDIR:
+        return "a directory where a file was expected"
+    return f"cannot read it: {exc.strerror or exc}"
+
+
+class _Gunzip(io.RawIOBase):
+    """The decompressed bytes of a gzip stream, read block by block (never all at once).
+
+    Each failure while reading is a :class:`ParseError` naming the file: not gzip, cut off,
+    or expanding past :data:`MAX_EXPANDED_BYTES` (read when the file is opened).
+    """
+
+    def __init__(self, raw: BinaryIO, name: str) -> None:
+        super().__init__()
+        self._raw = raw
+        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
+        self._name = name
+        self._limit = MAX_EXPANDED_BYTES
+        self._expanded = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        try:
+            block = self._gzip.read1(len(buffer))
+        except EOFError as exc:
+            raise ParseError(
+                "the gzip stream ends early (the file is cut off); the records before the cut "
+                "are loaded",
+                file=self._name,
+                hint="Compress the file again from its source",
+            ) from exc
+        except (gzip.BadGzipFile, zlib.error) as exc:
+            raise ParseError(
+                f"not a gzip stream, though it starts like one: {exc}", file=self._name
+            ) from exc
+        except OSError as exc:
+            raise ParseError(_unreadable(exc), file=self._name) from exc
+        self._expanded += len(block)
+        if self._expanded > self._limit:
+            raise ParseError(
+                f"the gzip stream expands past {self._limit:,} bytes (a gzip bomb?); the "
+                "limit is smstatus.io.inputs.MAX_EXPANDED_BYTES",
+                file=self._name,
+                hint="Raise smstatus.io.inputs.MAX_EXPANDED_BYTES if the file is genuine",
+            )
+        buffer[: len(block)] = block
+        return len(block)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._gzip.close()
+            self._raw.close()
+        super().close()
+
+
+def _gunzipped(raw: BinaryIO, name: str) -> BinaryIO:
+    return io.BufferedReader(_Gunzip(raw, name), _READ_BLOCK)  # type: ignore[return-value]
+
+
+def _open_path(path: Path, name: str) -> BinaryIO:
+    try:
+        fh = path.open("rb")
+        magic = fh.peek(2)[:2]
+    except OSError as exc:
+        raise ParseError(_unreadable(exc), file=name) from exc
+    if magic == GZIP_MAGIC:
+        return _gunzipped(fh, name)  # type: ignore[arg-type]
+    return fh  # type: ignore[return-value]
 
 
 def _file(path: Path) -> InputFile:
+    name = str(path)
+    return InputFile(name, path, lambda: _open_path(path, name))
+
+
+def _failed(name: str, reason: str) -> InputFile:
+    """An input that cannot be read: opening it raises the reject."""
+
     def opener() -> BinaryIO:
-        if _is_gzip(path):
-            return gzip.open(path, "rb")  # type: ignore[return-value]
-        return path.open("rb")
+        raise ParseError(reason, file=name)
 
-    return InputFile(str(path), path, opener)
+    return InputFile(name, None, opener, _stem_of(Path(name).name))
 
 
-def _stdin() -> InputFile:
-    data = sys.stdin.buffer.read()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return InputFile("<stdin>", None, lambda: io.BytesIO(data))
+def _stream(name: str, read: Callable[[], bytes], stem: str) -> InputFile:
+    """An input that can be read only once (stdin, a pipe): its bytes are kept on first use."""
+    data: list[bytes] = []
+
+    def opener() -> BinaryIO:
+        if not data:
+            try:
+                data.append(read())
+            except OSError as exc:
+                raise ParseError(_unreadable(exc), file=name) from exc
+        raw = io.BytesIO(data[0])
+        return _gunzipped(raw, name) if data[0][:2] == GZIP_MAGIC else raw
+
+    return InputFile(name, None, opener, stem, data)
+
+
+def _read_pipe(path: Path) -> Callable[[], bytes]:
+    def read() -> bytes:
+        with path.open("rb") as fh:
+            return fh.read()
+
+    return read
+
+
+# -- expanding paths ----------------------------------------------------------------------------
+
+
+def _entry(path: Path) -> InputFile | None:
+    """A file met in a directory or a glob: ``None`` for what is not a file to read (a
+    directory, a pipe or device that reading could block on)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # a looping or broken link, a file in a folder we may not enter
+        return _failed(str(path), _unreadable(exc))
+    return _file(path) if stat.S_ISREG(mode) else None
+
+
+def _walk(top: Path) -> list[InputFile]:
+    """Every input file under ``top`` (sorted), hidden files and folders left out: among
+    them the temporaries an interrupted atomic write leaves (``.NAME.*.tmp``)."""
+    found: list[tuple[Path, InputFile]] = []
+
+    def unlistable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else top
+        reason = _unreadable(exc).replace("cannot read it", "cannot list the directory")
+        found.append((where, _failed(str(where), reason)))
+
+    for folder, dirnames, filenames in os.walk(top, onerror=unlistable):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            path = Path(folder) / name
+            if name.startswith(".") or path.suffix in _SKIP_SUFFIXES:
+                continue
+            entry = _entry(path)
+            if entry is not None:
+                found.append((path, entry))
+    return [entry for _, entry in sorted(found, key=lambda item: item[0])]
+
+
+def _expand_path(text: str) -> list[InputFile]:
+    path = Path(text).expanduser()
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if glob.has_magic(text):
+            return _expand_glob(text)
+        if os.path.lexists(path) or exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            return [_failed(text, _unreadable(exc))]
+        raise InputNotFoundError(f"{text}: no such file or directory") from exc
+    if stat.S_ISDIR(mode):
+        files = _walk(path)
+        if not files:
+            raise InputNotFoundError(f"{text}: the directory holds no input file")
+        return files
+    if stat.S_ISREG(mode):
+        return [_file(path)]
+    # a named pipe, /dev/stdin, bash's <(...) (/dev/fd/N): read once, like stdin
+    return [_stream(text, _read_pipe(path), _stem_of(path.name))]
+
+
+def _expand_glob(text: str) -> list[InputFile]:
+    matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
+    found = [entry for entry in map(_entry, matches) if entry is not None]
+    if not found:
+        raise InputNotFoundError(f"{text}: the pattern matches no file")
+    return found
 
 
 def expand_inputs(inputs: str | Path | Iterable[str | Path | InputFile]) -> list[InputFile]:
     """Expand paths, directories (recursively, sorted) and globs into input files
     (:class:`InputFile` items are kept as they are).
+
+    A file that exists but cannot be read, or a directory that cannot be listed, is kept as
+    an input whose reading raises :class:`~smstatus.errors.ParseError` naming it (one reject
+    with ``errors="collect"``). In a directory, hidden files and folders are skipped, and so
+    are pictures, HTML, Markdown and notebooks, pipes and devices.
 
     Raises
     ------
@@ -92,28 +326,8 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path | InputFile]) -> list
     for item in inputs:
         if isinstance(item, InputFile):
             files.append(item)
-            continue
-        text = str(item)
-        if text == "-":
-            files.append(_stdin())
-            continue
-        path = Path(text).expanduser()
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not p.name.startswith(".") and p.suffix not in _SKIP_SUFFIXES
-            )
-            if not found:
-                raise InputNotFoundError(f"{text}: the directory holds no input file")
-            files.extend(_file(p) for p in found)
-        elif path.is_file():
-            files.append(_file(path))
-        elif glob.has_magic(text):
-            found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-            if not found:
-                raise InputNotFoundError(f"{text}: the pattern matches no file")
-            files.extend(_file(p) for p in found)
+        elif str(item) == "-":
+            files.append(_stream("<stdin>", lambda: sys.stdin.buffer.read(), "stdin"))
         else:
-            raise InputNotFoundError(f"{text}: no such file or directory")
+            files.extend(_expand_path(str(item)))
     return files
