@@ -230,7 +230,11 @@ PROGRESS_MIN_BYTES = 32 * 1024 * 1024
 
 
 def load_inputs(
-    args: argparse.Namespace, *, stderr: IO[str] | None = None, as_is: bool = False
+    args: argparse.Namespace,
+    *,
+    stderr: IO[str] | None = None,
+    as_is: bool = False,
+    exclude: tuple[str, ...] = (),
 ) -> Any:
     """Load the inputs of a command (the bundled sample when none), collecting bad records.
 
@@ -254,7 +258,7 @@ def load_inputs(
             file=stderr,
         )
         return history
-    files = expand_inputs(args.inputs)
+    files = expand_inputs(args.inputs, exclude=exclude)  # a command's own output left out
     total = sum(f.size or 0 for f in files)
     try:
         with _byte_progress(total, stderr) as progress:

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     show = not args.no_progress and sys.stderr.isatty()
     with _progress(show, REPORT_STEPS + 1) as step:
         step("loading")
-        history = load_inputs(args)
+        history = load_inputs(args, exclude=(args.out,))  # never the report's own files
         if history.n_jobs == 0:
             raise CliError("the inputs hold no job")
         try:
