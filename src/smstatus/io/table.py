@@ -405,6 +405,7 @@ def _binary_as_text(table: pa.Table, rows: _Rows) -> pa.Table:
         if not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)):
             continue
         array = _column(table, field.name)
+        assert array is not None  # the schema names it
         if pa.types.is_dictionary(array.type):
             array = array.dictionary_decode()
         try:
