@@ -105,7 +105,8 @@ def _int_or_none(value: Any) -> int | InvalidCount | None:
     if isinstance(value, bool):
         return InvalidCount(value)
     if isinstance(value, float | np.floating):
-        whole = math.isfinite(value) and float(value).is_integer() and abs(value) < 2.0**63
+        number = float(value)
+        whole = math.isfinite(number) and number.is_integer() and abs(number) < 2.0**63
         return int(value) if whole else InvalidCount(value)
     if isinstance(value, int | np.integer):
         return _int_or_none(int(value))
