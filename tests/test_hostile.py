@@ -1,8 +1,8 @@
-"""Hostile inputs and faults: every command over every file of ``tests/data/bad``.
+"""Hostile inputs and faults: every command over every file of ``tests/hostile-corpus``.
 
 The rule has no exceptions: no input, option or fault ends in a traceback; each bad record is
 one named reject and the good records load; exit 0 good, 1 data needs attention (any reject),
-2 could not run. ``tests/data/bad/README.md`` lists each file and the outcome it must give.
+2 could not run. ``tests/hostile-corpus/README.md`` lists each file and the outcome it must give.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import smstatus
 from smstatus.cli import main
 from smstatus.errors import SmStatusError
 
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = Path(__file__).parent / "hostile-corpus"
 GOOD = Path(__file__).parent / "data" / "describe"
 MANIFEST: dict[str, dict] = json.loads((BAD / "manifest.json").read_text(encoding="utf-8"))
 INPUT_CASES = [name for name, c in MANIFEST.items() if c["source"] != "machine"]

@@ -135,14 +135,14 @@ def parse_timestamps(
     arr = (
         values.to_numpy(dtype=object)
         if isinstance(values, pd.Series | pd.Index)
-        else np.asarray(values, dtype=object).reshape(-1)
+        else _objects(values)
     )
     n = len(arr)
     if n == 0:
         return pd.DatetimeIndex([], dtype=UTC_NS), np.zeros(0, dtype=bool)
     try:  # the common case: strings and absent values only
         strings = pa.array(arr, type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
+    except (pa.ArrowTypeError, pa.ArrowInvalid, UnicodeEncodeError):
         strings = None
     if strings is not None:
         out, bad = _parse_strings(strings, naive_tz)
@@ -157,6 +157,7 @@ def parse_timestamps(
     if len(dts):
         out[dts] = _datetimes_to_ns(arr[dts], naive_tz)
         bad[dts] = out[dts] == _NAT
+    kinds[(kinds == "s") & ~_encodable(arr)] = "x"  # a lone surrogate is no time
     strs = np.flatnonzero(kinds == "s")
     if len(strs):
         out[strs], bad[strs] = _parse_strings(
@@ -164,6 +165,27 @@ def parse_timestamps(
         )
     bad |= kinds == "x"
     return _index(out), bad
+
+
+def _objects(values: Any) -> np.ndarray:
+    """A 1-d object array of the values: a value that is itself a list (``StartTime: []``)
+    stays one element, where ``np.asarray`` would make it a dimension or fail."""
+    if isinstance(values, np.ndarray):
+        return values.astype(object).reshape(-1)
+    values = list(values)
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _encodable(values: np.ndarray) -> np.ndarray:
+    """Whether each value is not a string holding a lone surrogate (not UTF-8 text)."""
+    out = np.ones(len(values), dtype=bool)
+    for i, value in enumerate(values):
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                out[i] = False
+    return out
 
 
 def _index(ns: np.ndarray) -> pd.DatetimeIndex:
@@ -248,6 +270,9 @@ def _parse_strings(
     out = np.full(n, _NAT, dtype="int64")
     bad = np.zeros(n, dtype=bool)
     text = pc.replace_substring_regex(text, r"(\d\d:\d\d:\d\d),(\d)", r"\1.\2")  # ISO comma
+    # ISO-8601 allows a lowercase "t" and "z": neither parser takes them
+    text = pc.replace_substring_regex(text, r"^(\d{4}-\d\d-\d\d)t(\d)", r"\1T\2")
+    text = pc.replace_substring_regex(text, r"(\d)z$", r"\1Z")
     numeric = _mask(pc.match_substring_regex(text, _NUMERIC)) & present
     zoned = _mask(pc.match_substring_regex(text, _ZONED)) & present & ~numeric
     naive = present & ~numeric & ~zoned

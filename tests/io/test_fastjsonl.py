@@ -343,6 +343,49 @@ BAD = {
     "bad-end": (json.dumps(_job("x", _entry("Starting", T0, "2024-13-01T00:00:00Z"))), "EndTime"),
     "bad-creation": (json.dumps(_job("x", CreationTime="soon")), "CreationTime"),
     "not-utf8": (b'{"TrainingJobName": "x", "FailureReason": "\xff"}', None),
+    # hostile values: each a reject of its record on both paths, never a traceback
+    "surrogate-name": (json.dumps(_job("x\ud800")), "TrainingJobName"),
+    "surrogate-status": (json.dumps(_job("x", _entry("Start\udfff", T0))), "Status"),
+    "surrogate-message": (
+        json.dumps(_job("x", _entry("Starting", T0, None, "m\ud800"))),
+        "StatusMessage",
+    ),
+    "surrogate-time": (json.dumps(_job("x", _entry("Starting", "2024\ud800"))), "StartTime"),
+    "surrogate-failure": (json.dumps(_job("x", FailureReason="\udfff")), "FailureReason"),
+    "deep": ('{"TrainingJobName": "x", "A": ' + "[" * 20000 + "]" * 20000 + "}", None),
+    "count-past-int64": (
+        json.dumps(_job("x", ResourceConfig={"InstanceCount": 2**70})),
+        "InstanceCount",
+    ),
+    "seconds-1e20": (
+        json.dumps(_job("x", StoppingCondition={"MaxRuntimeInSeconds": 1e20})),
+        "MaxRuntimeInSeconds",
+    ),
+    "seconds-infinity": (
+        '{"TrainingJobName": "x", "TrainingTimeInSeconds": Infinity}',
+        "TrainingTimeInSeconds",
+    ),
+    "seconds-nan": (
+        '{"TrainingJobName": "x", "BillableTimeInSeconds": NaN}',
+        "BillableTimeInSeconds",
+    ),
+    "seconds-fraction": (json.dumps(_job("x", TrainingTimeInSeconds=1.5)), "TrainingTimeInSeconds"),
+    "start-list": (json.dumps(_job("x", _entry("Starting", []))), "StartTime"),
+    "creation-list": (json.dumps(_job("x", CreationTime=[])), "CreationTime"),
+    "start-year-1": (
+        json.dumps(_job("x", _entry("Starting", "0001-01-01T00:00:00Z"))),
+        "StartTime",
+    ),
+    "creation-year-9999": (
+        json.dumps(_job("x", CreationTime="9999-12-31T23:59:59Z")),
+        "CreationTime",
+    ),
+    "spot-text": (
+        json.dumps(_job("x", EnableManagedSpotTraining="yes")),
+        "EnableManagedSpotTraining",
+    ),
+    "status-object": (json.dumps(_job("x", TrainingJobStatus={"a": 1})), "TrainingJobStatus"),
+    "resources-text": (json.dumps(_job("x", ResourceConfig="big")), "ResourceConfig"),
 }
 
 
@@ -368,6 +411,44 @@ def test_bad_record_rejected_whole(tmp_path, monkeypatch, case):
     with pytest.raises(ParseError) as slow_info:
         _slow(path, monkeypatch)
     assert str(info.value) == str(slow_info.value)
+
+
+def test_lowercase_t_and_z_read_as_utc_on_both_paths(tmp_path, monkeypatch, slow_blocks):
+    """ISO-8601 allows ``t`` and ``z`` in lower case: the same times as upper case."""
+    lines = [
+        json.dumps(_job("upper", _entry("Starting", "2024-05-01T10:00:00Z"))),
+        json.dumps(_job("lower", _entry("Starting", "2024-05-01t10:00:00z"))),
+    ]
+    path = _write(tmp_path / "z.jsonl", lines)
+    fast = _fast(path)
+    assert fast.unparsed.empty
+    start = fast.transitions["start_time"]
+    assert start.iloc[0] == start.iloc[1] == pd.Timestamp("2024-05-01T10:00:00Z")
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+def test_deep_lines_never_reach_arrow(tmp_path, monkeypatch):
+    """Arrow's JSON parser overflows its stack on deep nesting (a segfault): such a block is
+    read record by record."""
+    from smstatus.io._fastjsonl import MAX_ARROW_DEPTH
+
+    parsed = []
+    original = _fastjsonl.pj.read_json
+
+    def spy(*args, **kwargs):
+        parsed.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_fastjsonl.pj, "read_json", spy)
+    deep = '{"TrainingJobName": "x", "A": ' + "[" * (MAX_ARROW_DEPTH + 1)
+    deep += "]" * (MAX_ARROW_DEPTH + 1) + "}"
+    path = _write(tmp_path / "d.jsonl", [json.dumps(GOOD), deep])
+    fast = _fast(path, errors="collect")
+    assert parsed == []
+    assert fast.n_jobs == 1 and fast.unparsed["line"].tolist() == [2]
+    _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
+    shallow = _write(tmp_path / "s.jsonl", [json.dumps(GOOD), json.dumps(GOOD)])
+    assert _fast(shallow).n_jobs == 2 and parsed == [1]
 
 
 def test_spread_object_is_malformed(tmp_path, monkeypatch):

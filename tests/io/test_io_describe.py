@@ -156,7 +156,14 @@ def test_duplicate_names_keep_their_entries_with_the_first():
     assert records[1]["TrainingJobStatus"] == "Failed"
 
 
-@pytest.mark.parametrize("bad", [{"InstanceCount": "many"}, "not an object"])
-def test_odd_attributes_are_left_empty_not_fatal(bad):
-    h = from_describe({"TrainingJobName": "odd", "ResourceConfig": bad})
-    assert pd.isna(h.jobs["instance_count"].iloc[0])
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [({"InstanceCount": "many"}, "InstanceCount"), ("not an object", "ResourceConfig")],
+)
+def test_odd_attributes_are_rejects_not_left_empty(bad, field):
+    """A value of the wrong type is a named reject, never a silently empty cell."""
+    good = {"TrainingJobName": "ok", "ResourceConfig": {"InstanceCount": "2"}}
+    h = from_describe([good, {"TrainingJobName": "odd", "ResourceConfig": bad}], errors="collect")
+    assert h.jobs["job_name"].tolist() == ["ok"]
+    assert h.jobs["instance_count"].tolist() == [2]
+    assert h.unparsed[["line", "field"]].values.tolist() == [[2, field]]

@@ -205,6 +205,7 @@ def load_inputs(
     stderr: IO[str] | None = None,
     machine: Any = None,
     as_is: bool = False,
+    exclude: tuple[str, ...] = (),
 ) -> Any:
     """Load the inputs of a command (the bundled sample when none), collecting bad records.
 
@@ -229,7 +230,7 @@ def load_inputs(
             file=stderr,
         )
         return history
-    files = expand_inputs(args.inputs)
+    files = expand_inputs(args.inputs, exclude=exclude)  # a command's own output left out
     total = sum(f.size or 0 for f in files)
     try:
         with _byte_progress(total, stderr) as progress:

@@ -80,14 +80,14 @@ def _progress(enabled: bool, total: int) -> Iterator[Callable[[str], None]]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``report``."""
-    from smstatus.report.page import build_report
+    from smstatus.report.page.page.page.page import build_report
 
     _check_out_dir(args.out)
     machine = load_machine(args.machine)
     show = not args.no_progress and sys.stderr.isatty()
     with _progress(show, REPORT_STEPS + 1) as step:
         step("loading")
-        history = load_inputs(args, machine=machine)
+        history = load_inputs(args, machine=machine, exclude=(args.out,))  # never its own files
         if history.n_jobs == 0:
             raise CliError("the inputs hold no job")
         try:

@@ -17,10 +17,18 @@ Crash safety
   dropped with a note: its job is not in the cache, so the next run fetches it again. A bad
   line followed by good ones is not crash damage and raises :class:`~smstatus.errors.ParseError`.
 - A lock file (``.<name>.lock``) keeps two runs from writing the same cache at once.
+- A symlinked cache path is followed: the file it points to is written (its journal and lock
+  beside it, so two paths to one file share one lock) and the link kept. A rewrite keeps the
+  file's permission bits, and the journal gets them too (a ``chmod 600`` cache holding
+  hyperparameters stays private).
+- A write that fails (a full disk) raises :class:`CacheWriteError`; the file keeps every whole
+  line written before (a line cut by the failure is cut off again), the journal stays for the
+  next open to merge: the next run repairs and resumes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import json
@@ -34,15 +42,32 @@ from typing import IO, Any
 
 import numpy as np
 
-from smstatus.errors import CacheLockedError, ParseError
+from smstatus.atomicfile import atomic_open, remove_stale_temporaries, resolve_target
+from smstatus.errors import CacheLockedError, ParseError, SmStatusError
 
 __all__ = [
     "TERMINAL_PRIMARY",
     "CacheLockedError",
+    "CacheWriteError",
     "DescribeCache",
     "dumps_record",
     "to_record",
 ]
+
+
+class CacheWriteError(SmStatusError):
+    """The cache file could not be written (a full disk, a folder turned read-only).
+
+    ``cause`` is the :class:`OSError`. What reached the file before is kept.
+    """
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        self.cause = cause
+        super().__init__(
+            f"{path}: cannot write the cache: {cause.strerror or cause}; every response "
+            "written before is kept: make room and run the same command again to resume"
+        )
+
 
 TERMINAL_PRIMARY: frozenset[str] = frozenset({"Completed", "Failed", "Stopped"})
 """Primary statuses after which a job's history never changes: never described again."""
@@ -276,7 +301,7 @@ class DescribeCache:
         fsync_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.path = Path(path)
+        self.path = resolve_target(path)  # a symlink is followed, the link kept
         self.journal_path = _sidecar(self.path, "refresh")
         self.lock_path = _sidecar(self.path, "lock")
         self.fsync_interval = fsync_interval
@@ -364,7 +389,8 @@ class DescribeCache:
             # a rewrite cut short (the run killed while closing) leaves its temporary file;
             # the file and the journal it was made from are intact, so it can go
             for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.tmp-*"):
-                stale.unlink(missing_ok=True)
+                stale.unlink(missing_ok=True)  # as versions before atomicfile named them
+            remove_stale_temporaries(self.path)
             repair = False
             if self.path.exists():
                 scan = _scan(self.path)
@@ -380,6 +406,9 @@ class DescribeCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._main = self.path.open("ab")
             self._main_size = self.path.stat().st_size
+        except OSError as exc:
+            self._release_lock()
+            raise CacheWriteError(self.path, exc) from exc
         except BaseException:
             self._release_lock()
             raise
@@ -454,13 +483,17 @@ class DescribeCache:
                 self._new.append(name)
             else:
                 if self._journal is None:
-                    self._journal = self.journal_path.open("ab")
+                    self._journal = self._open_journal()
                     self._journal_size = self.journal_path.stat().st_size
                 stream, offset = self._journal, self._journal_size
                 self._journal_size += len(line) + 1
                 self._refreshed = True
-            stream.write(line + b"\n")
-            stream.flush()
+            try:
+                stream.write(line + b"\n")
+                stream.flush()
+            except OSError as exc:
+                self._abandon(stream, offset)
+                raise CacheWriteError(self.path, exc) from exc
             self._status[slot] = status if isinstance(status, str) else None
             self._in_journal[slot] = stream is self._journal
             self._offset[slot] = offset
@@ -471,6 +504,32 @@ class DescribeCache:
                 self._sync()
                 self._last_sync = now
         return True
+
+    def _open_journal(self) -> IO[bytes]:
+        """The journal, opened to append; a new one gets the file's permission bits."""
+        try:
+            mode = os.stat(self.path).st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666
+        fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
+        return os.fdopen(fd, "ab")
+
+    def _abandon(self, stream: IO[bytes], offset: int) -> None:
+        """After a failed write: cut the partial line off, close without a rewrite, unlock.
+
+        The file and the journal then hold whole lines only; the next open merges them.
+        """
+        failed = self.path if stream is self._main else self.journal_path
+        for handle in (self._main, self._journal):
+            if handle is not None:
+                with contextlib.suppress(OSError):  # closing flushes what is buffered
+                    handle.close()
+        self._main = self._journal = None
+        # a cut line followed by good ones would stop the next open; if even this fails, the
+        # cut line is the last one and the next open drops it as crash damage
+        with contextlib.suppress(OSError):
+            os.truncate(failed, offset)
+        self._release_lock()
 
     def _sync(self) -> None:
         for stream in (self._main, self._journal):
@@ -509,6 +568,8 @@ class DescribeCache:
                     self.journal_path.unlink()
                 self._new = []
                 self._refreshed = False
+            except OSError as exc:  # the file and the journal are as they were
+                raise CacheWriteError(self.path, exc) from exc
             finally:
                 self._release_lock()
 
@@ -518,7 +579,6 @@ class DescribeCache:
         Lines that follow each other in a source file are copied as one block, so a rewrite
         that keeps the order of most jobs costs about a copy of the file.
         """
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         slots = np.fromiter(map(self._slot.__getitem__, names), dtype=np.int64, count=len(names))
         src = np.asarray(self._in_journal, dtype=bool)[slots]
@@ -540,12 +600,12 @@ class DescribeCache:
                     views.append(memoryview(maps[-1]))
                 else:
                     views.append(memoryview(b""))
-            with tmp.open("wb") as out:
+            # atomic: a temporary beside the file, synced, renamed over it (mode kept)
+            with atomic_open(self.path, "wb") as out:
                 for a, b in zip(first.tolist(), last.tolist(), strict=True):
-                    out.write(views[int(src[a])][off[a] : off[b] + length[b]])
+                    with views[int(src[a])][off[a] : off[b] + length[b]] as lines:
+                        out.write(lines)
                     out.write(b"\n")
-                out.flush()
-                os.fsync(out.fileno())
         finally:
             for view in views:
                 view.release()
@@ -553,8 +613,6 @@ class DescribeCache:
                 m.close()
             for fh in handles:
                 fh.close()
-        os.replace(tmp, self.path)
-        _fsync_dir(self.path.parent)
         if self.journal_path.exists():
             self.journal_path.unlink()
         # the index now points into the new file, in its order
@@ -592,16 +650,3 @@ class DescribeCache:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
             self._lock_fd = None
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)

@@ -25,7 +25,7 @@ from typing import IO, Any
 import pandas as pd
 
 from smstatus.errors import FetchError, MissingDependencyError
-from smstatus.fetch.cache import TERMINAL_PRIMARY, DescribeCache, to_record
+from smstatus.fetch.cache import TERMINAL_PRIMARY, CacheWriteError, DescribeCache, to_record
 from smstatus.history import JobHistory
 
 __all__ = [
@@ -535,7 +535,10 @@ class Collector:
         except BotoCoreError as exc:  # e.g. an unknown profile, no region
             raise FetchError(f"cannot set up the SageMaker client: {exc}") from exc
         list_client, describe_client = clients[0], clients[-1]
-        cache = DescribeCache(self.cache_path).open() if self.cache_path is not None else None
+        try:
+            cache = DescribeCache(self.cache_path).open() if self.cache_path is not None else None
+        except CacheWriteError as exc:  # repairing a cache left by a crash needs room too
+            raise FetchError(str(exc), self.summary) from exc
         if cache is not None:
             self._notes.extend(cache.notes)
         hooks = self._hooks()
@@ -544,6 +547,7 @@ class Collector:
             for i, (event, handler) in enumerate(hooks):
                 client.meta.events.register(event, handler, unique_id=f"{uid}-{i}")
         listed: list[str] = []
+        close_error: CacheWriteError | None = None
         self._progress = _Progress(self.progress)
         pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="smstatus-describe")
         futures: list[Future[None]] = []
@@ -557,6 +561,8 @@ class Collector:
                 raise
         except (ClientError, BotoCoreError) as exc:
             raise FetchError(self._fatal_message(exc), self.summary) from exc
+        except CacheWriteError as exc:  # a full disk: what was written is kept
+            raise FetchError(str(exc), self.summary) from exc
         finally:
             pool.shutdown(wait=True)
             for client in clients:
@@ -571,12 +577,17 @@ class Collector:
                         f"run's filters and were not refreshed (e.g. {stale[0]!r}); widen "
                         "--since to refresh them"
                     )
-                cache.close(order=listed)
+                try:
+                    cache.close(order=listed)
+                except CacheWriteError as exc:
+                    close_error = exc
             with self._lock:
                 self._elapsed = self._clock() - self._started
                 self._finished = True
             self._progress.close(self._progress_counts())
             self._progress = None
+        if close_error is not None:
+            raise FetchError(str(close_error), self.summary) from close_error
         return self._result(listed, cache)
 
     def _list_and_submit(

@@ -338,6 +338,8 @@ def _records_if_plain(block: _Block) -> int | None:
     plain = (first == ord("{")) & (
         (last == ord("}")) | ((last == ord("\r")) & (before_cr == ord("}")))
     )
+    if _too_deep_for_arrow(block.data, starts, ends):
+        return None
     records = int(plain.sum())
     for i in np.flatnonzero(~plain):
         line = bytes(arr[starts[i] : ends[i]])
@@ -348,6 +350,27 @@ def _records_if_plain(block: _Block) -> int | None:
             return None
         records += 1
     return records
+
+
+MAX_ARROW_DEPTH = 2000
+"""Lines that may nest deeper than this are read record by record: Arrow's JSON parser
+recurses once per level and overflows its thread's stack (a segmentation fault, not an
+error) somewhere past 4,000 levels on a 2 MiB stack; it also slows down sharply. No describe
+response nests past ten."""
+
+
+def _too_deep_for_arrow(data: bytearray, starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether a line may nest deeper than :data:`MAX_ARROW_DEPTH`.
+
+    A line that deep holds that many ``{`` or ``[`` and as many closing brackets, so only the
+    (rare) lines longer than twice the limit are counted.
+    """
+    count = data.count
+    for i in np.flatnonzero(ends - starts > 2 * MAX_ARROW_DEPTH):
+        start, end = int(starts[i]), int(ends[i])
+        if count(b"{", start, end) + count(b"[", start, end) > MAX_ARROW_DEPTH:
+            return True
+    return False
 
 
 # -- one block ------------------------------------------------------------------------------

@@ -7,11 +7,14 @@ is rejected whole (never half a history) and reported with its file and line.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from smstatus.errors import ParseError
 from smstatus.history import JOBS_SCHEMA, STRING, UNPARSED_SCHEMA, JobHistory, status_categorical
@@ -76,15 +79,102 @@ def _is_mapping(value: Any) -> bool:
     return type(value) is dict or isinstance(value, Mapping)
 
 
-def _int_or_none(value: Any) -> int | None:
+_INT64_MAX = (1 << 63) - 1
+
+
+class InvalidCount:
+    """A count or a number of seconds that is not an integer ``int64`` can hold (kept to be
+    named in the reject: past int64, not finite, fractional, or not a number at all)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+def _int_or_none(value: Any) -> int | InvalidCount | None:
+    """An integer field of a response: ``None`` when absent, :class:`InvalidCount` when not an
+    integer within int64 (never clipped, truncated or dropped silently)."""
     if type(value) is int:
-        return value
-    if value is None or isinstance(value, bool):
+        return value if -_INT64_MAX - 1 <= value <= _INT64_MAX else InvalidCount(value)
+    if value is None:
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
+    if isinstance(value, bool):
+        return InvalidCount(value)
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        whole = math.isfinite(number) and number.is_integer() and abs(number) < 2.0**63
+        return int(value) if whole else InvalidCount(value)
+    if isinstance(value, int | np.integer):
+        return _int_or_none(int(value))
+    if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
+        return _int_or_none(int(value.strip()))
+    return InvalidCount(value)
+
+
+_INTEGER_TEXT = re.compile(r"[+-]?\d{1,19}")
+_COUNT_FIELDS = {
+    "instance_count": "InstanceCount",
+    "max_runtime_s": "MaxRuntimeInSeconds",
+    "max_wait_s": "MaxWaitTimeInSeconds",
+    "training_time_s": "TrainingTimeInSeconds",
+    "billable_time_s": "BillableTimeInSeconds",
+}
+_COUNT_POSITIONS = tuple((_JOB_COLUMNS.index(c), key) for c, key in _COUNT_FIELDS.items())
+
+
+def _group_count(groups: list[Any]) -> int | InvalidCount | None:
+    """The sum of the ``InstanceCount`` of instance groups (``None`` when zero)."""
+    total = 0
+    for group in groups:
+        count = _int_or_none(group.get("InstanceCount"))
+        if isinstance(count, InvalidCount):
+            return count
+        total += count or 0
+    return _int_or_none(total) if total else None
+
+
+_TEXT_KEYS = ("TrainingJobStatus", "SecondaryStatus", "FailureReason", "TuningJobArn")
+_OBJECT_KEYS = ("ResourceConfig", "StoppingCondition", "WarmPoolStatus")
+
+
+def _wrong_type(record: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(reason, field)`` of the first field of a response of a type it never has (a list
+    or object for text, a non-object for a nested object, a non-boolean for a flag)."""
+    get = record.get
+    for key in _TEXT_KEYS:
+        if isinstance(get(key), list | Mapping):
+            return (f"{key} is a {type(get(key)).__name__}, not text", key)
+    for key in _OBJECT_KEYS:
+        value = get(key)
+        if value is not None and not _is_mapping(value):
+            return (f"{key} is a {type(value).__name__}, not an object", key)
+    for key, inner in (("ResourceConfig", "InstanceType"), ("WarmPoolStatus", "Status")):
+        value = (get(key) or {}).get(inner)
+        if isinstance(value, list | Mapping):
+            return (f"{key}.{inner} is a {type(value).__name__}, not text", inner)
+    spot = get("EnableManagedSpotTraining")
+    if spot is not None and not isinstance(spot, bool):
+        return (
+            f"EnableManagedSpotTraining {spot!r} is not true or false",
+            "EnableManagedSpotTraining",
+        )
+    return None
+
+
+def bad_count(row: Sequence[Any]) -> tuple[str, str] | None:
+    """``(reason, field)`` of the first integer field of a jobs row that is not an integer."""
+    for position, key in _COUNT_POSITIONS:
+        value = row[position]
+        if isinstance(value, InvalidCount):
+            return (
+                f"{key} {value!r} is not an integer that 64 bits can hold (|n| < 2**63)",
+                key,
+            )
+    return None
 
 
 def _job_row(record: Mapping[str, Any], source: str) -> tuple[Any, ...]:
@@ -100,7 +190,7 @@ def _job_row(record: Mapping[str, Any], source: str) -> tuple[Any, ...]:
         groups = [g for g in groups if _is_mapping(g)]
         types = sorted({str(g.get("InstanceType")) for g in groups if g.get("InstanceType")})
         instance_type = "+".join(types) or None
-        instance_count = sum(_int_or_none(g.get("InstanceCount")) or 0 for g in groups) or None
+        instance_count = _group_count(groups)
     stopping = get("StoppingCondition") or {}
     if not _is_mapping(stopping):
         stopping = {}
@@ -153,11 +243,11 @@ def frame_of_columns(
             continue
         values = columns[col]
         if dtype == "category":
-            out[col] = pd.Categorical(np.asarray(values, dtype=object))
+            out[col] = pd.Categorical(_objects(values))
         elif isinstance(values, pd.Index | pd.Series | pd.api.extensions.ExtensionArray):
             out[col] = values
         elif dtype is STRING or str(dtype).startswith("string"):
-            out[col] = pd.array(np.asarray(values, dtype=object), dtype=dtype)
+            out[col] = pd.array(_objects(values), dtype=dtype)
         elif dtype in ("Int64", "boolean"):
             out[col] = pd.array(list(values), dtype=dtype)
         else:
@@ -259,6 +349,10 @@ class DescribeBuilder:
                 self.fail(problem[0], file=file, line=line, field=problem[1], errors=errors)
                 return False
         row = _job_row(record, source or self.source)
+        problem = bad_count(row) or _wrong_type(record)
+        if problem is not None:
+            self.fail(problem[0], file=file, line=line, field=problem[1], errors=errors)
+            return False
         if observed_at is not None:
             row = (*row[:_OBSERVED_AT], observed_at, *row[_OBSERVED_AT + 1 :])
         self._jobs.append(row)
@@ -288,6 +382,38 @@ class DescribeBuilder:
             self._t_start.append(entry["start_time"])
             self._t_end.append(entry.get("end_time"))
             self._t_message.append(entry.get("status_message"))
+
+    def _flag_unencodable(
+        self,
+        cols: dict[str, Any],
+        t_job: np.ndarray,
+        steps: np.ndarray,
+        reasons: dict[int, tuple[str, str]],
+        bad_job: np.ndarray,
+    ) -> tuple[list[Any], list[Any]]:
+        """Reject the jobs holding text that cannot be written as UTF-8; the values are
+        blanked (in ``cols`` and in the statuses and messages returned, copies of the
+        builder's) so that the frames build before those jobs are dropped."""
+        for col, key in _TEXT_FIELDS.items():
+            values = cols[col]
+            mask = unencodable(values)
+            for i in np.flatnonzero(mask) if mask is not None else ():
+                reasons.setdefault(int(i), (_lone_surrogate(key, values[i]), key))
+                bad_job[i] = True
+                values[i] = None
+        out = []
+        for values, key in ((self._t_status, "Status"), (self._t_message, "StatusMessage")):
+            mask = unencodable(values)
+            if mask is not None:
+                values = list(values)
+            for i in np.flatnonzero(mask) if mask is not None else ():
+                job = int(t_job[i])
+                reason = _lone_surrogate(key, values[i]) + f" (entry {steps[i]})"
+                reasons.setdefault(job, (reason, key))
+                bad_job[job] = True
+                values[i] = None
+            out.append(values)
+        return out[0], out[1]
 
     def build(self, *, errors: Errors = "raise") -> JobHistory:
         """Parse every timestamp at once and return the history (rejects in ``unparsed``)."""
@@ -325,6 +451,7 @@ class DescribeBuilder:
                 reasons.setdefault(int(i), (f"{key} {raw[i]!r} is not a timestamp{_RANGE}", key))
                 bad_job[i] = True
             cols[col] = parsed
+        t_status, t_message = self._flag_unencodable(cols, t_job, steps, reasons, bad_job)
         rejects = list(self._rejects)
         for job in sorted(reasons):
             file, line = self._job_where[job]
@@ -341,16 +468,62 @@ class DescribeBuilder:
             {
                 "job_name": names[t_job],
                 "step": steps,
-                "status": status_categorical(np.asarray(self._t_status, dtype=object)),
+                "status": status_categorical(_objects(t_status)),
                 "start_time": start,
                 "end_time": end,
-                "status_message": pd.array(np.asarray(self._t_message, dtype=object), dtype=STRING),
+                "status_message": pd.array(_objects(t_message), dtype=STRING),
             }
         )
         if bad_job.any():
             jobs = jobs[~bad_job].reset_index(drop=True)
             transitions = transitions[~bad_job[t_job]].reset_index(drop=True)
         return JobHistory(jobs, transitions, unparsed=unparsed_frame(rejects))
+
+
+_TEXT_FIELDS = {
+    "job_name": "TrainingJobName",
+    "training_job_status": "TrainingJobStatus",
+    "secondary_status": "SecondaryStatus",
+    "failure_reason": "FailureReason",
+    "instance_type": "InstanceType",
+    "warm_pool_status": "WarmPoolStatus",
+    "tuning_job_arn": "TuningJobArn",
+}
+
+
+def unencodable(values: Sequence[Any]) -> np.ndarray | None:
+    """Mask of the strings that cannot be written as UTF-8 (they hold a lone surrogate, as
+    ``"\\ud800"`` in JSON gives); ``None`` when every value can (the common case, one
+    vectorised conversion)."""
+    try:
+        pa.array(values, type=pa.string(), from_pandas=True)
+        return None
+    except UnicodeEncodeError:
+        pass
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all strings: checked one by one
+        pass
+    mask = np.fromiter((isinstance(v, str) and not _is_utf8(v) for v in values), bool, len(values))
+    return mask if mask.any() else None
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-d object array of the values (``np.asarray`` would nest lists into dimensions)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _lone_surrogate(field: str, value: str) -> str:
+    return (
+        f"{field} {value!r} holds a lone surrogate (an unpaired \\ud800-\\udfff escape): "
+        "not text, it cannot be written as UTF-8"
+    )
 
 
 def _parse_present(values: list[Any], naive_tz: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
@@ -389,6 +562,11 @@ def _collect_entries(
         if when is None or when == "":
             return (f"entry {step} ({value}) of job {name!r} has no StartTime", "StartTime")
         text = entry.get("StatusMessage")
+        if isinstance(text, list | Mapping):
+            return (
+                f"StatusMessage of entry {step} ({value}) of job {name!r} is not text",
+                "StatusMessage",
+            )
         status.append(value)
         start.append(when)
         end.append(entry.get("EndTime"))

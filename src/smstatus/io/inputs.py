@@ -255,9 +255,10 @@ def _entry(path: Path) -> InputFile | None:
     return _file(path) if stat.S_ISREG(mode) else None
 
 
-def _walk(top: Path) -> list[InputFile]:
+def _walk(top: Path, exclude: frozenset[Path] = frozenset()) -> list[InputFile]:
     """Every input file under ``top`` (sorted), hidden files and folders left out: among
-    them the temporaries an interrupted atomic write leaves (``.NAME.*.tmp``)."""
+    them the temporaries an interrupted atomic write leaves (``.NAME.*.tmp``); so are the
+    files and folders of ``exclude`` (resolved paths)."""
     found: list[tuple[Path, InputFile]] = []
 
     def unlistable(exc: OSError) -> None:
@@ -267,9 +268,13 @@ def _walk(top: Path) -> list[InputFile]:
 
     for folder, dirnames, filenames in os.walk(top, onerror=unlistable):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        if exclude:
+            dirnames[:] = [d for d in dirnames if _resolved(Path(folder) / d) not in exclude]
         for name in filenames:
             path = Path(folder) / name
             if name.startswith(".") or path.suffix in _SKIP_SUFFIXES:
+                continue
+            if exclude and _resolved(path) in exclude:
                 continue
             entry = _entry(path)
             if entry is not None:
@@ -277,7 +282,14 @@ def _walk(top: Path) -> list[InputFile]:
     return [entry for _, entry in sorted(found, key=lambda item: item[0])]
 
 
-def _expand_path(text: str) -> list[InputFile]:
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop: reported when read, never excluded
+        return path
+
+
+def _expand_path(text: str, exclude: frozenset[Path] = frozenset()) -> list[InputFile]:
     path = Path(text).expanduser()
     try:
         mode = path.stat().st_mode
@@ -288,7 +300,7 @@ def _expand_path(text: str) -> list[InputFile]:
             return [_failed(text, _unreadable(exc))]
         raise InputNotFoundError(f"{text}: no such file or directory") from exc
     if stat.S_ISDIR(mode):
-        files = _walk(path)
+        files = _walk(path, exclude)
         if not files:
             raise InputNotFoundError(f"{text}: the directory holds no input file")
         return files
@@ -306,9 +318,16 @@ def _expand_glob(text: str) -> list[InputFile]:
     return found
 
 
-def expand_inputs(inputs: str | Path | Iterable[str | Path | InputFile]) -> list[InputFile]:
+def expand_inputs(
+    inputs: str | Path | Iterable[str | Path | InputFile],
+    *,
+    exclude: Iterable[str | Path] = (),
+) -> list[InputFile]:
     """Expand paths, directories (recursively, sorted) and globs into input files
     (:class:`InputFile` items are kept as they are).
+
+    ``exclude`` names files and folders a directory's walk leaves out (a command's own output
+    folder: ``smstatus report . -o report`` run twice never reads its own CSVs).
 
     A file that exists but cannot be read, or a directory that cannot be listed, is kept as
     an input whose reading raises :class:`~smstatus.errors.ParseError` naming it (one reject
@@ -322,6 +341,7 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path | InputFile]) -> list
     """
     if isinstance(inputs, str | Path):
         inputs = [inputs]
+    excluded = frozenset(_resolved(Path(p)) for p in exclude)
     files: list[InputFile] = []
     for item in inputs:
         if isinstance(item, InputFile):
@@ -329,5 +349,5 @@ def expand_inputs(inputs: str | Path | Iterable[str | Path | InputFile]) -> list
         elif str(item) == "-":
             files.append(_stream("<stdin>", lambda: sys.stdin.buffer.read(), "stdin"))
         else:
-            files.extend(_expand_path(str(item)))
+            files.extend(_expand_path(str(item), excluded))
     return files

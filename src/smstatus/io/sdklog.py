@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from smstatus.history import JobHistory
@@ -270,6 +271,7 @@ def add_sdk_log(
     statuses: list[str] = []
     messages: list[str | None] = []
     job: dict[str, Any] = {"job_name": None}
+    linenos: list[int] = []
 
     def fail(lineno: int | None, reason: str, field: str | None) -> None:
         builder.fail(reason, file=file, line=lineno, field=field, errors=errors)
@@ -288,6 +290,7 @@ def add_sdk_log(
                 fail(lineno, f"status line time {match['time']!r} is not a valid time", "time")
                 continue
             times.append(match["time"])
+            linenos.append(lineno)
             statuses.append(match["status"])
             messages.append(clean_message(match["message"] or "") or None)
             continue
@@ -298,6 +301,9 @@ def add_sdk_log(
         seconds = _SECONDS.match(line)
         if seconds is not None:
             col = "training_time_s" if seconds["what"] == "Training" else "billable_time_s"
+            if int(seconds["n"]) > _INT64_MAX:
+                fail(lineno, f"{seconds['what']} seconds {seconds['n']} is past 2**63 - 1", col)
+                continue
             job[col] = int(seconds["n"])
             continue
         failure = _FAILURE.search(line)
@@ -311,6 +317,13 @@ def add_sdk_log(
                 _name_job(job, named["name"], lineno, fail)
                 break
         # anything else is container output or progress: skipped on purpose
+    if builder.naive_tz != "UTC" and times:
+        times, kept = local_times_to_utc(times, builder.naive_tz)
+        for i in np.flatnonzero(~kept):
+            fail(linenos[i], _NO_SUCH_TIME.format(time=times[i], zone=builder.naive_tz), "time")
+        statuses = [s for s, k in zip(statuses, kept, strict=True) if k]
+        messages = [m for m, k in zip(messages, kept, strict=True) if k]
+        times = [t for t, k in zip(times, kept, strict=True) if k]
     if not statuses:
         fail(None, "no SDK status line ('YYYY-MM-DD HH:MM:SS Status - Message') in the log", None)
         return
@@ -330,6 +343,39 @@ def add_sdk_log(
         for s, t, e, m in zip(statuses, times, ends, messages, strict=True)
     ]
     builder.add_job(job, entries, file=file, line=None)
+
+
+_INT64_MAX = (1 << 63) - 1
+_NO_SUCH_TIME = (
+    "time {time!r} does not exist in {zone} (the clocks skip it when summer time starts): "
+    "is --tz right?"
+)
+
+
+def local_times_to_utc(times: list[str], zone: str) -> tuple[list[str], np.ndarray]:
+    """The log's local times (``YYYY-MM-DD HH:MM:SS`` in ``zone``) as UTC ISO strings.
+
+    A time the clocks show twice (the hour repeated when summer time ends) is read so that
+    the log stays in order: as summer time unless that would put it before the time read
+    just before it. Returns the strings (the original text where a time does not exist in the
+    zone: the hour skipped when summer time starts) and a mask of the times that exist.
+    """
+    naive = pd.DatetimeIndex(pd.to_datetime(times, format="ISO8601")).as_unit("ns")
+    n = len(naive)
+    summer = naive.tz_localize(zone, ambiguous=np.ones(n, dtype=bool), nonexistent="NaT")
+    winter = naive.tz_localize(zone, ambiguous=np.zeros(n, dtype=bool), nonexistent="NaT")
+    exists = ~np.asarray(summer.isna())
+    chosen = summer.asi8.copy()
+    twice = np.flatnonzero(exists & (summer.asi8 != winter.asi8))
+    if len(twice):
+        latest = np.maximum.accumulate(np.where(exists, chosen, np.iinfo(np.int64).min))
+        for i in twice:  # few: the times within one repeated hour
+            before = latest[i - 1] if i else np.iinfo(np.int64).min
+            if chosen[i] < before:
+                chosen[i] = winter.asi8[i]
+            latest[i:] = np.maximum(latest[i:], chosen[i])
+    utc = pd.DatetimeIndex(chosen.view("datetime64[ns]")).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return [u if ok else t for u, t, ok in zip(utc, times, exists, strict=True)], exists
 
 
 def add_sdk_log_file(

@@ -13,6 +13,7 @@ without entries included.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -228,6 +229,7 @@ def _read_csv(file: InputFile, errors: Errors) -> tuple[pa.Table, list[dict[str,
 
     with file.open() as stream:
         raw = stream.read()
+    _check_utf8(raw, file)
     header = _header(raw)
     try:
         table = pcsv.read_csv(
@@ -248,6 +250,17 @@ def _read_csv(file: InputFile, errors: Errors) -> tuple[pa.Table, list[dict[str,
             f"not a readable CSV table: {str(exc).splitlines()[0]}", file=file.name, line=line
         ) from exc
     rejects = []
+    open_quote = _unterminated_quote(raw, header)
+    if open_quote is not None and table.num_rows:  # Arrow read it as a row cut at the end
+        line, field = open_quote
+        reason = (
+            f"the row opens a quoted {field} that never closes: the file ends inside it "
+            "(cut off while it was written?)"
+        )
+        if errors == "raise":
+            raise ParseError(reason, file=file.name, line=line, field=field)
+        rejects.append({"file": file.name, "line": line, "field": field, "reason": reason})
+        table = table.slice(0, table.num_rows - 1)
     if invalid:
         for line in _invalid_lines(file, len(header)):
             rejects.append(
@@ -259,6 +272,52 @@ def _read_csv(file: InputFile, errors: Errors) -> tuple[pa.Table, list[dict[str,
                 }
             )
     return table, rejects
+
+
+def _check_utf8(raw: bytes, file: InputFile) -> None:
+    """Raise :class:`ParseError` naming the line of the first byte that is not UTF-8 (Arrow
+    would print a traceback of its own for such a row, and stop)."""
+    if raw.isascii():
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    step = 1 << 24
+    for start in range(0, len(raw), step):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(view[start : start + step], final=start + step >= len(raw))
+        except UnicodeDecodeError as exc:
+            where = start - pending + exc.start
+            raise ParseError(
+                f"not UTF-8 text: byte 0x{raw[where]:02x} ({exc.reason}); is this a CSV table?",
+                file=file.name,
+                line=raw.count(b"\n", 0, where) + 1,
+            ) from None
+
+
+def _unterminated_quote(raw: bytes, header: list[str]) -> tuple[int, str] | None:
+    """``(line, column)`` of a last record whose quoted value runs to the end of the file.
+
+    Only a file with an odd number of quote characters can end inside quotes (quotes within
+    quoted values are doubled); only then is the file read again, by Python's strict parser.
+    """
+    if raw.count(b'"') % 2 == 0:
+        return None
+    text = raw.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    done = 0
+    try:
+        for _ in reader:
+            done = reader.line_num
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return None
+        rest = text.split("\n", done)[-1] if done else text
+        fields = next(csv.reader(io.StringIO(rest, newline="")), [])
+        if len(fields) != len(header):
+            return None  # a row of another width: Arrow reports it as such
+        return done + 1, header[len(fields) - 1]
+    return None
 
 
 def _header(raw: bytes) -> list[str]:
@@ -300,9 +359,74 @@ def _is_parquet(file: InputFile) -> bool:
 
 def _read_arrow(file: InputFile, errors: Errors) -> tuple[pa.Table, str, list[dict[str, Any]]]:
     if _is_parquet(file):
-        return _read_parquet(file), "parquet", []
-    table, rejects = _read_csv(file, errors)
-    return table, "csv", rejects
+        table, kind, rejects = _read_parquet(file), "parquet", []
+    else:
+        table, rejects = _read_csv(file, errors)
+        kind = "csv"
+    _check_columns(table, file)
+    return table, kind, rejects
+
+
+_KNOWN_COLUMNS = frozenset(
+    (*_REQUIRED, "step", "end_time", "status_message", *(c for c in JOBS_SCHEMA))
+)
+
+
+def _check_columns(table: pa.Table, file: InputFile) -> None:
+    """Raise :class:`ParseError` for a column smstatus reads that is named twice, or holds
+    lists or structs (values nested in a cell) rather than one value a row."""
+    names = table.column_names
+    twice = sorted({c for c in names if c in _KNOWN_COLUMNS and names.count(c) > 1})
+    if twice:
+        raise ParseError(
+            f"the header names the column(s) {twice} more than once: which one holds the data?",
+            file=file.name,
+            line=1,
+            field=twice[0],
+        )
+    for field in table.schema:
+        kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        if field.name in _KNOWN_COLUMNS and pa.types.is_nested(kind):
+            raise ParseError(
+                f"column {field.name!r} is {field.type}: smstatus reads one value a cell "
+                "(text, a number or a time)",
+                file=file.name,
+                line=1,
+                field=field.name,
+            )
+
+
+def _binary_as_text(table: pa.Table, rows: _Rows) -> pa.Table:
+    """Binary columns (Spark writes strings without their UTF-8 annotation) read as UTF-8;
+    a value that is not UTF-8 makes its row bad."""
+    for i, field in enumerate(table.schema):
+        kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        if field.name not in _KNOWN_COLUMNS:
+            continue
+        if not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind)):
+            continue
+        array = _column(table, field.name)
+        assert array is not None  # the schema names it
+        if pa.types.is_dictionary(array.type):
+            array = array.dictionary_decode()
+        try:
+            text = pc.cast(array, pa.string())
+        except pa.ArrowInvalid:
+            values = array.to_pylist()
+            bad = np.fromiter((v is not None and not _is_utf8(v) for v in values), bool)
+            rows.flag(bad, field.name, f"{field.name} holds bytes that are not UTF-8 text")
+            text = pa.array([None if b else v for v, b in zip(values, bad, strict=True)])
+            text = pc.cast(text, pa.string())
+        table = table.set_column(i, field.name, text)
+    return table
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _column(table: pa.Table, name: str) -> pa.Array | None:
@@ -352,7 +476,13 @@ def _times(array: pa.Array, rows: _Rows, field: str, naive_tz: str) -> pd.Dateti
     else:
         values = _text(array)
     parsed, bad = parse_timestamps(values, naive_tz=naive_tz)
-    rows.flag(bad, field, lambda i: f"{field} {_value(array, i)!r} is not a timestamp")
+    rows.flag(
+        bad,
+        field,
+        lambda i: (
+            f"{field} {_value(array, i)!r} is not a timestamp (from 1677-09-22 to 2262-04-11)"
+        ),
+    )
     return parsed
 
 
@@ -507,6 +637,7 @@ def _load_jobs(
             line=1,
         )
     rows = _Rows(file, errors, kind)
+    table = _binary_as_text(table, rows)
     cols = _jobs(table, rows, naive_tz)
     keep = rows.keep(table.num_rows)
     frame = pd.DataFrame({c: v[keep] for c, v in cols.items()})
@@ -554,6 +685,7 @@ def read_table(
             hint="A transitions table needs job_name, status and start_time",
         )
     rows = _Rows(file, errors, kind)
+    table = _binary_as_text(table, rows)
     cols, order = _transitions(table, rows, naive_tz)
     keep = rows.keep(table.num_rows)
     rejects += rows.rejects

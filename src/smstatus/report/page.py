@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smstatus.atomicfile import atomic_folder, remove_stale_temporaries, resolve_target
+from smstatus.escaping import neutralize_csv_cells
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine, default_machine
 
@@ -252,7 +254,7 @@ def build_report(
     step = progress or (lambda _name: None)
     machine = machine or default_machine()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_report_folder(out)
 
     step("validating")
     report = validate(history, machine=machine, strict=strict)
@@ -273,23 +275,67 @@ def build_report(
     step("drawing the machine")
     body.append(_machine(ctx))
     step("writing")
-    written = _write_frames(ctx, out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)  # what a killed report left beside its folder
+    with atomic_folder(out) as folder:  # a killed run leaves the previous report, or none
+        written = _write_frames(ctx, folder)
+        page = _page(title, ctx, body, written)
+        (folder / "index.html").write_text(page, encoding="utf-8")
+        (folder / REPORT_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    written = {name: out / path.name for name, path in written.items()}
     index = out / "index.html"
-    index.write_text(_page(title, ctx, body, written), encoding="utf-8")
     shown = tuple(s for s, _ in REPORT_SECTIONS if f'<section id="{s}">' in "".join(body))
     return Report(path=index, frames=written, sections=shown)
 
 
+REPORT_MARKER = ".smstatus-report"
+"""A hidden file in every report folder: it marks the folder as one a new report replaces
+whole (loaders skip hidden files, so it is never read as input)."""
+_MARKER_TEXT = "This folder is a report written by smstatus; the next report replaces it.\n"
+
+
+def check_report_folder(out: Path) -> None:
+    """Raise :class:`FileExistsError` when ``out`` holds files a report did not write.
+
+    A report replaces its folder whole (atomically); a folder that is missing, empty, or a
+    report (its marker, or only HTML and CSV files, as reports before the marker) may go.
+    """
+    resolved = resolve_target(out).resolve()
+    if not resolved.exists():
+        return
+    if not resolved.is_dir():
+        raise NotADirectoryError(20, "it is a file, not a folder", str(out))
+    if resolved == Path.cwd().resolve() or resolved in Path.cwd().resolve().parents:
+        raise FileExistsError(17, "it is the current folder: give a folder of its own", str(out))
+    entries = [p.name for p in resolved.iterdir()]
+    if REPORT_MARKER in entries:
+        return
+    foreign = sorted(n for n in entries if not n.endswith((".csv", ".html")))
+    if foreign:
+        raise FileExistsError(
+            17,
+            f"it holds files a report did not write (e.g. {foreign[0]!r}), which a report "
+            "replaces whole: give a new or empty folder",
+            str(out),
+        )
+
+
 def _write_frames(ctx: _Context, out: Path) -> dict[str, Path]:
-    """Every frame behind the page as CSV, at full precision."""
+    """Every frame behind the page as CSV, at full precision; text cells that a spreadsheet
+    would run as a formula (``=``, ``+``, ``-``, ``@``) start with a quote."""
     written: dict[str, Path] = {}
     for name, frame in ctx.frames.items():
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=not isinstance(frame.index, pd.RangeIndex))
+        keep_index = not isinstance(frame.index, pd.RangeIndex)
+        safe = neutralize_csv_cells(frame)
+        if keep_index:  # statuses or job names as the index: neutralized too
+            index = neutralize_csv_cells(frame.index.to_frame(index=False))
+            safe.index = pd.MultiIndex.from_frame(index) if index.shape[1] > 1 else index.iloc[:, 0]
+        safe.to_csv(path, index=keep_index)
         written[name] = path
     for name, frame in (("jobs", ctx.history.jobs), ("transitions", ctx.history.transitions)):
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        neutralize_csv_cells(frame).to_csv(path, index=False)
         written[name] = path
     return written
 

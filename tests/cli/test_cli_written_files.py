@@ -12,7 +12,7 @@ import pytest
 import smstatus
 from smstatus.cli import main
 
-DESCRIBE = Path(__file__).parent / "data" / "describe"
+DESCRIBE = Path(__file__).parents[1] / "data" / "describe"
 EVIL = "evil\x1b]0;pwned\x07\x1b[2J\r\x9b31m"
 
 

@@ -1,6 +1,6 @@
 """Write the hostile-input corpus of this folder, deterministically.
 
-Run ``python tests/data/bad/make_corpus.py`` to (re)write every corpus file, ``manifest.json``
+Run ``python tests/hostile-corpus/make_corpus.py`` to (re)write every corpus file, ``manifest.json``
 (what the tests read) and ``README.md`` (what people read). Running it twice gives the same
 bytes; ``tests/test_hostile.py`` checks the committed files equal a fresh run.
 
