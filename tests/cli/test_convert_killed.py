@@ -27,7 +27,8 @@ _KILLED_CONVERT = textwrap.dedent(
     ready = Path(sys.argv[1])
 
     def stall(temp, target, mode):  # the new table written whole, not yet renamed
-        ready.write_text(str(temp))
+        ready.with_suffix(".part").write_text(str(temp))
+        ready.with_suffix(".part").rename(ready)  # the test never reads it half-written
         time.sleep(60)
 
     smstatus.atomicfile._commit = stall

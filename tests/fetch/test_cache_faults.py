@@ -149,7 +149,7 @@ def test_full_disk_in_the_rewrite_leaves_file_and_journal(
         with real_open(*args, **kwargs) as stream:
             yield _FullDisk(stream)
 
-    monkeypatch.setattr(smstatus.cache, "atomic_open", full)
+    monkeypatch.setattr(smstatus.fetch.cache, "atomic_open", full)
     with pytest.raises(CacheWriteError):
         cache.close()
     assert path.read_bytes() == before
@@ -157,7 +157,7 @@ def test_full_disk_in_the_rewrite_leaves_file_and_journal(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["jobs.jsonl", ".jobs.jsonl.refresh", ".jobs.jsonl.lock"]
     )  # no temporary left
-    monkeypatch.setattr(smstatus.cache, "atomic_open", real_open)
+    monkeypatch.setattr(smstatus.fetch.cache, "atomic_open", real_open)
     with DescribeCache(path) as again:  # unlocked; the journal merged
         assert again.status("b") == "Failed"
     assert not cache.journal_path.exists()

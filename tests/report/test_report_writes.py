@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from smstatus.report.page.page import REPORT_MARKER, build_report
+from smstatus.report.page import REPORT_MARKER, build_report
 
 from smstatus.cli import main
 from smstatus.io import from_describe
@@ -108,7 +108,7 @@ _KILLED_REPORT = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import smstatus
-    import smstatus.report.page.page as report
+    import smstatus.report.page as report
 
     out, ready = Path(sys.argv[1]), Path(sys.argv[2])
     write_frames = report._write_frames

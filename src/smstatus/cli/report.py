@@ -80,7 +80,7 @@ def _progress(enabled: bool, total: int) -> Iterator[Callable[[str], None]]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``report``."""
-    from smstatus.report.page.page.page.page import build_report
+    from smstatus.report.page import build_report
 
     _check_out_dir(args.out)
     machine = load_machine(args.machine)
