@@ -79,7 +79,7 @@ import gzip
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -90,6 +90,16 @@ import numpy as np
 import pandas as pd
 
 from smstatus.machine import default_machine
+from smstatus.simulation.lifecycle import (
+    ACTIVE,
+    FIRST_PHASE,
+    LIFECYCLE,
+    Exit,
+    Lasts,
+    Phase,
+    cut_phase,
+    targets,
+)
 from smstatus.status import PRIMARY_OF, SecondaryStatus
 
 __all__ = [
@@ -174,9 +184,8 @@ _TERMINAL = frozenset(
 _DEPRECATED = frozenset(
     {"LaunchingMLInstances", "PreparingTrainingStack", "DownloadingTrainingImage"}
 )
-_ACTIVE = frozenset({"Downloading", "Training", "Uploading", "Restarting", "Updating"})
 _LAUNCHED = frozenset({"Downloading", "DownloadingTrainingImage", "Training"})
-_BILLED = _ACTIVE | {"Stopping"}
+_BILLED = ACTIVE | {"Stopping"}
 
 ACCOUNT = "123456789012"
 _ROLES = (
@@ -516,14 +525,30 @@ class _Job:
 
 
 class _Stop(Exception):
-    """A limit cut the current phase: ``reason`` is ``max_runtime`` or ``max_wait``."""
+    """A limit cut the current phase: ``reason`` is ``MaxRuntimeInSeconds`` or
+    ``MaxWaitTimeInSeconds``."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
 
+class _Way(NamedTuple):
+    """An :class:`~smstatus.simulation.lifecycle.Exit` ready for the walk: its conditions and
+    its probability (a number, or a rate computed from the walk)."""
+
+    exit: Exit
+    conditions: tuple[Callable[[_Walk], bool], ...]
+    p: float | None
+    rate: Callable[[_Walk], float] | None
+
+
 class _Walk:
-    """Walk one job through its lifecycle; ``segments`` are ``[status, seconds, message]``."""
+    """Walk one job through :data:`~smstatus.simulation.lifecycle.LIFECYCLE`;
+    ``segments`` are ``[status, seconds, message]``.
+
+    Each step runs the phase's handler, which writes the phase's segment and chooses a way out
+    by the table; the walk checks that the next phase is one the table names.
+    """
 
     def __init__(self, job: _Job, r: _Rand) -> None:
         self.job, self.r = job, r
@@ -535,8 +560,79 @@ class _Walk:
         self.interruptions = 0
         self.retries_used = 0
         self.unhealthy = False  # an instance was replaced while Starting
+        self.attempt = 0  # Starting phases begun
+        self.done = 0.0  # seconds of work done
+        self.incidents: list[tuple[float, str, Exit]] = []  # planned: (work done, event, exit)
+        self.download_interruption_p = 0.0
 
-    # -- bookkeeping ---------------------------------------------------------------------
+    def run(self) -> None:
+        if not self.job.legacy:
+            # published histories show Downloading in Pipe-mode jobs too (the image, a
+            # manifest); Downloading is optional, so some Pipe and FastFile jobs skip it
+            self.job.downloads = self.job.mode == "File" or self.r.chance(0.9)
+            self._plan_incidents()
+        phase: str | None = FIRST_PHASE
+        try:
+            while phase is not None:
+                phase = self._step(phase)
+        except _Stop as stop:
+            if self.segments[-1][2] == MESSAGES["capacity_failed"]:  # the limit came first
+                self.segments[-1][2] = MESSAGES["waiting"]
+                self.failure_reason = None
+            phase = cut_phase(stop.reason, self.segments[-1][0])
+            while phase is not None:
+                phase = self._step(phase)
+
+    def _step(self, name: str) -> str | None:
+        """Run one phase; return the next (``None`` after a terminal phase)."""
+        exit_, after = _HANDLERS.get(name, _Walk._follow)(self, name)
+        if exit_ is None:
+            return None
+        if after not in targets(exit_):  # pragma: no cover - a bug in a handler
+            raise AssertionError(f"{name} -> {after}: not in the lifecycle table")
+        if exit_.reason is not None and after != "Starting":  # a retry does not fail
+            self.failure = exit_.reason
+        return after
+
+    # -- choosing a way out by the table ----------------------------------------------------
+
+    def _open(self, way: _Way) -> bool:
+        return all(condition(self) for condition in way.conditions)
+
+    def _choose(self, name: str) -> Exit:
+        draw = LIFECYCLE[name].draw
+        ways = _WAYS[name]
+        if draw == "chances":
+            return self._by_chances(ways)
+        if draw == "bands":
+            return self._by_bands(ways)
+        if draw == "pick":
+            return self.r.pick([(way.exit, way.p) for way in ways if self._open(way)])
+        raise AssertionError(f"{name}: no way out drawn by {draw!r}")  # pragma: no cover
+
+    def _by_chances(self, ways: tuple[_Way, ...]) -> Exit:
+        """The first open way whose chance comes up (one draw each; none for the rest)."""
+        for way in ways:
+            if not self._open(way):
+                continue
+            p = way.p if way.rate is None else way.rate(self)
+            if p is None or self.r.chance(p):
+                return way.exit
+        raise AssertionError("no way out")  # pragma: no cover - a table without a default
+
+    def _by_bands(self, ways: tuple[_Way, ...]) -> Exit:
+        """One draw; each way owns a band of its width (a closed way hands it on)."""
+        x = self.r.u()
+        for way in ways:
+            p = way.p if way.rate is None else way.rate(self)
+            if p is None:
+                return way.exit
+            if x < p and self._open(way):
+                return way.exit
+            x -= p
+        raise AssertionError("no way out")  # pragma: no cover - a table without a default
+
+    # -- writing segments --------------------------------------------------------------------
 
     def push(self, status: str, seconds: float, message: str) -> None:
         """Append a phase; raise :class:`_Stop` when MaxRuntime or MaxWaitTime cuts it short.
@@ -546,15 +642,15 @@ class _Walk:
         """
         job, cut = self.job, None
         seconds = max(seconds, 0.2)
-        if status in _ACTIVE and self.run_used + seconds > job.max_runtime_s:
-            cut, seconds = "max_runtime", max(job.max_runtime_s - self.run_used, 0.2)
+        if status in ACTIVE and self.run_used + seconds > job.max_runtime_s:
+            cut, seconds = "MaxRuntimeInSeconds", max(job.max_runtime_s - self.run_used, 0.2)
         if job.max_wait_s is not None and self.elapsed + seconds > job.max_wait_s:
             wait_left = max(job.max_wait_s - self.elapsed, 0.2)
             if wait_left < seconds:
-                cut, seconds = "max_wait", wait_left
+                cut, seconds = "MaxWaitTimeInSeconds", wait_left
         self.segments.append([status, seconds, message])
         self.elapsed += seconds
-        if status in _ACTIVE:
+        if status in ACTIVE:
             self.run_used += seconds
         if cut is not None:
             raise _Stop(cut)
@@ -568,187 +664,12 @@ class _Walk:
             self.failure_reason = _failure_template(self.job, phase, self.r)
         self.end("Failed", MESSAGES["failed"])
 
-    def stopping(self) -> None:
-        """Stopping: seconds to about two minutes (SIGTERM, then 120 s to save the model)."""
-        seconds = self.r.logn(25, 0.7, lo=2, hi=170)
-        self.segments.append(["Stopping", seconds, MESSAGES["stopping"]])
-
-    # -- tails -----------------------------------------------------------------------------
-
-    def limit_tail(self, reason: str) -> None:
-        r, last = self.r, self.segments[-1][0]
-        if self.segments[-1][2] == MESSAGES["capacity_failed"]:  # the limit came first
-            self.segments[-1][2] = MESSAGES["waiting"]
-            self.failure_reason = None
-        if reason == "max_wait":
-            self.stopping()
-            self.end("MaxWaitTimeExceeded", MESSAGES["max_wait"])
-            return
-        if (last == "Training" and r.chance(0.15)) or (last == "Uploading" and r.chance(0.5)):
-            self.end("MaxRuntimeExceeded", MESSAGES["max_runtime"])
-        elif last == "Training" and r.chance(0.3):
-            self.stopping()
-            self.segments.append(
-                ["Uploading", r.logn(self.job.profile.upload_s, 0.8, lo=1), MESSAGES["uploading"]]
-            )
-            self.end("MaxRuntimeExceeded", MESSAGES["max_runtime"])
-        else:
-            self.stopping()
-            self.end("MaxRuntimeExceeded", MESSAGES["max_runtime"])
-
-    def user_stop(self) -> None:
-        r, last = self.r, self.segments[-1][0]
-        if last == "Uploading" and r.chance(0.3):
-            self.end("Stopped", MESSAGES["stopped"])
-            return
-        self.stopping()
-        if last == "Training" and r.chance(0.15):
-            self.segments.append(
-                ["Uploading", r.logn(self.job.profile.upload_s, 0.8, lo=1), MESSAGES["uploading"]]
-            )
-            self.end("Stopped", MESSAGES["stopped"])
-        elif r.chance(0.03):
-            self.fail("other")
-        else:
-            self.end("Stopped", MESSAGES["stopped"])
-
-    # -- the modern lifecycle -----------------------------------------------------------------
-
-    def run(self) -> None:
-        try:
-            if self.job.legacy:
-                self._legacy()
-            else:
-                self._modern()
-        except _Stop as stop:
-            self.limit_tail(stop.reason)
-
-    def _modern(self) -> None:
-        job, r, prof = self.job, self.r, self.job.profile
-        # published histories show Downloading in Pipe-mode jobs too (the image, a manifest);
-        # Downloading is optional, so some Pipe and FastFile jobs go straight to Training
-        file_mode = job.downloads = job.mode == "File" or r.chance(0.9)
-        # incidents, placed by training progress (seconds of work done)
-        work = job.work_s
-        incidents: list[tuple[float, str]] = []
-        gpu = prof.kind != "cpu"
-        if r.chance(0.065 if gpu else 0.05):
-            incidents.append((work * r.u(), "fail"))
-        if r.chance(0.025):
-            incidents.append((work * r.u(), "stop"))
-        if r.chance(0.012):
-            incidents.append((work * r.u(), "ise"))
-        if r.chance(0.012 if job.count > 1 else 0.003):
-            incidents.append((work * r.u(), "restart"))
-        if r.chance(0.005):
-            incidents.append((work * r.u(), "update"))
-        if job.plan and r.chance(0.5):
-            incidents.append((work * r.u(), "gap"))
-        incidents.sort()
-        done = 0.0
-        state, attempt = "Starting", 0
-        while True:
-            if state == "Starting":
-                state = self._starting(attempt)
-                attempt += 1
-            elif state == "Pending":
-                state = self._pending()
-            elif state == "Downloading":
-                state = self._downloading()
-            elif state == "Interrupted":
-                state = self._interrupted()
-            elif state == "Training":
-                state, done = self._training(done, incidents)
-            elif state == "Restarting":
-                self.push("Restarting", r.logn(90, 0.6, lo=5), MESSAGES["restarting"])
-                state = r.pick(
-                    (
-                        ("Starting", 35),
-                        ("Downloading" if file_mode else "Training", 15),
-                        ("Training", 45),
-                        ("Stopping", 2.5),
-                        ("Failed", 2.5),
-                    )
-                )
-            elif state == "Updating":
-                self.push("Updating", r.logn(40, 0.6, lo=3), MESSAGES["updating"])
-                state = r.pick(
-                    (
-                        ("Training", 85),
-                        ("Downloading" if file_mode else "Training", 5),
-                        ("Stopping", 5),
-                        ("Failed", 5),
-                    )
-                )
-            elif state == "Uploading":
-                self.push("Uploading", r.logn(prof.upload_s, 0.9, lo=1), MESSAGES["uploading"])
-                if r.chance(0.012):
-                    self.fail("Uploading")
-                elif r.chance(0.003):
-                    self.user_stop()
-                else:
-                    self.end("Completed", MESSAGES["completed"])
-                return
-            elif state == "Stopping":
-                self.user_stop()
-                return
-            elif state == "Failed":
-                self.fail(self.failure or "other")
-                return
-            elif state == "UploadThenFail":  # every published failure after training uploads
-                self.push("Uploading", r.logn(12, 0.8, lo=1, hi=600), MESSAGES["uploading"])
-                self.fail(self.failure or "other")
-                return
-            elif state == "Retry":
-                self.retries_used += 1
-                state = "Starting"
-            else:  # pragma: no cover - a bug in the walk
-                raise AssertionError(state)
-            if state == "done":
-                return
-
-    def _starting(self, attempt: int) -> str:
-        job, r, prof = self.job, self.r, self.job.profile
-        after = "Downloading" if job.downloads else "Training"
-        wait_p = min(prof.wait_p * 1.6 + 0.08, 0.95) if job.spot else prof.wait_p
-        wait_p = min(wait_p + job.wait_add_p, 0.97)
-        if attempt:
-            wait_p *= 1.2 if job.spot else 0.5
-        if job.reuse and attempt == 0:  # the warm pool's instances are there already
-            self.push("Starting", r.logn(14, 0.5, lo=2), MESSAGES["reuse"])
-            return after
-        base = r.logn(prof.starting_s, 0.4, lo=20)
-        if attempt == 0 and r.chance(0.008):
-            self.failure_reason = _failure_template(job, "Starting", r)
-            capacity = self.failure_reason == _CAPACITY
-            if capacity and job.pending_ok:  # since Pending exists, a capacity failure ends there
-                self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
-                self.push("Pending", r.logn(4, 1.0, lo=0.2), MESSAGES["capacity_failed"])
-                self.fail("Pending")
-                return "done"
-            self.push("Starting", base * 0.8, MESSAGES["capacity" if capacity else "launching"])
-            self.fail("Starting")
-            return "done"
-        if r.chance(0.004 if attempt == 0 else 0.01):
-            self.push("Starting", base * r.u(), MESSAGES["launching"])
-            self.user_stop()
-            return "done"
-        if r.chance(wait_p):
-            if job.pending_ok:
-                self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
-                return "Pending"
-            wait = self._wait(30)
-            self.push("Starting", base + wait, MESSAGES["preparing"])
-            return after
-        if job.spot and attempt == 0 and r.chance(0.003):
-            self.push("Starting", base, MESSAGES["preparing"])
-            self.interruptions += 1
-            return "Interrupted"
-        if r.chance(0.015):
-            base += r.logn(240, 0.5, lo=60)
-            self.unhealthy = True
-        self.push("Starting", base, MESSAGES["preparing"])
-        return after
+    def _length(self, lasts: Lasts) -> float:
+        median = lasts.median
+        if isinstance(median, str):
+            source = self.job if median == "data_s" else self.job.profile
+            median = getattr(source, median) * lasts.scale
+        return self.r.logn(median, lasts.sigma, lo=lasts.lo, hi=lasts.hi)
 
     def _wait(self, lo: float) -> float:
         """A capacity wait: longer for spot, long tails for big instances, at most 2 days."""
@@ -758,159 +679,213 @@ class _Walk:
             return self.r.logn(median, sigma, lo=lo, hi=2 * 86_400)
         return self.r.logn(prof.wait_s * scale, prof.wait_sigma, lo=lo, hi=2 * 86_400)
 
-    def _pending(self) -> str:
-        job, r = self.job, self.r
-        wait = self._wait(20)
-        if not job.spot and r.chance(0.03):
-            self.push("Pending", wait, MESSAGES["waiting"])
-            self.user_stop()
-            return "done"
-        if r.chance(min(0.02 * job.wait_scale, 0.25)):  # more often when capacity is scarce
-            self.push("Pending", wait * r.u(), MESSAGES["capacity_failed"])
-            self.fail("Pending")
-            return "done"
-        self.push("Pending", wait, MESSAGES["preparing" if job.preparing_in_pending else "waiting"])
-        # published histories go Pending -> Downloading; back to Starting is rare
-        return r.pick((("Downloading" if job.downloads else "Training", 95), ("Starting", 5)))
+    def capacity_wait_p(self) -> float:
+        """The chance that Starting waits for capacity (higher for spot and under pressure)."""
+        prof, job = self.job.profile, self.job
+        wait_p = min(prof.wait_p * 1.6 + 0.08, 0.95) if job.spot else prof.wait_p
+        wait_p = min(wait_p + job.wait_add_p, 0.97)
+        if self.attempt:
+            wait_p *= 1.2 if job.spot else 0.5
+        return wait_p
 
-    def _downloading(self) -> str:
+    def _plan_incidents(self) -> None:
+        """Draw the incidents of Training (each at most once, at a point of the work)."""
+        work = self.job.work_s
+        for way in _WAYS["Training"]:
+            if way.exit.event in ("interrupt", "complete") or not self._open(way):
+                continue
+            if self.r.chance(way.p):  # type: ignore[arg-type]
+                self.incidents.append((work * self.r.u(), way.exit.event, way.exit))
+        self.incidents.sort(key=lambda incident: incident[:2])
+
+    def _internal_error(self, exit_: Exit) -> str:
+        """Retry from Starting while the retry strategy allows it, else fail."""
+        if self.retries_used < self.job.retries:
+            self.retries_used += 1
+            return "Starting"
+        return next(t for t in targets(exit_) if t != "Starting")
+
+    # -- handlers: each writes its phase and returns (the way out, the next phase) ----------
+
+    def _follow(self, name: str) -> tuple[Exit | None, str | None]:
+        """A phase whose length does not depend on the way out (junctions and ends too)."""
+        phase = LIFECYCLE[name]
+        if phase.draw == "end":
+            if phase.status == "Failed":
+                self.fail(self.failure or "other")
+            else:
+                self.end(str(phase.status), MESSAGES[str(phase.message)])
+            return None, None
+        if phase.lasts is not None:
+            status, seconds = str(phase.status), self._length(phase.lasts)
+            message = MESSAGES[str(phase.message)]
+            if phase.limited:
+                self.push(status, seconds, message)
+            else:
+                self.segments.append([status, seconds, message])
+        exit_ = self._choose(name)
+        return exit_, str(exit_.to)
+
+    def _kept_pool(self, name: str) -> tuple[Exit | None, str | None]:
+        """Starting on a warm pool's instances, which are there already: seconds."""
+        way = self._follow(name)
+        self.attempt += 1
+        return way
+
+    def _starting(self, name: str) -> tuple[Exit | None, str | None]:
+        job, r = self.job, self.r
+        base = r.logn(job.profile.starting_s, 0.4, lo=20)
+        exit_ = self._choose(name)
+        event = exit_.event
+        after = "" if event == "fail" else str(exit_.to)
+        if event == "fail":
+            after = self._fail_to_start(base)
+        elif event == "stop":
+            self.push("Starting", base * r.u(), MESSAGES["launching"])
+        elif event == "wait" and after == "Pending":
+            self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
+        elif event == "wait":  # before Pending existed, the wait is in Starting
+            self.push("Starting", base + self._wait(30), MESSAGES["preparing"])
+        elif event == "interrupt":
+            self.push("Starting", base, MESSAGES["preparing"])
+            self.interruptions += 1
+        else:
+            if r.chance(0.015):  # an unhealthy instance replaced
+                base += r.logn(240, 0.5, lo=60)
+                self.unhealthy = True
+            self.push("Starting", base, MESSAGES["preparing"])
+        self.attempt += 1
+        return exit_, after
+
+    def _fail_to_start(self, base: float) -> str:
+        job, r = self.job, self.r
+        self.failure_reason = _failure_template(job, "Starting", r)
+        capacity = self.failure_reason == _CAPACITY
+        if capacity and job.pending_ok:  # since Pending exists, a capacity failure ends there
+            self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
+            return "Pending:capacity failure"
+        self.push("Starting", base * 0.8, MESSAGES["capacity" if capacity else "launching"])
+        return "Failed"
+
+    def _pending(self, name: str) -> tuple[Exit | None, str | None]:
+        wait = self._wait(20)
+        exit_ = self._choose(name)
+        if exit_.event == "stop":
+            seconds, message = wait, "waiting"
+        elif exit_.event == "fail":
+            seconds, message = wait * self.r.u(), "capacity_failed"
+        else:
+            seconds, message = wait, "preparing" if self.job.preparing_in_pending else "waiting"
+        self.push("Pending", seconds, MESSAGES[message])
+        return exit_, str(exit_.to)
+
+    def _downloading(self, name: str) -> tuple[Exit | None, str | None]:
         job, r = self.job, self.r
         data_s = job.data_s if job.mode == "File" else 25.0  # Pipe, FastFile: no data copied
         seconds = r.logn(data_s, 0.5, lo=2, hi=8 * 3600)
         image = job.image_in_downloading and r.chance(0.7)
         message = MESSAGES["image"] if image else MESSAGES["downloading"]
-        p_int = 1.0 - math.exp(-job.profile.interrupt_per_h * seconds / 3600) if job.spot else 0
-        x = r.u()
-        if x < 0.025:
-            self.push("Downloading", seconds * r.u(), message)
-            self.fail("Downloading")
-            return "done"
-        x -= 0.025
-        if x < 0.004:
-            self.push("Downloading", seconds * r.u(), message)
-            self.user_stop()
-            return "done"
-        x -= 0.004
-        if x < p_int and self.interruptions < 6:
-            self.push("Downloading", seconds * r.u(), message)
-            self.interruptions += 1
-            return "Interrupted"
-        x -= p_int
-        if x < 0.006:
-            self.push("Downloading", seconds * r.u(), message)
-            return self._internal_error()
-        x -= 0.006
-        if job.plan and x < 0.03:
-            self.push("Downloading", seconds * r.u(), message)
-            return "Pending"
+        rate = job.profile.interrupt_per_h
+        self.download_interruption_p = 1.0 - math.exp(-rate * seconds / 3600) if job.spot else 0
+        exit_ = self._choose(name)
+        if exit_.event:  # cut short
+            seconds = seconds * r.u()
         self.push("Downloading", seconds, message)
-        return "Training"
-
-    def _internal_error(self) -> str:
-        if self.retries_used < self.job.retries:
-            return "Retry"
-        self.failure = "other"
-        return "Failed"
-
-    def _interrupted(self) -> str:
-        job, r = self.job, self.r
-        self.push("Interrupted", r.logn(40, 0.8, lo=2), MESSAGES["interrupted"])
-        return r.pick(
-            (
-                ("Starting", 55),
-                ("Downloading" if job.downloads else "Starting", 20),
-                ("Pending" if job.pending_ok else "Starting", 15),
-                ("Stopping", 5),
-                ("Failed", 3),
-            )
-        )
-
-    def _training(self, done: float, incidents: list[tuple[float, str]]) -> tuple[str, float]:
-        job, r, prof = self.job, self.r, self.job.profile
-        message = MESSAGES["training"]
-        until, what = job.work_s, "complete"
-        if incidents and incidents[0][0] <= job.work_s:
-            until, what = incidents[0]
-        if job.spot and self.interruptions < 6:
-            t_int = done + r.expo(3600.0 / prof.interrupt_per_h)
-            if t_int < until:
-                until, what = t_int, "interrupt"
-        seconds = max(until - done, 0.5)
-        self.push("Training", seconds, message)
-        done = max(until, done)
-        if what == "complete":
-            return "Uploading", done
-        if what == "interrupt":
+        if exit_.event == "interrupt":
             self.interruptions += 1
-            done = max(done - r.logn(300, 1.0, lo=10), 0.0)  # back to the last checkpoint
-            return "Interrupted", done
-        incidents.pop(0)
-        if what == "fail":
-            self.failure = "Training"
-            return "UploadThenFail", done
-        if what == "stop":
-            return "Stopping", done
-        if what == "ise":
-            after = self._internal_error()
-            return ("UploadThenFail" if after == "Failed" else after), done
-        if what == "restart":
-            return "Restarting", done
-        if what == "update":
-            return "Updating", done
-        return "Pending", done  # a gap between capacity reservations
+        if exit_.event == "ise":
+            return exit_, self._internal_error(exit_)
+        return exit_, str(exit_.to)
 
-    # -- before 2018 ----------------------------------------------------------------------------
+    def _training(self, name: str) -> tuple[Exit | None, str | None]:
+        """Train until the next planned incident, a spot interruption or the end of the work."""
+        job, r = self.job, self.r
+        until, exit_ = job.work_s, _TRAINING_COMPLETE
+        if self.incidents and self.incidents[0][0] <= job.work_s:
+            until, _, exit_ = self.incidents[0]
+        if self._open(_TRAINING_INTERRUPT):
+            rate = _TRAINING_INTERRUPT.rate(self)  # type: ignore[misc]
+            t_int = self.done + r.expo(3600.0 / rate)
+            if t_int < until:
+                until, exit_ = t_int, _TRAINING_INTERRUPT.exit
+        self.push("Training", max(until - self.done, 0.5), MESSAGES["training"])
+        self.done = max(until, self.done)
+        if exit_.event == "complete":
+            return exit_, str(exit_.to)
+        if exit_.event == "interrupt":
+            self.interruptions += 1
+            self.done = max(self.done - r.logn(300, 1.0, lo=10), 0.0)  # the last checkpoint
+            return exit_, str(exit_.to)
+        self.incidents.pop(0)
+        if exit_.event == "ise":
+            return exit_, self._internal_error(exit_)
+        return exit_, str(exit_.to)
 
-    def _legacy(self) -> None:
-        job, r, prof = self.job, self.r, self.job.profile
-        self.push("Starting", r.logn(4, 0.6, lo=0.5), MESSAGES["starting"])
+    def _legacy_training(self, name: str) -> tuple[Exit | None, str | None]:
+        exit_ = self._choose(name)
+        work = self.job.work_s
         self.push(
-            "LaunchingMLInstances", r.logn(prof.starting_s * 0.6, 0.4, lo=20), MESSAGES["launching"]
+            "Training",
+            work if exit_.event == "complete" else work * self.r.u(),
+            MESSAGES["training"],
         )
-        if self._legacy_exit(0.04, 0.02):
-            return
-        self.push("PreparingTrainingStack", r.logn(60, 0.4, lo=5), MESSAGES["preparing"])
-        if self._legacy_exit(0.03, 0.02):
-            return
-        image = True
-        if job.mode == "File":
-            self.push("Downloading", r.logn(job.data_s, 0.5, lo=2), MESSAGES["downloading"])
-            if r.chance(0.02):
-                self.fail("Downloading")
-                return
-        else:
-            image = r.chance(0.7)
-        if image:
-            self.push("DownloadingTrainingImage", r.logn(35, 0.5, lo=3), MESSAGES["image"])
-            if self._legacy_exit(0.03, 0.02):
-                return
-        work = job.work_s
-        if r.chance(0.07):
-            self.push("Training", work * r.u(), MESSAGES["training"])
-            self.push("Uploading", r.logn(12, 0.8, lo=1, hi=600), MESSAGES["uploading"])
-            self.failure = "Training"
-            self.fail("Training")
-            return
-        if r.chance(0.03):
-            self.push("Training", work * r.u(), MESSAGES["training"])
-            self.user_stop()
-            return
-        self.push("Training", work, MESSAGES["training"])
-        self.push("Uploading", r.logn(prof.upload_s, 0.8, lo=1), MESSAGES["uploading"])
-        if r.chance(0.01):
-            self.fail("Uploading")
-        else:
-            self.end("Completed", MESSAGES["completed"])
+        return exit_, str(exit_.to)
 
-    def _legacy_exit(self, p_fail: float, p_stop: float) -> bool:
-        r = self.r
-        if r.chance(p_fail):
-            self.fail("legacy")
-            return True
-        if r.chance(p_stop):
-            self.user_stop()
-            return True
-        return False
+
+_HANDLERS: Mapping[str, Callable[[_Walk, str], tuple[Exit | None, str | None]]] = {
+    "Starting:kept pool": _Walk._kept_pool,
+    "Starting": _Walk._starting,
+    "Pending": _Walk._pending,
+    "Downloading": _Walk._downloading,
+    "Training": _Walk._training,
+    "Training:legacy": _Walk._legacy_training,
+}
+"""Phases whose segment depends on the way out; the others follow :meth:`_Walk._follow`."""
+
+_CONDITIONS: Mapping[str, Callable[[_Walk], bool]] = {
+    "legacy": lambda w: w.job.legacy,
+    "reuses_pool": lambda w: w.job.reuse,
+    "downloads": lambda w: w.job.downloads,
+    "skips_download": lambda w: not w.job.downloads,
+    "file_input": lambda w: w.job.mode == "File",
+    "first_attempt": lambda w: w.attempt == 0,
+    "another_attempt": lambda w: w.attempt > 0,
+    "pending_exists": lambda w: w.job.pending_ok,
+    "no_pending": lambda w: not w.job.pending_ok,
+    "spot": lambda w: w.job.spot,
+    "on_demand": lambda w: not w.job.spot,
+    "may_interrupt": lambda w: w.interruptions < 6,
+    "plan": lambda w: w.job.plan,
+    "accelerated": lambda w: w.job.profile.kind != "cpu",
+    "cpu": lambda w: w.job.profile.kind == "cpu",
+    "several_instances": lambda w: w.job.count > 1,
+    "one_instance": lambda w: w.job.count <= 1,
+}
+"""The conditions the lifecycle table names (``Exit.when``)."""
+
+_RATES: Mapping[str, Callable[[_Walk], float]] = {
+    "capacity_wait": _Walk.capacity_wait_p,
+    "capacity_failure": lambda w: min(0.02 * w.job.wait_scale, 0.25),  # more when scarce
+    "download_interruption": lambda w: w.download_interruption_p,
+    "interrupt_per_h": lambda w: w.job.profile.interrupt_per_h,
+}
+"""The probabilities (or rates) the lifecycle table names (``Exit.p``)."""
+
+
+def _compile(phase: Phase) -> tuple[_Way, ...]:
+    ways = []
+    for exit_ in phase.exits:
+        conditions = tuple(_CONDITIONS[c] for c in exit_.when.split(" and ") if c)
+        if isinstance(exit_.p, str):
+            ways.append(_Way(exit_, conditions, None, _RATES[exit_.p]))
+        else:
+            ways.append(_Way(exit_, conditions, exit_.p, None))
+    return tuple(ways)
+
+
+_WAYS: Mapping[str, tuple[_Way, ...]] = {name: _compile(p) for name, p in LIFECYCLE.items()}
+_TRAINING_INTERRUPT = next(w for w in _WAYS["Training"] if w.exit.event == "interrupt")
+_TRAINING_COMPLETE = next(w.exit for w in _WAYS["Training"] if w.exit.event == "complete")
 
 
 # -- the fleet -------------------------------------------------------------------------------
