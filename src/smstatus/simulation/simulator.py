@@ -1109,22 +1109,11 @@ class _Fleet:
         }
 
     def _launch_attributes(self, launches: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        k, rng = len(launches["size"]), self.rng
-        u = rng.random((18, k))
+        """What a launch decides for its jobs: instances, purchase, input, limits, region."""
+        k = len(launches["size"])
+        u = self.rng.random((18, k))
         legacy, created = launches["legacy"], launches["created"]
-        modern_idx = _weighted_index(u[0], [p.weight for p in _MODERN])
-        legacy_idx = _weighted_index(u[0], [p.weight for p in _LEGACY])
-        profiles = np.array(
-            [
-                (_LEGACY[j] if lg else _MODERN[i])
-                for i, j, lg in zip(modern_idx, legacy_idx, legacy, strict=True)
-            ],
-            dtype=object,
-        )
-        count = np.ones(k, dtype=np.int64)
-        for p in _MODERN + _LEGACY:
-            mine = np.flatnonzero([q is p for q in profiles])
-            count[mine] = np.asarray(p.counts)[_weighted_index(u[1][mine], p.count_weights)]
+        profiles, count = _instances(u, legacy)
         after = {key: created >= _to_ms(ts) for key, ts in _LAUNCH.items()}
         spot_p = np.array([p.spot_p for p in profiles])
         spot = (u[2] < spot_p) & after["spot"] & ~legacy
@@ -1141,28 +1130,10 @@ class _Fleet:
             dtype=bool,
         )
         plan = big & after["training_plan"] & (u[8] < 0.3) & ~spot
-        train_s = np.array([p.train_s for p in profiles])
-        # MaxRuntimeInSeconds: the default day, or ten times the typical run rounded up to an
-        # hour; spot jobs, which must set it, set it tighter
-        default_runtime = u[9] < np.where(spot, 0.1, 0.4)
-        factor = np.where(spot, 6.0, 10.0) * np.exp(0.5 * _normal(u[10], u[11]))
-        runtime = np.ceil(train_s * factor / 3600.0) * 3600
-        runtime = np.where(default_runtime, 86_400, np.clip(runtime, 3600, 2_419_200)).astype(
-            np.int64
-        )
-        # MaxWaitTimeInSeconds: often MaxRuntime plus half an hour or so, else up to 3 times it
-        wait_extra = np.where(
-            u[12] < 0.5,
-            np.ceil(1800.0 * np.exp(0.8 * _normal(u[16], u[17])) / 600.0) * 600,
-            np.ceil(runtime * (0.5 + 3.0 * (u[12] - 0.5)) / 600.0) * 600,
-        )
-        max_wait = np.where(spot, runtime + wait_extra, 0).astype(np.int64)
+        runtime, max_wait = _time_limits(u, profiles, spot)
         region = np.array([r for r, _ in _REGIONS], dtype=object)[
             _weighted_index(u[13], [w for _, w in _REGIONS])
         ]
-        region = np.where(legacy, "us-east-1", region)
-        offset = _weighted_index(u[14], [w for _, w in _OFFSETS])
-        base_u = u[15]
         return {
             "profile": profiles,
             "count": count,
@@ -1174,153 +1145,301 @@ class _Fleet:
             "plan": plan,
             "max_runtime": runtime,
             "max_wait": max_wait,
-            "region": region,
-            "offset": offset,
-            "base_u": base_u,
+            "region": np.where(legacy, "us-east-1", region),
+            "offset": _weighted_index(u[14], [w for _, w in _OFFSETS]),
+            "base_u": u[15],
             "pending_ok": after["pending"] & ~legacy,
         }
 
     # -- jobs ------------------------------------------------------------------------------------
 
     def build(self) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
-        n, rng = self.n, self.rng
+        """Draw the fleet, then walk and render each job in order of creation."""
         launches = self._launches()
         attrs = self._launch_attributes(launches)
-        k = len(launches["size"])
-        # each job's launch, its draws, and its creation time
-        size = launches["size"]
-        launch_of = np.repeat(np.arange(k), size)
-        first = np.repeat(np.cumsum(size) - size, size)
-        pos = np.arange(n) - first
-        u = rng.random((8, n))
-        prof_of = attrs["profile"][launch_of]
-        train_s = np.array([p.train_s for p in prof_of])
+        schedule = self._schedule(launches, attrs)
+        table = self._job_table(launches, attrs, schedule)
+        return self._walk_and_render(table)
+
+    def _schedule(
+        self, launches: Mapping[str, np.ndarray], attrs: Mapping[str, np.ndarray]
+    ) -> _Schedule:
+        """Each job's launch, place in it, work, data and creation time, by creation time."""
+        n, size = self.n, launches["size"]
+        launch_of = np.repeat(np.arange(len(size)), size)
+        pos = np.arange(n) - np.repeat(np.cumsum(size) - size, size)
+        u = self.rng.random((8, n))
+        train_s = np.array([p.train_s for p in attrs["profile"][launch_of]])
         work = np.clip(train_s * np.exp(1.0 * _normal(u[2], u[3])), 60, 20 * 86_400)
         data_s = np.exp(np.log(75.0) + 1.2 * _normal(u[4], u[5]))
-        created = launches["created"][launch_of].copy()
-        # tuning jobs: parallel batches, a batch after the previous one's typical length
-        parallel = np.repeat(2 + (attrs["base_u"] * 9).astype(np.int64), size)
-        batch_gap = 600_000 + (-1_800_000 * np.log1p(-u[0])).astype(np.int64)
-        tuning = launches["tuning"][launch_of]
-        created += np.where(
-            tuning, (pos // parallel) * batch_gap + (u[1] * 4000 * (pos > 0)).astype(np.int64), 0
+        offset = _offsets_in_launch(launches, attrs, launch_of, pos, work, data_s, u)
+        launch_at, created = self._fit_in_window(launches, launch_of, offset)
+        order = np.argsort(created, kind="stable")
+        return _Schedule(
+            launch_of[order], created[order], pos[order], work[order], data_s[order], launch_at
         )
-        # sessions: the next job is created a few minutes after the previous one should end
-        starting = np.array([p.starting_s for p in prof_of])
-        upload = np.array([p.upload_s for p in prof_of])
-        downloads = attrs["mode"][launch_of] == "File"
-        think = 240.0 * np.exp(0.6 * _normal(u[6], u[7]))
-        length_ms = (starting + np.where(downloads, data_s, 0) + work + upload + think) * 1000
-        cum = np.cumsum(length_ms.astype(np.int64))
-        before = cum - length_ms.astype(np.int64) - (cum - length_ms.astype(np.int64))[first]
-        offset = np.where(tuning, created - launches["created"][launch_of], 0)
-        offset = np.where(launches["session"][launch_of], before, offset)
-        # a group that would outlast the window starts earlier (never before the window)
-        span = np.maximum.reduceat(offset, np.cumsum(size) - size) if n else offset
+
+    def _fit_in_window(
+        self, launches: Mapping[str, np.ndarray], launch_of: np.ndarray, offset: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Launch and creation times: a group that would outlast the window starts earlier
+        (never before the window); every job is created before the fleet is described."""
+        size, launched = launches["size"], launches["created"]
+        span = np.maximum.reduceat(offset, np.cumsum(size) - size) if self.n else offset
         launch_at = np.maximum(
-            np.minimum(launches["created"], self.as_of_ms - 30_000 - span),
-            np.minimum(launches["created"], self.start_ms),
+            np.minimum(launched, self.as_of_ms - 30_000 - span),
+            np.minimum(launched, self.start_ms),
         )
         created = np.minimum(launch_at[launch_of] + offset, self.as_of_ms - 30_000)
-        launch_at = np.minimum(launch_at, self.as_of_ms - 30_000)
-        order = np.argsort(created, kind="stable")
-        launch_of, created, pos = launch_of[order], created[order], pos[order]
-        work, data_s = work[order], data_s[order]
+        return np.minimum(launch_at, self.as_of_ms - 30_000), created
+
+    def _job_table(
+        self,
+        launches: Mapping[str, np.ndarray],
+        attrs: Mapping[str, np.ndarray],
+        schedule: _Schedule,
+    ) -> _JobTable:
+        """Capacity pressure, names and plain Python values for the loop over jobs."""
+        launch_of, created, legacy = schedule.launch_of, schedule.created, launches["legacy"]
         scale, add_p, incident = _capacity_pressure(
-            rng,
+            self.rng,
             created,
             [p.name for p in attrs["profile"][launch_of].tolist()],
             attrs["region"][launch_of],
-            attrs["spot"][launch_of] & ~launches["legacy"][launch_of],
-            launches["legacy"][launch_of],
+            attrs["spot"][launch_of] & ~legacy[launch_of],
+            legacy[launch_of],
             self.start_ms,
             self.as_of_ms,
         )
-        moved = {key: created >= _to_ms(_LAUNCH[key]) for key in _MOVED_MESSAGES}
+        moved = {key: (created >= _to_ms(_LAUNCH[key])).tolist() for key in _MOVED_MESSAGES}
         bases = [
             _base_of(p, lg, bu)
-            for p, lg, bu in zip(attrs["profile"], launches["legacy"], attrs["base_u"], strict=True)
+            for p, lg, bu in zip(attrs["profile"], legacy, attrs["base_u"], strict=True)
         ]
         names, tuning_arns = _job_names(
-            rng, created, launch_of, pos, launch_at, launches["tuning"], bases, attrs["region"]
+            self.rng,
+            created,
+            launch_of,
+            schedule.pos,
+            schedule.launch_at,
+            launches["tuning"],
+            bases,
+            attrs["region"],
         )
-        # plain Python values for the loop over jobs
-        L = {key: value.tolist() for key, value in attrs.items() if key != "profile"}
-        L["profile"], L["legacy"] = list(attrs["profile"]), launches["legacy"].tolist()
-        created_l, launch_l = created.tolist(), launch_of.tolist()
-        work_l, data_l = work.tolist(), data_s.tolist()
-        scale_l, add_p_l = scale.tolist(), add_p.tolist()
-        image_l, preparing_l = (moved[k].tolist() for k in _MOVED_MESSAGES)
+        per_launch = {key: value.tolist() for key, value in attrs.items() if key != "profile"}
+        per_launch["profile"], per_launch["legacy"] = list(attrs["profile"]), legacy.tolist()
+        return _JobTable(
+            per_launch,
+            bases,
+            launch_of.tolist(),
+            created.tolist(),
+            schedule.work.tolist(),
+            schedule.data_s.tolist(),
+            scale.tolist(),
+            add_p.tolist(),
+            moved["image_in_downloading"],
+            moved["preparing_in_pending"],
+            incident,
+            names,
+            tuning_arns,
+        )
+
+    def _walk_and_render(
+        self, table: _JobTable
+    ) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+        """Walk and render the jobs, a chunk of draws at a time; settle the warm pools."""
         responses: list[dict[str, Any]] = []
         truth: dict[str, list[Any]] = {c: [] for c in _TRUTH_COLUMNS}
         pools: dict[tuple[Any, ...], list[list[Any]]] = {}
         renderer = _Renderer(self.as_of_ms)
-        for lo in range(0, n, self.CHUNK):
-            hi = min(lo + self.CHUNK, n)
-            rows = rng.random((hi - lo, self.DRAWS)).tolist()
+        for lo in range(0, self.n, self.CHUNK):
+            hi = min(lo + self.CHUNK, self.n)
+            rows = self.rng.random((hi - lo, self.DRAWS)).tolist()
             for i in range(lo, hi):
-                li = launch_l[i]
-                job = _Job(
-                    created_ms=created_l[i],
-                    legacy=L["legacy"][li],
-                    profile=L["profile"][li],
-                    count=L["count"][li],
-                    spot=L["spot"][li],
-                    mode=L["mode"][li],
-                    keep_alive_s=L["keep_alive"][li] if L["warm"][li] else None,
-                    retries=L["retries"][li],
-                    plan=L["plan"][li],
-                    pending_ok=L["pending_ok"][li],
-                    max_runtime_s=L["max_runtime"][li],
-                    max_wait_s=L["max_wait"][li] if L["spot"][li] else None,
-                    work_s=work_l[i],
-                    data_s=data_l[i],
-                    wait_scale=scale_l[i],
-                    wait_add_p=add_p_l[i],
-                    image_in_downloading=image_l[i],
-                    preparing_in_pending=preparing_l[i],
-                )
                 r = _Rand(rows[i - lo], (self.seed, 0, i))
-                region = L["region"][li]
-                pool_key = (job.profile.name, job.count, region)
-                reused_from = _take_pool(pools, pool_key, job) if job.keep_alive_s else None
-                job.reuse = reused_from is not None
-                walk = _Walk(job, r)
-                walk.run()
-                name, tuning_arn = names[i], tuning_arns[i]
-                response, info = renderer.render(
-                    job,
-                    walk,
-                    r,
-                    name=name,
-                    tuning_arn=tuning_arn,
-                    region=region,
-                    offset=L["offset"][li],
-                    base=bases[li],
-                )
-                if reused_from is not None:
-                    _mark_reused(reused_from, name, job.created_ms)
-                if info["pool_from"] is not None:
-                    free_at, kept = info["pool_from"], info["pool_kept"]
-                    entry = [free_at, free_at + round(job.keep_alive_s * 1000 * kept), response]
-                    entry.append(kept < 1.0)  # released by its owner before the period ended
-                    pools.setdefault(pool_key, []).append(entry)
-                responses.append(response)
-                truth["job_name"].append(name)
-                truth["outcome"].append(info["outcome"])
-                truth["running"].append(info["running"])
-                truth["legacy"].append(job.legacy)
-                truth["spot"].append(job.spot)
-                truth["instance_type"].append(job.profile.name)
-                truth["input_mode"].append(job.mode)
-                truth["warm_pool_reused"].append(job.reuse)
-                truth["interruptions"].append(walk.interruptions)
-                truth["retries"].append(walk.retries_used)
-                truth["tuning"].append(tuning_arn is not None)
-                truth["capacity_incident"].append(incident[i])
+                responses.append(_one_job(table, i, r, pools, renderer, truth))
         renderer.flush()
         _finish_warm_pools(pools, self.as_of_ms)
         return responses, truth
+
+
+class _Schedule(NamedTuple):
+    """Per job (in order of creation): launch, place in it, creation time, work, data; per
+    launch: when it happened."""
+
+    launch_of: np.ndarray
+    created: np.ndarray
+    pos: np.ndarray
+    work: np.ndarray
+    data_s: np.ndarray
+    launch_at: np.ndarray
+
+
+@dataclass
+class _JobTable:
+    """The fleet as plain Python lists: ``per_launch`` columns by launch, the rest by job."""
+
+    per_launch: dict[str, list[Any]]
+    bases: list[tuple[str, str, str]]
+    launch_of: list[int]
+    created: list[int]
+    work: list[float]
+    data_s: list[float]
+    wait_scale: list[float]
+    wait_add_p: list[float]
+    image_in_downloading: list[bool]
+    preparing_in_pending: list[bool]
+    capacity_incident: list[bool]
+    names: list[str]
+    tuning_arns: list[str | None]
+
+    def job(self, i: int) -> _Job:
+        """What is decided about job ``i`` before its walk."""
+        li, launch = self.launch_of[i], self.per_launch
+        spot, warm = launch["spot"][li], launch["warm"][li]
+        return _Job(
+            created_ms=self.created[i],
+            legacy=launch["legacy"][li],
+            profile=launch["profile"][li],
+            count=launch["count"][li],
+            spot=spot,
+            mode=launch["mode"][li],
+            keep_alive_s=launch["keep_alive"][li] if warm else None,
+            retries=launch["retries"][li],
+            plan=launch["plan"][li],
+            pending_ok=launch["pending_ok"][li],
+            max_runtime_s=launch["max_runtime"][li],
+            max_wait_s=launch["max_wait"][li] if spot else None,
+            work_s=self.work[i],
+            data_s=self.data_s[i],
+            wait_scale=self.wait_scale[i],
+            wait_add_p=self.wait_add_p[i],
+            image_in_downloading=self.image_in_downloading[i],
+            preparing_in_pending=self.preparing_in_pending[i],
+        )
+
+
+def _instances(u: np.ndarray, legacy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each launch's instance profile (from ``u[0]``) and instance count (from ``u[1]``)."""
+    modern_idx = _weighted_index(u[0], [p.weight for p in _MODERN])
+    legacy_idx = _weighted_index(u[0], [p.weight for p in _LEGACY])
+    profiles = np.array(
+        [
+            (_LEGACY[j] if lg else _MODERN[i])
+            for i, j, lg in zip(modern_idx, legacy_idx, legacy, strict=True)
+        ],
+        dtype=object,
+    )
+    count = np.ones(len(legacy), dtype=np.int64)
+    for p in _MODERN + _LEGACY:
+        mine = np.flatnonzero([q is p for q in profiles])
+        count[mine] = np.asarray(p.counts)[_weighted_index(u[1][mine], p.count_weights)]
+    return profiles, count
+
+
+def _time_limits(
+    u: np.ndarray, profiles: np.ndarray, spot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``MaxRuntimeInSeconds`` and ``MaxWaitTimeInSeconds`` (0 for on-demand jobs).
+
+    MaxRuntime: the default day, or ten times the typical run rounded up to an hour; spot jobs,
+    which must set it, set it tighter. MaxWaitTime: often MaxRuntime plus half an hour or so,
+    else up to 3 times it.
+    """
+    train_s = np.array([p.train_s for p in profiles])
+    default_runtime = u[9] < np.where(spot, 0.1, 0.4)
+    factor = np.where(spot, 6.0, 10.0) * np.exp(0.5 * _normal(u[10], u[11]))
+    runtime = np.ceil(train_s * factor / 3600.0) * 3600
+    runtime = np.where(default_runtime, 86_400, np.clip(runtime, 3600, 2_419_200)).astype(np.int64)
+    wait_extra = np.where(
+        u[12] < 0.5,
+        np.ceil(1800.0 * np.exp(0.8 * _normal(u[16], u[17])) / 600.0) * 600,
+        np.ceil(runtime * (0.5 + 3.0 * (u[12] - 0.5)) / 600.0) * 600,
+    )
+    return runtime, np.where(spot, runtime + wait_extra, 0).astype(np.int64)
+
+
+def _offsets_in_launch(
+    launches: Mapping[str, np.ndarray],
+    attrs: Mapping[str, np.ndarray],
+    launch_of: np.ndarray,
+    pos: np.ndarray,
+    work: np.ndarray,
+    data_s: np.ndarray,
+    u: np.ndarray,
+) -> np.ndarray:
+    """Milliseconds from a launch to the creation of each of its jobs.
+
+    A tuning job's jobs come in parallel batches, a batch after the previous one's typical
+    length; a session's next job is created a few minutes after the previous one should end.
+    """
+    size = launches["size"]
+    parallel = np.repeat(2 + (attrs["base_u"] * 9).astype(np.int64), size)
+    batch_gap = 600_000 + (-1_800_000 * np.log1p(-u[0])).astype(np.int64)
+    in_batch = (u[1] * 4000 * (pos > 0)).astype(np.int64)
+    offset = np.where(launches["tuning"][launch_of], (pos // parallel) * batch_gap + in_batch, 0)
+    profiles = attrs["profile"][launch_of]
+    starting = np.array([p.starting_s for p in profiles])
+    upload = np.array([p.upload_s for p in profiles])
+    downloads = attrs["mode"][launch_of] == "File"
+    think = 240.0 * np.exp(0.6 * _normal(u[6], u[7]))
+    length_ms = ((starting + np.where(downloads, data_s, 0) + work + upload + think) * 1000).astype(
+        np.int64
+    )
+    before = np.cumsum(length_ms) - length_ms  # the session's jobs before this one
+    before = before - before[np.repeat(np.cumsum(size) - size, size)]
+    return np.where(launches["session"][launch_of], before, offset)
+
+
+def _one_job(
+    table: _JobTable,
+    i: int,
+    r: _Rand,
+    pools: dict[tuple[Any, ...], list[list[Any]]],
+    renderer: _Renderer,
+    truth: dict[str, list[Any]],
+) -> dict[str, Any]:
+    """Walk and render job ``i``: take a warm pool, keep its own, record the truth."""
+    job = table.job(i)
+    li = table.launch_of[i]
+    region = table.per_launch["region"][li]
+    pool_key = (job.profile.name, job.count, region)
+    reused_from = _take_pool(pools, pool_key, job) if job.keep_alive_s else None
+    job.reuse = reused_from is not None
+    walk = _Walk(job, r)
+    walk.run()
+    name, tuning_arn = table.names[i], table.tuning_arns[i]
+    response, info = renderer.render(
+        job,
+        walk,
+        r,
+        name=name,
+        tuning_arn=tuning_arn,
+        region=region,
+        offset=table.per_launch["offset"][li],
+        base=table.bases[li],
+    )
+    if reused_from is not None:
+        _mark_reused(reused_from, name, job.created_ms)
+    if info["pool_from"] is not None:
+        _keep_pool(pools, pool_key, job, info["pool_from"], info["pool_kept"], response)
+    row = (
+        name,
+        info["outcome"],
+        info["running"],
+        job.legacy,
+        job.spot,
+        job.profile.name,
+        job.mode,
+        job.reuse,
+        walk.interruptions,
+        walk.retries_used,
+        tuning_arn is not None,
+        table.capacity_incident[i],
+    )
+    for column, value in zip(_TRUTH_COLUMNS, row, strict=True):
+        truth[column].append(value)
+    return response
 
 
 _TRUTH_COLUMNS = (
@@ -1414,6 +1533,21 @@ def _take_pool(
         if free_at <= job.created_ms <= expires and "ReusedByJob" not in response["WarmPoolStatus"]:
             return entry
     return None
+
+
+def _keep_pool(
+    pools: dict[tuple[Any, ...], list[list[Any]]],
+    key: tuple[Any, ...],
+    job: _Job,
+    free_at: int,
+    kept: float,
+    response: dict[str, Any],
+) -> None:
+    """Offer a job's pool, free from ``free_at`` for ``kept`` of its keep-alive period."""
+    assert job.keep_alive_s is not None
+    entry = [free_at, free_at + round(job.keep_alive_s * 1000 * kept), response]
+    entry.append(kept < 1.0)  # released by its owner before the period ended
+    pools.setdefault(key, []).append(entry)
 
 
 def _pool_message(response: dict[str, Any], message: str) -> None:
@@ -1552,7 +1686,48 @@ class _Renderer:
         offset: int,
         base: tuple[str, str, str],
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        # absolute times of the segments, then the cut at the time the fleet is described
+        """The job's describe response (keys in the API's order) and what to know about it:
+        ``outcome``, ``running``, and when (``pool_from``) and how long (``pool_kept``, a share
+        of the keep-alive period) its warm pool is kept."""
+        entries, running = self._timeline(job, walk, r)
+        status = entries[-1][0]
+        role = _ROLES[0 if r.u() < 0.7 else 1]
+        out = _description(job, walk, entries, name, tuning_arn, region, role, base)
+        launched = [e for e in entries if e[0] in _LAUNCHED]
+        kept = _pool_kept(job, walk, r, status, running)
+        if job.keep_alive_s and (running or launched):
+            out["WarmPoolStatus"] = _warm_pool_status(running, kept)
+        stopping: dict[str, Any] = {"MaxRuntimeInSeconds": job.max_runtime_s}
+        if job.max_wait_s is not None:
+            stopping["MaxWaitTimeInSeconds"] = job.max_wait_s
+        out["StoppingCondition"] = stopping
+        self._stamp_times(out, job, entries, launched, running, offset, r)
+        out["SecondaryStatusTransitions"] = self._transitions(entries, offset)
+        out["EnableManagedSpotTraining"] = job.spot
+        if job.spot:
+            out["CheckpointConfig"] = {"S3Uri": f"s3://{_bucket(region)}/checkpoints/{name}"}
+        if not running and launched:
+            _add_training_time(out, job, entries, launched[0][1], r)
+        if job.retries:
+            out["RetryStrategy"] = {"MaximumRetryAttempts": job.retries}
+        last = out["SecondaryStatusTransitions"][-1]
+        if kept is not None:
+            last["StatusMessage"] = MESSAGES["retained"]
+        elif job.keep_alive_s and not running and status == "Completed" and launched:
+            last["StatusMessage"] = MESSAGES["not_retained"]
+        info = {
+            "outcome": status,
+            "running": running,
+            "pool_from": entries[-1][1] if kept is not None else None,
+            "pool_kept": kept,
+        }
+        if len(self._stamps) > 100_000:
+            self.flush()
+        return out, info
+
+    def _timeline(self, job: _Job, walk: _Walk, r: _Rand) -> tuple[list[list[Any]], bool]:
+        """The walk's segments as ``[status, start ms, end ms, message]``, cut where the fleet
+        is described (the last entry of a running job is open: no end, a fitting message)."""
         t = job.created_ms + int(r.logn(250, 0.6, lo=30, hi=3000))
         entries: list[list[Any]] = []
         for status, seconds, message in walk.segments:
@@ -1568,69 +1743,32 @@ class _Renderer:
             last = entries[-1]
             last[3] = _open_message(last[0], self.as_of_ms - last[1], walk, last[3])
             last[2] = None
-        status = entries[-1][0]
-        primary = PRIMARY_OF[SecondaryStatus(status)].value
-        bucket = f"sagemaker-{region}-{ACCOUNT}"
-        role = _ROLES[0 if r.u() < 0.7 else 1]
-        image = _image(base[1], base[2], region)
-        out: dict[str, Any] = {
-            "TrainingJobName": name,
-            "TrainingJobArn": f"arn:aws:sagemaker:{region}:{ACCOUNT}:training-job/{name.lower()}",
-        }
-        if tuning_arn is not None:
-            out["TuningJobArn"] = tuning_arn
-        uploaded = any(e[0] == "Uploading" for e in entries) and status in (
-            "Completed",
-            "Stopped",
-            "MaxRuntimeExceeded",
-        )
-        if uploaded:
-            out["ModelArtifacts"] = {
-                "S3ModelArtifacts": f"s3://{bucket}/{base[0]}/{name}/output/model.tar.gz"
-            }
-        out["TrainingJobStatus"] = primary
-        out["SecondaryStatus"] = status
-        if status == "Failed":
-            template = walk.failure_reason or _ISE
-            out["FailureReason"] = template.format(
-                image=image, bucket=bucket, base=base[0], region=region, role=role
-            )
-        out["AlgorithmSpecification"] = {"TrainingImage": image, "TrainingInputMode": job.mode}
-        out["RoleArn"] = role
-        resources: dict[str, Any] = {
-            "InstanceType": job.profile.name,
-            "InstanceCount": job.count,
-            "VolumeSizeInGB": job.profile.volume_gb,
-        }
-        if job.keep_alive_s:
-            resources["KeepAlivePeriodInSeconds"] = job.keep_alive_s
-        out["ResourceConfig"] = resources
-        ended = not running
-        launched = [e for e in entries if e[0] in _LAUNCHED]
-        kept = self._pool_kept(job, walk, r, status, running)
-        if job.keep_alive_s and (running or launched):
-            # the pool is kept after a completed job (and may be reused), sometimes after a
-            # failure in training, unless the account's warm-pool limit is reached
-            out["WarmPoolStatus"] = {"Status": "InUse" if running else "Terminated"}
-            if kept is not None:
-                out["WarmPoolStatus"]["Status"] = "Available"
-            elif not running:
-                out["WarmPoolStatus"]["ResourceRetainedBillableTimeInSeconds"] = 0
-        stopping: dict[str, Any] = {"MaxRuntimeInSeconds": job.max_runtime_s}
-        if job.max_wait_s is not None:
-            stopping["MaxWaitTimeInSeconds"] = job.max_wait_s
-        out["StoppingCondition"] = stopping
+        return entries, running
+
+    def _stamp_times(
+        self,
+        out: dict[str, Any],
+        job: _Job,
+        entries: list[list[Any]],
+        launched: list[list[Any]],
+        running: bool,
+        offset: int,
+        r: _Rand,
+    ) -> None:
+        """Creation, training start and end, and last modification times."""
         self.stamp(out, "CreationTime", job.created_ms, offset)
         if launched:
             self.stamp(out, "TrainingStartTime", launched[0][1], offset)
         last_start: int = entries[-1][1]
-        if ended and launched:
+        if not running and launched:
             self.stamp(out, "TrainingEndTime", last_start, offset)
-        if ended:  # modified a moment after the end
+        if not running:  # modified a moment after the end
             modified = min(last_start + int(r.logn(1500, 0.8, lo=50, hi=20_000)), self.as_of_ms)
         else:  # modified some time since the open entry started
             modified = last_start + int((self.as_of_ms - last_start) * r.u())
         self.stamp(out, "LastModifiedTime", max(modified, last_start), offset)
+
+    def _transitions(self, entries: list[list[Any]], offset: int) -> list[dict[str, Any]]:
         transitions = []
         for st, t0, t1, message in entries:
             entry: dict[str, Any] = {"Status": st}
@@ -1639,46 +1777,92 @@ class _Renderer:
                 self.stamp(entry, "EndTime", t1, offset)
             entry["StatusMessage"] = message
             transitions.append(entry)
-        out["SecondaryStatusTransitions"] = transitions
-        out["EnableManagedSpotTraining"] = job.spot
-        if job.spot:
-            out["CheckpointConfig"] = {"S3Uri": f"s3://{bucket}/checkpoints/{name}"}
-        if ended and launched:
-            seconds = round((last_start - launched[0][1]) / 1000)
-            out["TrainingTimeInSeconds"] = seconds
-            billable = seconds
-            if job.spot:  # spot: only the time on instances, at a 50-90 % discount
-                on_instances = sum(e[2] - e[1] for e in entries if e[0] in _BILLED) / 1000
-                billable = round(min(on_instances, seconds) * (0.1 + 0.4 * r.u()))
-            out["BillableTimeInSeconds"] = max(billable, 1)
-        if job.retries:
-            out["RetryStrategy"] = {"MaximumRetryAttempts": job.retries}
-        if kept is not None:
-            transitions[-1]["StatusMessage"] = MESSAGES["retained"]
-        elif job.keep_alive_s and not running and status == "Completed" and launched:
-            transitions[-1]["StatusMessage"] = MESSAGES["not_retained"]
-        info = {
-            "outcome": status,
-            "running": running,
-            "pool_from": last_start if kept is not None else None,
-            "pool_kept": kept,
-        }
-        if len(self._stamps) > 100_000:
-            self.flush()
-        return out, info
+        return transitions
 
-    @staticmethod
-    def _pool_kept(job: _Job, walk: _Walk, r: _Rand, status: str, running: bool) -> float | None:
-        """Share of the keep-alive period the job's pool is kept (``None``: not kept)."""
-        if not job.keep_alive_s or running:
-            return None
-        if status == "Completed":
-            keep = True
-        else:
-            keep = status == "Failed" and walk.failure == "Training" and r.chance(0.5)
-        if not keep or r.chance(0.08):  # not kept, or the warm-pool limit is reached
-            return None
-        return r.u() if r.chance(0.1) else 1.0  # the owner releases it early, or not
+
+def _bucket(region: str) -> str:
+    return f"sagemaker-{region}-{ACCOUNT}"
+
+
+def _description(
+    job: _Job,
+    walk: _Walk,
+    entries: list[list[Any]],
+    name: str,
+    tuning_arn: str | None,
+    region: str,
+    role: str,
+    base: tuple[str, str, str],
+) -> dict[str, Any]:
+    """The response's keys from the name to ``ResourceConfig``, in the API's order."""
+    status = entries[-1][0]
+    out: dict[str, Any] = {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"arn:aws:sagemaker:{region}:{ACCOUNT}:training-job/{name.lower()}",
+    }
+    if tuning_arn is not None:
+        out["TuningJobArn"] = tuning_arn
+    uploaded = any(e[0] == "Uploading" for e in entries)
+    if uploaded and status in ("Completed", "Stopped", "MaxRuntimeExceeded"):
+        out["ModelArtifacts"] = {
+            "S3ModelArtifacts": f"s3://{_bucket(region)}/{base[0]}/{name}/output/model.tar.gz"
+        }
+    out["TrainingJobStatus"] = PRIMARY_OF[SecondaryStatus(status)].value
+    out["SecondaryStatus"] = status
+    image = _image(base[1], base[2], region)
+    if status == "Failed":
+        template = walk.failure_reason or _ISE
+        out["FailureReason"] = template.format(
+            image=image, bucket=_bucket(region), base=base[0], region=region, role=role
+        )
+    out["AlgorithmSpecification"] = {"TrainingImage": image, "TrainingInputMode": job.mode}
+    out["RoleArn"] = role
+    resources: dict[str, Any] = {
+        "InstanceType": job.profile.name,
+        "InstanceCount": job.count,
+        "VolumeSizeInGB": job.profile.volume_gb,
+    }
+    if job.keep_alive_s:
+        resources["KeepAlivePeriodInSeconds"] = job.keep_alive_s
+    out["ResourceConfig"] = resources
+    return out
+
+
+def _warm_pool_status(running: bool, kept: float | None) -> dict[str, Any]:
+    """The pool is kept after a completed job (and may be reused), sometimes after a failure
+    in training, unless the account's warm-pool limit is reached; its final state is settled
+    later (reused, or released)."""
+    if running:
+        return {"Status": "InUse"}
+    if kept is not None:
+        return {"Status": "Available"}
+    return {"Status": "Terminated", "ResourceRetainedBillableTimeInSeconds": 0}
+
+
+def _add_training_time(
+    out: dict[str, Any], job: _Job, entries: list[list[Any]], started: int, r: _Rand
+) -> None:
+    """Training and billable seconds of an ended job that launched instances."""
+    seconds = round((entries[-1][1] - started) / 1000)
+    out["TrainingTimeInSeconds"] = seconds
+    billable = seconds
+    if job.spot:  # spot: only the time on instances, at a 50-90 % discount
+        on_instances = sum(e[2] - e[1] for e in entries if e[0] in _BILLED) / 1000
+        billable = round(min(on_instances, seconds) * (0.1 + 0.4 * r.u()))
+    out["BillableTimeInSeconds"] = max(billable, 1)
+
+
+def _pool_kept(job: _Job, walk: _Walk, r: _Rand, status: str, running: bool) -> float | None:
+    """Share of the keep-alive period the job's pool is kept (``None``: not kept)."""
+    if not job.keep_alive_s or running:
+        return None
+    if status == "Completed":
+        keep = True
+    else:
+        keep = status == "Failed" and walk.failure == "Training" and r.chance(0.5)
+    if not keep or r.chance(0.08):  # not kept, or the warm-pool limit is reached
+        return None
+    return r.u() if r.chance(0.1) else 1.0  # the owner releases it early, or not
 
 
 def _offset_suffix(minutes: int | None) -> str:
