@@ -44,13 +44,14 @@ What the fleet holds
   entry has no ``EndTime`` key and a message that fits how long it has been open.
 - ``corrupt_share`` of the jobs with a corrupted history (see :data:`CORRUPTIONS`).
 
-Every edge of a history that is not corrupted is legal in
-:func:`smstatus.machine.default_machine`; the entries are contiguous (``EndTime`` of one entry
-is the ``StartTime`` of the next), the terminal entry has zero length and the primary and
-secondary statuses agree with the last entry. Features appear only after their approximate
-AWS launch dates (managed spot 2019-08, FastFile 2021-10, retry strategies 2022-01, warm pools
-2022-09, the Pending status 2023-01, training plans 2024-12), and messages sit where AWS
-printed them in each year: "Downloading the training image" under Training until
+Each job walks the lifecycle declared in :mod:`smstatus.simulation.lifecycle` (the phases,
+the ways out of each and their chances and conditions, as data). Every edge of a history that is
+not corrupted is legal in :func:`smstatus.machine.default_machine`; the entries are contiguous
+(``EndTime`` of one entry is the ``StartTime`` of the next), the terminal entry has zero length
+and the primary and secondary statuses agree with the last entry. Features appear only after
+their approximate AWS launch dates (managed spot 2019-08, FastFile 2021-10, retry strategies
+2022-01, warm pools 2022-09, the Pending status 2023-01, training plans 2024-12), and messages
+sit where AWS printed them in each year: "Downloading the training image" under Training until
 2023-10 and under Downloading after; "Preparing the instances for training" under Pending from
 2024 (before, a Pending entry says "Training job waiting for capacity").
 
@@ -84,7 +85,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
@@ -537,7 +538,8 @@ class _Way(NamedTuple):
     its probability (a number, or a rate computed from the walk)."""
 
     exit: Exit
-    conditions: tuple[Callable[[_Walk], bool], ...]
+    condition: Callable[[_Walk], bool] | None
+    """All of the exit's conditions (``None``: always open)."""
     p: float | None
     rate: Callable[[_Walk], float] | None
 
@@ -585,10 +587,11 @@ class _Walk:
 
     def _step(self, name: str) -> str | None:
         """Run one phase; return the next (``None`` after a terminal phase)."""
-        exit_, after = _HANDLERS.get(name, _Walk._follow)(self, name)
+        exit_, after = _HANDLER_OF[name](self, name)
         if exit_ is None:
             return None
-        if after not in targets(exit_):  # pragma: no cover - a bug in a handler
+        to = exit_.to
+        if after != to and (type(to) is not tuple or after not in to):  # a bug in a handler
             raise AssertionError(f"{name} -> {after}: not in the lifecycle table")
         if exit_.reason is not None and after != "Starting":  # a retry does not fail
             self.failure = exit_.reason
@@ -597,26 +600,24 @@ class _Walk:
     # -- choosing a way out by the table ----------------------------------------------------
 
     def _open(self, way: _Way) -> bool:
-        return all(condition(self) for condition in way.conditions)
+        return way.condition is None or way.condition(self)
 
     def _choose(self, name: str) -> Exit:
-        draw = LIFECYCLE[name].draw
-        ways = _WAYS[name]
-        if draw == "chances":
-            return self._by_chances(ways)
-        if draw == "bands":
-            return self._by_bands(ways)
-        if draw == "pick":
-            return self.r.pick([(way.exit, way.p) for way in ways if self._open(way)])
-        raise AssertionError(f"{name}: no way out drawn by {draw!r}")  # pragma: no cover
+        """A way out of phase ``name``, drawn as its ``draw`` says."""
+        return _CHOOSER_OF[name](self, _WAYS[name])
+
+    def _by_weight(self, ways: tuple[_Way, ...]) -> Exit:
+        """One draw among the open ways in proportion to their weights."""
+        weighted = [(way.exit, way.p) for way in ways if self._open(way)]
+        return self.r.pick(cast("list[tuple[Exit, float]]", weighted))
 
     def _by_chances(self, ways: tuple[_Way, ...]) -> Exit:
         """The first open way whose chance comes up (one draw each; none for the rest)."""
         for way in ways:
-            if not self._open(way):
+            if way.condition is not None and not way.condition(self):
                 continue
             p = way.p if way.rate is None else way.rate(self)
-            if p is None or self.r.chance(p):
+            if p is None or self.r.u() < p:
                 return way.exit
         raise AssertionError("no way out")  # pragma: no cover - a table without a default
 
@@ -627,7 +628,7 @@ class _Walk:
             p = way.p if way.rate is None else way.rate(self)
             if p is None:
                 return way.exit
-            if x < p and self._open(way):
+            if x < p and (way.condition is None or way.condition(self)):
                 return way.exit
             x -= p
         raise AssertionError("no way out")  # pragma: no cover - a table without a default
@@ -691,8 +692,8 @@ class _Walk:
     def _plan_incidents(self) -> None:
         """Draw the incidents of Training (each at most once, at a point of the work)."""
         work = self.job.work_s
-        for way in _WAYS["Training"]:
-            if way.exit.event in ("interrupt", "complete") or not self._open(way):
+        for way in _TRAINING_INCIDENTS:
+            if way.condition is not None and not way.condition(self):
                 continue
             if self.r.chance(way.p):  # type: ignore[arg-type]
                 self.incidents.append((work * self.r.u(), way.exit.event, way.exit))
@@ -709,16 +710,16 @@ class _Walk:
 
     def _follow(self, name: str) -> tuple[Exit | None, str | None]:
         """A phase whose length does not depend on the way out (junctions and ends too)."""
-        phase = LIFECYCLE[name]
+        phase = _PHASES[name]
         if phase.draw == "end":
             if phase.status == "Failed":
                 self.fail(self.failure or "other")
             else:
-                self.end(str(phase.status), MESSAGES[str(phase.message)])
+                self.end(str(phase.status), _MESSAGE_OF[name])
             return None, None
         if phase.lasts is not None:
             status, seconds = str(phase.status), self._length(phase.lasts)
-            message = MESSAGES[str(phase.message)]
+            message = _MESSAGE_OF[name]
             if phase.limited:
                 self.push(status, seconds, message)
             else:
@@ -872,18 +873,46 @@ _RATES: Mapping[str, Callable[[_Walk], float]] = {
 """The probabilities (or rates) the lifecycle table names (``Exit.p``)."""
 
 
+def _all_of(conditions: Sequence[Callable[[_Walk], bool]]) -> Callable[[_Walk], bool] | None:
+    if not conditions:
+        return None
+    if len(conditions) == 1:
+        return conditions[0]
+    first, *rest = conditions
+    second = _all_of(rest)
+    assert second is not None
+    return lambda w: first(w) and second(w)
+
+
 def _compile(phase: Phase) -> tuple[_Way, ...]:
+    """The phase's exits with their conditions and probabilities looked up once."""
     ways = []
     for exit_ in phase.exits:
-        conditions = tuple(_CONDITIONS[c] for c in exit_.when.split(" and ") if c)
+        condition = _all_of([_CONDITIONS[c] for c in exit_.when.split(" and ") if c])
         if isinstance(exit_.p, str):
-            ways.append(_Way(exit_, conditions, None, _RATES[exit_.p]))
+            ways.append(_Way(exit_, condition, None, _RATES[exit_.p]))
         else:
-            ways.append(_Way(exit_, conditions, exit_.p, None))
+            ways.append(_Way(exit_, condition, exit_.p, None))
     return tuple(ways)
 
 
-_WAYS: Mapping[str, tuple[_Way, ...]] = {name: _compile(p) for name, p in LIFECYCLE.items()}
+_PHASES: dict[str, Phase] = dict(LIFECYCLE)
+_WAYS: dict[str, tuple[_Way, ...]] = {name: _compile(p) for name, p in LIFECYCLE.items()}
+_HANDLER_OF: dict[str, Callable[[_Walk, str], tuple[Exit | None, str | None]]] = {
+    name: _HANDLERS.get(name, _Walk._follow) for name in LIFECYCLE
+}
+_CHOOSER_OF: dict[str, Callable[[_Walk, tuple[_Way, ...]], Exit]] = {
+    name: {"chances": _Walk._by_chances, "bands": _Walk._by_bands, "pick": _Walk._by_weight}.get(
+        phase.draw, _Walk._by_chances
+    )
+    for name, phase in LIFECYCLE.items()
+}
+_MESSAGE_OF: dict[str, str] = {
+    name: MESSAGES[phase.message] for name, phase in LIFECYCLE.items() if phase.message
+}
+_TRAINING_INCIDENTS = tuple(
+    w for w in _WAYS["Training"] if w.exit.event not in ("interrupt", "complete")
+)
 _TRAINING_INTERRUPT = next(w for w in _WAYS["Training"] if w.exit.event == "interrupt")
 _TRAINING_COMPLETE = next(w.exit for w in _WAYS["Training"] if w.exit.event == "complete")
 
