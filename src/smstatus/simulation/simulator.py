@@ -44,13 +44,14 @@ What the fleet holds
   entry has no ``EndTime`` key and a message that fits how long it has been open.
 - ``corrupt_share`` of the jobs with a corrupted history (see :data:`CORRUPTIONS`).
 
-Every edge of a history that is not corrupted is legal in
-:func:`smstatus.machine.default_machine`; the entries are contiguous (``EndTime`` of one entry
-is the ``StartTime`` of the next), the terminal entry has zero length and the primary and
-secondary statuses agree with the last entry. Features appear only after their approximate
-AWS launch dates (managed spot 2019-08, FastFile 2021-10, retry strategies 2022-01, warm pools
-2022-09, the Pending status 2023-01, training plans 2024-12), and messages sit where AWS
-printed them in each year: "Downloading the training image" under Training until
+Each job walks the lifecycle declared in :mod:`smstatus.simulation.lifecycle` (the phases,
+the ways out of each and their chances and conditions, as data). Every edge of a history that is
+not corrupted is legal in :func:`smstatus.machine.default_machine`; the entries are contiguous
+(``EndTime`` of one entry is the ``StartTime`` of the next), the terminal entry has zero length
+and the primary and secondary statuses agree with the last entry. Features appear only after
+their approximate AWS launch dates (managed spot 2019-08, FastFile 2021-10, retry strategies
+2022-01, warm pools 2022-09, the Pending status 2023-01, training plans 2024-12), and messages
+sit where AWS printed them in each year: "Downloading the training image" under Training until
 2023-10 and under Downloading after; "Preparing the instances for training" under Pending from
 2024 (before, a Pending entry says "Training job waiting for capacity").
 
@@ -79,17 +80,27 @@ import gzip
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 import numpy as np
 import pandas as pd
 
 from smstatus.machine import default_machine
+from smstatus.simulation.lifecycle import (
+    ACTIVE,
+    FIRST_PHASE,
+    LIFECYCLE,
+    Exit,
+    Lasts,
+    Phase,
+    cut_phase,
+    targets,
+)
 from smstatus.status import PRIMARY_OF, SecondaryStatus
 
 __all__ = [
@@ -174,9 +185,8 @@ _TERMINAL = frozenset(
 _DEPRECATED = frozenset(
     {"LaunchingMLInstances", "PreparingTrainingStack", "DownloadingTrainingImage"}
 )
-_ACTIVE = frozenset({"Downloading", "Training", "Uploading", "Restarting", "Updating"})
 _LAUNCHED = frozenset({"Downloading", "DownloadingTrainingImage", "Training"})
-_BILLED = _ACTIVE | {"Stopping"}
+_BILLED = ACTIVE | {"Stopping"}
 
 ACCOUNT = "123456789012"
 _ROLES = (
@@ -516,14 +526,31 @@ class _Job:
 
 
 class _Stop(Exception):
-    """A limit cut the current phase: ``reason`` is ``max_runtime`` or ``max_wait``."""
+    """A limit cut the current phase: ``reason`` is ``MaxRuntimeInSeconds`` or
+    ``MaxWaitTimeInSeconds``."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
 
+class _Way(NamedTuple):
+    """An :class:`~smstatus.simulation.lifecycle.Exit` ready for the walk: its conditions and
+    its probability (a number, or a rate computed from the walk)."""
+
+    exit: Exit
+    condition: Callable[[_Walk], bool] | None
+    """All of the exit's conditions (``None``: always open)."""
+    p: float | None
+    rate: Callable[[_Walk], float] | None
+
+
 class _Walk:
-    """Walk one job through its lifecycle; ``segments`` are ``[status, seconds, message]``."""
+    """Walk one job through :data:`~smstatus.simulation.lifecycle.LIFECYCLE`;
+    ``segments`` are ``[status, seconds, message]``.
+
+    Each step runs the phase's handler, which writes the phase's segment and chooses a way out
+    by the table; the walk checks that the next phase is one the table names.
+    """
 
     def __init__(self, job: _Job, r: _Rand) -> None:
         self.job, self.r = job, r
@@ -535,8 +562,78 @@ class _Walk:
         self.interruptions = 0
         self.retries_used = 0
         self.unhealthy = False  # an instance was replaced while Starting
+        self.attempt = 0  # Starting phases begun
+        self.done = 0.0  # seconds of work done
+        self.incidents: list[tuple[float, str, Exit]] = []  # planned: (work done, event, exit)
+        self.download_interruption_p = 0.0
 
-    # -- bookkeeping ---------------------------------------------------------------------
+    def run(self) -> None:
+        if not self.job.legacy:
+            # published histories show Downloading in Pipe-mode jobs too (the image, a
+            # manifest); Downloading is optional, so some Pipe and FastFile jobs skip it
+            self.job.downloads = self.job.mode == "File" or self.r.chance(0.9)
+            self._plan_incidents()
+        phase: str | None = FIRST_PHASE
+        try:
+            while phase is not None:
+                phase = self._step(phase)
+        except _Stop as stop:
+            if self.segments[-1][2] == MESSAGES["capacity_failed"]:  # the limit came first
+                self.segments[-1][2] = MESSAGES["waiting"]
+                self.failure_reason = None
+            phase = cut_phase(stop.reason, self.segments[-1][0])
+            while phase is not None:
+                phase = self._step(phase)
+
+    def _step(self, name: str) -> str | None:
+        """Run one phase; return the next (``None`` after a terminal phase)."""
+        exit_, after = _HANDLER_OF[name](self, name)
+        if exit_ is None:
+            return None
+        to = exit_.to
+        if after != to and (type(to) is not tuple or after not in to):  # a bug in a handler
+            raise AssertionError(f"{name} -> {after}: not in the lifecycle table")
+        if exit_.reason is not None and after != "Starting":  # a retry does not fail
+            self.failure = exit_.reason
+        return after
+
+    # -- choosing a way out by the table ----------------------------------------------------
+
+    def _open(self, way: _Way) -> bool:
+        return way.condition is None or way.condition(self)
+
+    def _choose(self, name: str) -> Exit:
+        """A way out of phase ``name``, drawn as its ``draw`` says."""
+        return _CHOOSER_OF[name](self, _WAYS[name])
+
+    def _by_weight(self, ways: tuple[_Way, ...]) -> Exit:
+        """One draw among the open ways in proportion to their weights."""
+        weighted = [(way.exit, way.p) for way in ways if self._open(way)]
+        return self.r.pick(cast("list[tuple[Exit, float]]", weighted))
+
+    def _by_chances(self, ways: tuple[_Way, ...]) -> Exit:
+        """The first open way whose chance comes up (one draw each; none for the rest)."""
+        for way in ways:
+            if way.condition is not None and not way.condition(self):
+                continue
+            p = way.p if way.rate is None else way.rate(self)
+            if p is None or self.r.u() < p:
+                return way.exit
+        raise AssertionError("no way out")  # pragma: no cover - a table without a default
+
+    def _by_bands(self, ways: tuple[_Way, ...]) -> Exit:
+        """One draw; each way owns a band of its width (a closed way hands it on)."""
+        x = self.r.u()
+        for way in ways:
+            p = way.p if way.rate is None else way.rate(self)
+            if p is None:
+                return way.exit
+            if x < p and (way.condition is None or way.condition(self)):
+                return way.exit
+            x -= p
+        raise AssertionError("no way out")  # pragma: no cover - a table without a default
+
+    # -- writing segments --------------------------------------------------------------------
 
     def push(self, status: str, seconds: float, message: str) -> None:
         """Append a phase; raise :class:`_Stop` when MaxRuntime or MaxWaitTime cuts it short.
@@ -546,15 +643,15 @@ class _Walk:
         """
         job, cut = self.job, None
         seconds = max(seconds, 0.2)
-        if status in _ACTIVE and self.run_used + seconds > job.max_runtime_s:
-            cut, seconds = "max_runtime", max(job.max_runtime_s - self.run_used, 0.2)
+        if status in ACTIVE and self.run_used + seconds > job.max_runtime_s:
+            cut, seconds = "MaxRuntimeInSeconds", max(job.max_runtime_s - self.run_used, 0.2)
         if job.max_wait_s is not None and self.elapsed + seconds > job.max_wait_s:
             wait_left = max(job.max_wait_s - self.elapsed, 0.2)
             if wait_left < seconds:
-                cut, seconds = "max_wait", wait_left
+                cut, seconds = "MaxWaitTimeInSeconds", wait_left
         self.segments.append([status, seconds, message])
         self.elapsed += seconds
-        if status in _ACTIVE:
+        if status in ACTIVE:
             self.run_used += seconds
         if cut is not None:
             raise _Stop(cut)
@@ -568,187 +665,12 @@ class _Walk:
             self.failure_reason = _failure_template(self.job, phase, self.r)
         self.end("Failed", MESSAGES["failed"])
 
-    def stopping(self) -> None:
-        """Stopping: seconds to about two minutes (SIGTERM, then 120 s to save the model)."""
-        seconds = self.r.logn(25, 0.7, lo=2, hi=170)
-        self.segments.append(["Stopping", seconds, MESSAGES["stopping"]])
-
-    # -- tails -----------------------------------------------------------------------------
-
-    def limit_tail(self, reason: str) -> None:
-        r, last = self.r, self.segments[-1][0]
-        if self.segments[-1][2] == MESSAGES["capacity_failed"]:  # the limit came first
-            self.segments[-1][2] = MESSAGES["waiting"]
-            self.failure_reason = None
-        if reason == "max_wait":
-            self.stopping()
-            self.end("MaxWaitTimeExceeded", MESSAGES["max_wait"])
-            return
-        if (last == "Training" and r.chance(0.15)) or (last == "Uploading" and r.chance(0.5)):
-            self.end("MaxRuntimeExceeded", MESSAGES["max_runtime"])
-        elif last == "Training" and r.chance(0.3):
-            self.stopping()
-            self.segments.append(
-                ["Uploading", r.logn(self.job.profile.upload_s, 0.8, lo=1), MESSAGES["uploading"]]
-            )
-            self.end("MaxRuntimeExceeded", MESSAGES["max_runtime"])
-        else:
-            self.stopping()
-            self.end("MaxRuntimeExceeded", MESSAGES["max_runtime"])
-
-    def user_stop(self) -> None:
-        r, last = self.r, self.segments[-1][0]
-        if last == "Uploading" and r.chance(0.3):
-            self.end("Stopped", MESSAGES["stopped"])
-            return
-        self.stopping()
-        if last == "Training" and r.chance(0.15):
-            self.segments.append(
-                ["Uploading", r.logn(self.job.profile.upload_s, 0.8, lo=1), MESSAGES["uploading"]]
-            )
-            self.end("Stopped", MESSAGES["stopped"])
-        elif r.chance(0.03):
-            self.fail("other")
-        else:
-            self.end("Stopped", MESSAGES["stopped"])
-
-    # -- the modern lifecycle -----------------------------------------------------------------
-
-    def run(self) -> None:
-        try:
-            if self.job.legacy:
-                self._legacy()
-            else:
-                self._modern()
-        except _Stop as stop:
-            self.limit_tail(stop.reason)
-
-    def _modern(self) -> None:
-        job, r, prof = self.job, self.r, self.job.profile
-        # published histories show Downloading in Pipe-mode jobs too (the image, a manifest);
-        # Downloading is optional, so some Pipe and FastFile jobs go straight to Training
-        file_mode = job.downloads = job.mode == "File" or r.chance(0.9)
-        # incidents, placed by training progress (seconds of work done)
-        work = job.work_s
-        incidents: list[tuple[float, str]] = []
-        gpu = prof.kind != "cpu"
-        if r.chance(0.065 if gpu else 0.05):
-            incidents.append((work * r.u(), "fail"))
-        if r.chance(0.025):
-            incidents.append((work * r.u(), "stop"))
-        if r.chance(0.012):
-            incidents.append((work * r.u(), "ise"))
-        if r.chance(0.012 if job.count > 1 else 0.003):
-            incidents.append((work * r.u(), "restart"))
-        if r.chance(0.005):
-            incidents.append((work * r.u(), "update"))
-        if job.plan and r.chance(0.5):
-            incidents.append((work * r.u(), "gap"))
-        incidents.sort()
-        done = 0.0
-        state, attempt = "Starting", 0
-        while True:
-            if state == "Starting":
-                state = self._starting(attempt)
-                attempt += 1
-            elif state == "Pending":
-                state = self._pending()
-            elif state == "Downloading":
-                state = self._downloading()
-            elif state == "Interrupted":
-                state = self._interrupted()
-            elif state == "Training":
-                state, done = self._training(done, incidents)
-            elif state == "Restarting":
-                self.push("Restarting", r.logn(90, 0.6, lo=5), MESSAGES["restarting"])
-                state = r.pick(
-                    (
-                        ("Starting", 35),
-                        ("Downloading" if file_mode else "Training", 15),
-                        ("Training", 45),
-                        ("Stopping", 2.5),
-                        ("Failed", 2.5),
-                    )
-                )
-            elif state == "Updating":
-                self.push("Updating", r.logn(40, 0.6, lo=3), MESSAGES["updating"])
-                state = r.pick(
-                    (
-                        ("Training", 85),
-                        ("Downloading" if file_mode else "Training", 5),
-                        ("Stopping", 5),
-                        ("Failed", 5),
-                    )
-                )
-            elif state == "Uploading":
-                self.push("Uploading", r.logn(prof.upload_s, 0.9, lo=1), MESSAGES["uploading"])
-                if r.chance(0.012):
-                    self.fail("Uploading")
-                elif r.chance(0.003):
-                    self.user_stop()
-                else:
-                    self.end("Completed", MESSAGES["completed"])
-                return
-            elif state == "Stopping":
-                self.user_stop()
-                return
-            elif state == "Failed":
-                self.fail(self.failure or "other")
-                return
-            elif state == "UploadThenFail":  # every published failure after training uploads
-                self.push("Uploading", r.logn(12, 0.8, lo=1, hi=600), MESSAGES["uploading"])
-                self.fail(self.failure or "other")
-                return
-            elif state == "Retry":
-                self.retries_used += 1
-                state = "Starting"
-            else:  # pragma: no cover - a bug in the walk
-                raise AssertionError(state)
-            if state == "done":
-                return
-
-    def _starting(self, attempt: int) -> str:
-        job, r, prof = self.job, self.r, self.job.profile
-        after = "Downloading" if job.downloads else "Training"
-        wait_p = min(prof.wait_p * 1.6 + 0.08, 0.95) if job.spot else prof.wait_p
-        wait_p = min(wait_p + job.wait_add_p, 0.97)
-        if attempt:
-            wait_p *= 1.2 if job.spot else 0.5
-        if job.reuse and attempt == 0:  # the warm pool's instances are there already
-            self.push("Starting", r.logn(14, 0.5, lo=2), MESSAGES["reuse"])
-            return after
-        base = r.logn(prof.starting_s, 0.4, lo=20)
-        if attempt == 0 and r.chance(0.008):
-            self.failure_reason = _failure_template(job, "Starting", r)
-            capacity = self.failure_reason == _CAPACITY
-            if capacity and job.pending_ok:  # since Pending exists, a capacity failure ends there
-                self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
-                self.push("Pending", r.logn(4, 1.0, lo=0.2), MESSAGES["capacity_failed"])
-                self.fail("Pending")
-                return "done"
-            self.push("Starting", base * 0.8, MESSAGES["capacity" if capacity else "launching"])
-            self.fail("Starting")
-            return "done"
-        if r.chance(0.004 if attempt == 0 else 0.01):
-            self.push("Starting", base * r.u(), MESSAGES["launching"])
-            self.user_stop()
-            return "done"
-        if r.chance(wait_p):
-            if job.pending_ok:
-                self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
-                return "Pending"
-            wait = self._wait(30)
-            self.push("Starting", base + wait, MESSAGES["preparing"])
-            return after
-        if job.spot and attempt == 0 and r.chance(0.003):
-            self.push("Starting", base, MESSAGES["preparing"])
-            self.interruptions += 1
-            return "Interrupted"
-        if r.chance(0.015):
-            base += r.logn(240, 0.5, lo=60)
-            self.unhealthy = True
-        self.push("Starting", base, MESSAGES["preparing"])
-        return after
+    def _length(self, lasts: Lasts) -> float:
+        median = lasts.median
+        if isinstance(median, str):
+            source = self.job if median == "data_s" else self.job.profile
+            median = getattr(source, median) * lasts.scale
+        return self.r.logn(median, lasts.sigma, lo=lasts.lo, hi=lasts.hi)
 
     def _wait(self, lo: float) -> float:
         """A capacity wait: longer for spot, long tails for big instances, at most 2 days."""
@@ -758,159 +680,241 @@ class _Walk:
             return self.r.logn(median, sigma, lo=lo, hi=2 * 86_400)
         return self.r.logn(prof.wait_s * scale, prof.wait_sigma, lo=lo, hi=2 * 86_400)
 
-    def _pending(self) -> str:
-        job, r = self.job, self.r
-        wait = self._wait(20)
-        if not job.spot and r.chance(0.03):
-            self.push("Pending", wait, MESSAGES["waiting"])
-            self.user_stop()
-            return "done"
-        if r.chance(min(0.02 * job.wait_scale, 0.25)):  # more often when capacity is scarce
-            self.push("Pending", wait * r.u(), MESSAGES["capacity_failed"])
-            self.fail("Pending")
-            return "done"
-        self.push("Pending", wait, MESSAGES["preparing" if job.preparing_in_pending else "waiting"])
-        # published histories go Pending -> Downloading; back to Starting is rare
-        return r.pick((("Downloading" if job.downloads else "Training", 95), ("Starting", 5)))
+    def capacity_wait_p(self) -> float:
+        """The chance that Starting waits for capacity (higher for spot and under pressure)."""
+        prof, job = self.job.profile, self.job
+        wait_p = min(prof.wait_p * 1.6 + 0.08, 0.95) if job.spot else prof.wait_p
+        wait_p = min(wait_p + job.wait_add_p, 0.97)
+        if self.attempt:
+            wait_p *= 1.2 if job.spot else 0.5
+        return wait_p
 
-    def _downloading(self) -> str:
+    def _plan_incidents(self) -> None:
+        """Draw the incidents of Training (each at most once, at a point of the work)."""
+        work = self.job.work_s
+        for way in _TRAINING_INCIDENTS:
+            if way.condition is not None and not way.condition(self):
+                continue
+            if self.r.chance(way.p):  # type: ignore[arg-type]
+                self.incidents.append((work * self.r.u(), way.exit.event, way.exit))
+        self.incidents.sort(key=lambda incident: incident[:2])
+
+    def _internal_error(self, exit_: Exit) -> str:
+        """Retry from Starting while the retry strategy allows it, else fail."""
+        if self.retries_used < self.job.retries:
+            self.retries_used += 1
+            return "Starting"
+        return next(t for t in targets(exit_) if t != "Starting")
+
+    # -- handlers: each writes its phase and returns (the way out, the next phase) ----------
+
+    def _follow(self, name: str) -> tuple[Exit | None, str | None]:
+        """A phase whose length does not depend on the way out (junctions and ends too)."""
+        phase = _PHASES[name]
+        if phase.draw == "end":
+            if phase.status == "Failed":
+                self.fail(self.failure or "other")
+            else:
+                self.end(str(phase.status), _MESSAGE_OF[name])
+            return None, None
+        if phase.lasts is not None:
+            status, seconds = str(phase.status), self._length(phase.lasts)
+            message = _MESSAGE_OF[name]
+            if phase.limited:
+                self.push(status, seconds, message)
+            else:
+                self.segments.append([status, seconds, message])
+        exit_ = self._choose(name)
+        return exit_, str(exit_.to)
+
+    def _kept_pool(self, name: str) -> tuple[Exit | None, str | None]:
+        """Starting on a warm pool's instances, which are there already: seconds."""
+        way = self._follow(name)
+        self.attempt += 1
+        return way
+
+    def _starting(self, name: str) -> tuple[Exit | None, str | None]:
+        job, r = self.job, self.r
+        base = r.logn(job.profile.starting_s, 0.4, lo=20)
+        exit_ = self._choose(name)
+        event = exit_.event
+        after = "" if event == "fail" else str(exit_.to)
+        if event == "fail":
+            after = self._fail_to_start(base)
+        elif event == "stop":
+            self.push("Starting", base * r.u(), MESSAGES["launching"])
+        elif event == "wait" and after == "Pending":
+            self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
+        elif event == "wait":  # before Pending existed, the wait is in Starting
+            self.push("Starting", base + self._wait(30), MESSAGES["preparing"])
+        elif event == "interrupt":
+            self.push("Starting", base, MESSAGES["preparing"])
+            self.interruptions += 1
+        else:
+            if r.chance(0.015):  # an unhealthy instance replaced
+                base += r.logn(240, 0.5, lo=60)
+                self.unhealthy = True
+            self.push("Starting", base, MESSAGES["preparing"])
+        self.attempt += 1
+        return exit_, after
+
+    def _fail_to_start(self, base: float) -> str:
+        job, r = self.job, self.r
+        self.failure_reason = _failure_template(job, "Starting", r)
+        capacity = self.failure_reason == _CAPACITY
+        if capacity and job.pending_ok:  # since Pending exists, a capacity failure ends there
+            self.push("Starting", r.logn(3, 0.7, lo=0.3), MESSAGES["starting"])
+            return "Pending:capacity failure"
+        self.push("Starting", base * 0.8, MESSAGES["capacity" if capacity else "launching"])
+        return "Failed"
+
+    def _pending(self, name: str) -> tuple[Exit | None, str | None]:
+        wait = self._wait(20)
+        exit_ = self._choose(name)
+        if exit_.event == "stop":
+            seconds, message = wait, "waiting"
+        elif exit_.event == "fail":
+            seconds, message = wait * self.r.u(), "capacity_failed"
+        else:
+            seconds, message = wait, "preparing" if self.job.preparing_in_pending else "waiting"
+        self.push("Pending", seconds, MESSAGES[message])
+        return exit_, str(exit_.to)
+
+    def _downloading(self, name: str) -> tuple[Exit | None, str | None]:
         job, r = self.job, self.r
         data_s = job.data_s if job.mode == "File" else 25.0  # Pipe, FastFile: no data copied
         seconds = r.logn(data_s, 0.5, lo=2, hi=8 * 3600)
         image = job.image_in_downloading and r.chance(0.7)
         message = MESSAGES["image"] if image else MESSAGES["downloading"]
-        p_int = 1.0 - math.exp(-job.profile.interrupt_per_h * seconds / 3600) if job.spot else 0
-        x = r.u()
-        if x < 0.025:
-            self.push("Downloading", seconds * r.u(), message)
-            self.fail("Downloading")
-            return "done"
-        x -= 0.025
-        if x < 0.004:
-            self.push("Downloading", seconds * r.u(), message)
-            self.user_stop()
-            return "done"
-        x -= 0.004
-        if x < p_int and self.interruptions < 6:
-            self.push("Downloading", seconds * r.u(), message)
-            self.interruptions += 1
-            return "Interrupted"
-        x -= p_int
-        if x < 0.006:
-            self.push("Downloading", seconds * r.u(), message)
-            return self._internal_error()
-        x -= 0.006
-        if job.plan and x < 0.03:
-            self.push("Downloading", seconds * r.u(), message)
-            return "Pending"
+        rate = job.profile.interrupt_per_h
+        self.download_interruption_p = 1.0 - math.exp(-rate * seconds / 3600) if job.spot else 0
+        exit_ = self._choose(name)
+        if exit_.event:  # cut short
+            seconds = seconds * r.u()
         self.push("Downloading", seconds, message)
-        return "Training"
-
-    def _internal_error(self) -> str:
-        if self.retries_used < self.job.retries:
-            return "Retry"
-        self.failure = "other"
-        return "Failed"
-
-    def _interrupted(self) -> str:
-        job, r = self.job, self.r
-        self.push("Interrupted", r.logn(40, 0.8, lo=2), MESSAGES["interrupted"])
-        return r.pick(
-            (
-                ("Starting", 55),
-                ("Downloading" if job.downloads else "Starting", 20),
-                ("Pending" if job.pending_ok else "Starting", 15),
-                ("Stopping", 5),
-                ("Failed", 3),
-            )
-        )
-
-    def _training(self, done: float, incidents: list[tuple[float, str]]) -> tuple[str, float]:
-        job, r, prof = self.job, self.r, self.job.profile
-        message = MESSAGES["training"]
-        until, what = job.work_s, "complete"
-        if incidents and incidents[0][0] <= job.work_s:
-            until, what = incidents[0]
-        if job.spot and self.interruptions < 6:
-            t_int = done + r.expo(3600.0 / prof.interrupt_per_h)
-            if t_int < until:
-                until, what = t_int, "interrupt"
-        seconds = max(until - done, 0.5)
-        self.push("Training", seconds, message)
-        done = max(until, done)
-        if what == "complete":
-            return "Uploading", done
-        if what == "interrupt":
+        if exit_.event == "interrupt":
             self.interruptions += 1
-            done = max(done - r.logn(300, 1.0, lo=10), 0.0)  # back to the last checkpoint
-            return "Interrupted", done
-        incidents.pop(0)
-        if what == "fail":
-            self.failure = "Training"
-            return "UploadThenFail", done
-        if what == "stop":
-            return "Stopping", done
-        if what == "ise":
-            after = self._internal_error()
-            return ("UploadThenFail" if after == "Failed" else after), done
-        if what == "restart":
-            return "Restarting", done
-        if what == "update":
-            return "Updating", done
-        return "Pending", done  # a gap between capacity reservations
+        if exit_.event == "ise":
+            return exit_, self._internal_error(exit_)
+        return exit_, str(exit_.to)
 
-    # -- before 2018 ----------------------------------------------------------------------------
+    def _training(self, name: str) -> tuple[Exit | None, str | None]:
+        """Train until the next planned incident, a spot interruption or the end of the work."""
+        job, r = self.job, self.r
+        until, exit_ = job.work_s, _TRAINING_COMPLETE
+        if self.incidents and self.incidents[0][0] <= job.work_s:
+            until, _, exit_ = self.incidents[0]
+        if self._open(_TRAINING_INTERRUPT):
+            rate = _TRAINING_INTERRUPT.rate(self)  # type: ignore[misc]
+            t_int = self.done + r.expo(3600.0 / rate)
+            if t_int < until:
+                until, exit_ = t_int, _TRAINING_INTERRUPT.exit
+        self.push("Training", max(until - self.done, 0.5), MESSAGES["training"])
+        self.done = max(until, self.done)
+        if exit_.event == "complete":
+            return exit_, str(exit_.to)
+        if exit_.event == "interrupt":
+            self.interruptions += 1
+            self.done = max(self.done - r.logn(300, 1.0, lo=10), 0.0)  # the last checkpoint
+            return exit_, str(exit_.to)
+        self.incidents.pop(0)
+        if exit_.event == "ise":
+            return exit_, self._internal_error(exit_)
+        return exit_, str(exit_.to)
 
-    def _legacy(self) -> None:
-        job, r, prof = self.job, self.r, self.job.profile
-        self.push("Starting", r.logn(4, 0.6, lo=0.5), MESSAGES["starting"])
+    def _legacy_training(self, name: str) -> tuple[Exit | None, str | None]:
+        exit_ = self._choose(name)
+        work = self.job.work_s
         self.push(
-            "LaunchingMLInstances", r.logn(prof.starting_s * 0.6, 0.4, lo=20), MESSAGES["launching"]
+            "Training",
+            work if exit_.event == "complete" else work * self.r.u(),
+            MESSAGES["training"],
         )
-        if self._legacy_exit(0.04, 0.02):
-            return
-        self.push("PreparingTrainingStack", r.logn(60, 0.4, lo=5), MESSAGES["preparing"])
-        if self._legacy_exit(0.03, 0.02):
-            return
-        image = True
-        if job.mode == "File":
-            self.push("Downloading", r.logn(job.data_s, 0.5, lo=2), MESSAGES["downloading"])
-            if r.chance(0.02):
-                self.fail("Downloading")
-                return
-        else:
-            image = r.chance(0.7)
-        if image:
-            self.push("DownloadingTrainingImage", r.logn(35, 0.5, lo=3), MESSAGES["image"])
-            if self._legacy_exit(0.03, 0.02):
-                return
-        work = job.work_s
-        if r.chance(0.07):
-            self.push("Training", work * r.u(), MESSAGES["training"])
-            self.push("Uploading", r.logn(12, 0.8, lo=1, hi=600), MESSAGES["uploading"])
-            self.failure = "Training"
-            self.fail("Training")
-            return
-        if r.chance(0.03):
-            self.push("Training", work * r.u(), MESSAGES["training"])
-            self.user_stop()
-            return
-        self.push("Training", work, MESSAGES["training"])
-        self.push("Uploading", r.logn(prof.upload_s, 0.8, lo=1), MESSAGES["uploading"])
-        if r.chance(0.01):
-            self.fail("Uploading")
-        else:
-            self.end("Completed", MESSAGES["completed"])
+        return exit_, str(exit_.to)
 
-    def _legacy_exit(self, p_fail: float, p_stop: float) -> bool:
-        r = self.r
-        if r.chance(p_fail):
-            self.fail("legacy")
-            return True
-        if r.chance(p_stop):
-            self.user_stop()
-            return True
-        return False
+
+_HANDLERS: Mapping[str, Callable[[_Walk, str], tuple[Exit | None, str | None]]] = {
+    "Starting:kept pool": _Walk._kept_pool,
+    "Starting": _Walk._starting,
+    "Pending": _Walk._pending,
+    "Downloading": _Walk._downloading,
+    "Training": _Walk._training,
+    "Training:legacy": _Walk._legacy_training,
+}
+"""Phases whose segment depends on the way out; the others follow :meth:`_Walk._follow`."""
+
+_CONDITIONS: Mapping[str, Callable[[_Walk], bool]] = {
+    "legacy": lambda w: w.job.legacy,
+    "reuses_pool": lambda w: w.job.reuse,
+    "downloads": lambda w: w.job.downloads,
+    "skips_download": lambda w: not w.job.downloads,
+    "file_input": lambda w: w.job.mode == "File",
+    "first_attempt": lambda w: w.attempt == 0,
+    "another_attempt": lambda w: w.attempt > 0,
+    "pending_exists": lambda w: w.job.pending_ok,
+    "no_pending": lambda w: not w.job.pending_ok,
+    "spot": lambda w: w.job.spot,
+    "on_demand": lambda w: not w.job.spot,
+    "may_interrupt": lambda w: w.interruptions < 6,
+    "plan": lambda w: w.job.plan,
+    "accelerated": lambda w: w.job.profile.kind != "cpu",
+    "cpu": lambda w: w.job.profile.kind == "cpu",
+    "several_instances": lambda w: w.job.count > 1,
+    "one_instance": lambda w: w.job.count <= 1,
+}
+"""The conditions the lifecycle table names (``Exit.when``)."""
+
+_RATES: Mapping[str, Callable[[_Walk], float]] = {
+    "capacity_wait": _Walk.capacity_wait_p,
+    "capacity_failure": lambda w: min(0.02 * w.job.wait_scale, 0.25),  # more when scarce
+    "download_interruption": lambda w: w.download_interruption_p,
+    "interrupt_per_h": lambda w: w.job.profile.interrupt_per_h,
+}
+"""The probabilities (or rates) the lifecycle table names (``Exit.p``)."""
+
+
+def _all_of(conditions: Sequence[Callable[[_Walk], bool]]) -> Callable[[_Walk], bool] | None:
+    if not conditions:
+        return None
+    if len(conditions) == 1:
+        return conditions[0]
+    first, *rest = conditions
+    second = _all_of(rest)
+    assert second is not None
+    return lambda w: first(w) and second(w)
+
+
+def _compile(phase: Phase) -> tuple[_Way, ...]:
+    """The phase's exits with their conditions and probabilities looked up once."""
+    ways = []
+    for exit_ in phase.exits:
+        condition = _all_of([_CONDITIONS[c] for c in exit_.when.split(" and ") if c])
+        if isinstance(exit_.p, str):
+            ways.append(_Way(exit_, condition, None, _RATES[exit_.p]))
+        else:
+            ways.append(_Way(exit_, condition, exit_.p, None))
+    return tuple(ways)
+
+
+_PHASES: dict[str, Phase] = dict(LIFECYCLE)
+_WAYS: dict[str, tuple[_Way, ...]] = {name: _compile(p) for name, p in LIFECYCLE.items()}
+_HANDLER_OF: dict[str, Callable[[_Walk, str], tuple[Exit | None, str | None]]] = {
+    name: _HANDLERS.get(name, _Walk._follow) for name in LIFECYCLE
+}
+_CHOOSER_OF: dict[str, Callable[[_Walk, tuple[_Way, ...]], Exit]] = {
+    name: {"chances": _Walk._by_chances, "bands": _Walk._by_bands, "pick": _Walk._by_weight}.get(
+        phase.draw, _Walk._by_chances
+    )
+    for name, phase in LIFECYCLE.items()
+}
+_MESSAGE_OF: dict[str, str] = {
+    name: MESSAGES[phase.message] for name, phase in LIFECYCLE.items() if phase.message
+}
+_TRAINING_INCIDENTS = tuple(
+    w for w in _WAYS["Training"] if w.exit.event not in ("interrupt", "complete")
+)
+_TRAINING_INTERRUPT = next(w for w in _WAYS["Training"] if w.exit.event == "interrupt")
+_TRAINING_COMPLETE = next(w.exit for w in _WAYS["Training"] if w.exit.event == "complete")
 
 
 # -- the fleet -------------------------------------------------------------------------------
@@ -1134,22 +1138,11 @@ class _Fleet:
         }
 
     def _launch_attributes(self, launches: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        k, rng = len(launches["size"]), self.rng
-        u = rng.random((18, k))
+        """What a launch decides for its jobs: instances, purchase, input, limits, region."""
+        k = len(launches["size"])
+        u = self.rng.random((18, k))
         legacy, created = launches["legacy"], launches["created"]
-        modern_idx = _weighted_index(u[0], [p.weight for p in _MODERN])
-        legacy_idx = _weighted_index(u[0], [p.weight for p in _LEGACY])
-        profiles = np.array(
-            [
-                (_LEGACY[j] if lg else _MODERN[i])
-                for i, j, lg in zip(modern_idx, legacy_idx, legacy, strict=True)
-            ],
-            dtype=object,
-        )
-        count = np.ones(k, dtype=np.int64)
-        for p in _MODERN + _LEGACY:
-            mine = np.flatnonzero([q is p for q in profiles])
-            count[mine] = np.asarray(p.counts)[_weighted_index(u[1][mine], p.count_weights)]
+        profiles, count = _instances(u, legacy)
         after = {key: created >= _to_ms(ts) for key, ts in _LAUNCH.items()}
         spot_p = np.array([p.spot_p for p in profiles])
         spot = (u[2] < spot_p) & after["spot"] & ~legacy
@@ -1166,28 +1159,10 @@ class _Fleet:
             dtype=bool,
         )
         plan = big & after["training_plan"] & (u[8] < 0.3) & ~spot
-        train_s = np.array([p.train_s for p in profiles])
-        # MaxRuntimeInSeconds: the default day, or ten times the typical run rounded up to an
-        # hour; spot jobs, which must set it, set it tighter
-        default_runtime = u[9] < np.where(spot, 0.1, 0.4)
-        factor = np.where(spot, 6.0, 10.0) * np.exp(0.5 * _normal(u[10], u[11]))
-        runtime = np.ceil(train_s * factor / 3600.0) * 3600
-        runtime = np.where(default_runtime, 86_400, np.clip(runtime, 3600, 2_419_200)).astype(
-            np.int64
-        )
-        # MaxWaitTimeInSeconds: often MaxRuntime plus half an hour or so, else up to 3 times it
-        wait_extra = np.where(
-            u[12] < 0.5,
-            np.ceil(1800.0 * np.exp(0.8 * _normal(u[16], u[17])) / 600.0) * 600,
-            np.ceil(runtime * (0.5 + 3.0 * (u[12] - 0.5)) / 600.0) * 600,
-        )
-        max_wait = np.where(spot, runtime + wait_extra, 0).astype(np.int64)
+        runtime, max_wait = _time_limits(u, profiles, spot)
         region = np.array([r for r, _ in _REGIONS], dtype=object)[
             _weighted_index(u[13], [w for _, w in _REGIONS])
         ]
-        region = np.where(legacy, "us-east-1", region)
-        offset = _weighted_index(u[14], [w for _, w in _OFFSETS])
-        base_u = u[15]
         return {
             "profile": profiles,
             "count": count,
@@ -1199,153 +1174,301 @@ class _Fleet:
             "plan": plan,
             "max_runtime": runtime,
             "max_wait": max_wait,
-            "region": region,
-            "offset": offset,
-            "base_u": base_u,
+            "region": np.where(legacy, "us-east-1", region),
+            "offset": _weighted_index(u[14], [w for _, w in _OFFSETS]),
+            "base_u": u[15],
             "pending_ok": after["pending"] & ~legacy,
         }
 
     # -- jobs ------------------------------------------------------------------------------------
 
     def build(self) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
-        n, rng = self.n, self.rng
+        """Draw the fleet, then walk and render each job in order of creation."""
         launches = self._launches()
         attrs = self._launch_attributes(launches)
-        k = len(launches["size"])
-        # each job's launch, its draws, and its creation time
-        size = launches["size"]
-        launch_of = np.repeat(np.arange(k), size)
-        first = np.repeat(np.cumsum(size) - size, size)
-        pos = np.arange(n) - first
-        u = rng.random((8, n))
-        prof_of = attrs["profile"][launch_of]
-        train_s = np.array([p.train_s for p in prof_of])
+        schedule = self._schedule(launches, attrs)
+        table = self._job_table(launches, attrs, schedule)
+        return self._walk_and_render(table)
+
+    def _schedule(
+        self, launches: Mapping[str, np.ndarray], attrs: Mapping[str, np.ndarray]
+    ) -> _Schedule:
+        """Each job's launch, place in it, work, data and creation time, by creation time."""
+        n, size = self.n, launches["size"]
+        launch_of = np.repeat(np.arange(len(size)), size)
+        pos = np.arange(n) - np.repeat(np.cumsum(size) - size, size)
+        u = self.rng.random((8, n))
+        train_s = np.array([p.train_s for p in attrs["profile"][launch_of]])
         work = np.clip(train_s * np.exp(1.0 * _normal(u[2], u[3])), 60, 20 * 86_400)
         data_s = np.exp(np.log(75.0) + 1.2 * _normal(u[4], u[5]))
-        created = launches["created"][launch_of].copy()
-        # tuning jobs: parallel batches, a batch after the previous one's typical length
-        parallel = np.repeat(2 + (attrs["base_u"] * 9).astype(np.int64), size)
-        batch_gap = 600_000 + (-1_800_000 * np.log1p(-u[0])).astype(np.int64)
-        tuning = launches["tuning"][launch_of]
-        created += np.where(
-            tuning, (pos // parallel) * batch_gap + (u[1] * 4000 * (pos > 0)).astype(np.int64), 0
+        offset = _offsets_in_launch(launches, attrs, launch_of, pos, work, data_s, u)
+        launch_at, created = self._fit_in_window(launches, launch_of, offset)
+        order = np.argsort(created, kind="stable")
+        return _Schedule(
+            launch_of[order], created[order], pos[order], work[order], data_s[order], launch_at
         )
-        # sessions: the next job is created a few minutes after the previous one should end
-        starting = np.array([p.starting_s for p in prof_of])
-        upload = np.array([p.upload_s for p in prof_of])
-        downloads = attrs["mode"][launch_of] == "File"
-        think = 240.0 * np.exp(0.6 * _normal(u[6], u[7]))
-        length_ms = (starting + np.where(downloads, data_s, 0) + work + upload + think) * 1000
-        cum = np.cumsum(length_ms.astype(np.int64))
-        before = cum - length_ms.astype(np.int64) - (cum - length_ms.astype(np.int64))[first]
-        offset = np.where(tuning, created - launches["created"][launch_of], 0)
-        offset = np.where(launches["session"][launch_of], before, offset)
-        # a group that would outlast the window starts earlier (never before the window)
-        span = np.maximum.reduceat(offset, np.cumsum(size) - size) if n else offset
+
+    def _fit_in_window(
+        self, launches: Mapping[str, np.ndarray], launch_of: np.ndarray, offset: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Launch and creation times: a group that would outlast the window starts earlier
+        (never before the window); every job is created before the fleet is described."""
+        size, launched = launches["size"], launches["created"]
+        span = np.maximum.reduceat(offset, np.cumsum(size) - size) if self.n else offset
         launch_at = np.maximum(
-            np.minimum(launches["created"], self.as_of_ms - 30_000 - span),
-            np.minimum(launches["created"], self.start_ms),
+            np.minimum(launched, self.as_of_ms - 30_000 - span),
+            np.minimum(launched, self.start_ms),
         )
         created = np.minimum(launch_at[launch_of] + offset, self.as_of_ms - 30_000)
-        launch_at = np.minimum(launch_at, self.as_of_ms - 30_000)
-        order = np.argsort(created, kind="stable")
-        launch_of, created, pos = launch_of[order], created[order], pos[order]
-        work, data_s = work[order], data_s[order]
+        return np.minimum(launch_at, self.as_of_ms - 30_000), created
+
+    def _job_table(
+        self,
+        launches: Mapping[str, np.ndarray],
+        attrs: Mapping[str, np.ndarray],
+        schedule: _Schedule,
+    ) -> _JobTable:
+        """Capacity pressure, names and plain Python values for the loop over jobs."""
+        launch_of, created, legacy = schedule.launch_of, schedule.created, launches["legacy"]
         scale, add_p, incident = _capacity_pressure(
-            rng,
+            self.rng,
             created,
             [p.name for p in attrs["profile"][launch_of].tolist()],
             attrs["region"][launch_of],
-            attrs["spot"][launch_of] & ~launches["legacy"][launch_of],
-            launches["legacy"][launch_of],
+            attrs["spot"][launch_of] & ~legacy[launch_of],
+            legacy[launch_of],
             self.start_ms,
             self.as_of_ms,
         )
-        moved = {key: created >= _to_ms(_LAUNCH[key]) for key in _MOVED_MESSAGES}
+        moved = {key: (created >= _to_ms(_LAUNCH[key])).tolist() for key in _MOVED_MESSAGES}
         bases = [
             _base_of(p, lg, bu)
-            for p, lg, bu in zip(attrs["profile"], launches["legacy"], attrs["base_u"], strict=True)
+            for p, lg, bu in zip(attrs["profile"], legacy, attrs["base_u"], strict=True)
         ]
         names, tuning_arns = _job_names(
-            rng, created, launch_of, pos, launch_at, launches["tuning"], bases, attrs["region"]
+            self.rng,
+            created,
+            launch_of,
+            schedule.pos,
+            schedule.launch_at,
+            launches["tuning"],
+            bases,
+            attrs["region"],
         )
-        # plain Python values for the loop over jobs
-        L = {key: value.tolist() for key, value in attrs.items() if key != "profile"}
-        L["profile"], L["legacy"] = list(attrs["profile"]), launches["legacy"].tolist()
-        created_l, launch_l = created.tolist(), launch_of.tolist()
-        work_l, data_l = work.tolist(), data_s.tolist()
-        scale_l, add_p_l = scale.tolist(), add_p.tolist()
-        image_l, preparing_l = (moved[k].tolist() for k in _MOVED_MESSAGES)
+        per_launch = {key: value.tolist() for key, value in attrs.items() if key != "profile"}
+        per_launch["profile"], per_launch["legacy"] = list(attrs["profile"]), legacy.tolist()
+        return _JobTable(
+            per_launch,
+            bases,
+            launch_of.tolist(),
+            created.tolist(),
+            schedule.work.tolist(),
+            schedule.data_s.tolist(),
+            scale.tolist(),
+            add_p.tolist(),
+            moved["image_in_downloading"],
+            moved["preparing_in_pending"],
+            incident,
+            names,
+            tuning_arns,
+        )
+
+    def _walk_and_render(
+        self, table: _JobTable
+    ) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+        """Walk and render the jobs, a chunk of draws at a time; settle the warm pools."""
         responses: list[dict[str, Any]] = []
         truth: dict[str, list[Any]] = {c: [] for c in _TRUTH_COLUMNS}
         pools: dict[tuple[Any, ...], list[list[Any]]] = {}
         renderer = _Renderer(self.as_of_ms)
-        for lo in range(0, n, self.CHUNK):
-            hi = min(lo + self.CHUNK, n)
-            rows = rng.random((hi - lo, self.DRAWS)).tolist()
+        for lo in range(0, self.n, self.CHUNK):
+            hi = min(lo + self.CHUNK, self.n)
+            rows = self.rng.random((hi - lo, self.DRAWS)).tolist()
             for i in range(lo, hi):
-                li = launch_l[i]
-                job = _Job(
-                    created_ms=created_l[i],
-                    legacy=L["legacy"][li],
-                    profile=L["profile"][li],
-                    count=L["count"][li],
-                    spot=L["spot"][li],
-                    mode=L["mode"][li],
-                    keep_alive_s=L["keep_alive"][li] if L["warm"][li] else None,
-                    retries=L["retries"][li],
-                    plan=L["plan"][li],
-                    pending_ok=L["pending_ok"][li],
-                    max_runtime_s=L["max_runtime"][li],
-                    max_wait_s=L["max_wait"][li] if L["spot"][li] else None,
-                    work_s=work_l[i],
-                    data_s=data_l[i],
-                    wait_scale=scale_l[i],
-                    wait_add_p=add_p_l[i],
-                    image_in_downloading=image_l[i],
-                    preparing_in_pending=preparing_l[i],
-                )
                 r = _Rand(rows[i - lo], (self.seed, 0, i))
-                region = L["region"][li]
-                pool_key = (job.profile.name, job.count, region)
-                reused_from = _take_pool(pools, pool_key, job) if job.keep_alive_s else None
-                job.reuse = reused_from is not None
-                walk = _Walk(job, r)
-                walk.run()
-                name, tuning_arn = names[i], tuning_arns[i]
-                response, info = renderer.render(
-                    job,
-                    walk,
-                    r,
-                    name=name,
-                    tuning_arn=tuning_arn,
-                    region=region,
-                    offset=L["offset"][li],
-                    base=bases[li],
-                )
-                if reused_from is not None:
-                    _mark_reused(reused_from, name, job.created_ms)
-                if info["pool_from"] is not None:
-                    free_at, kept = info["pool_from"], info["pool_kept"]
-                    entry = [free_at, free_at + round(job.keep_alive_s * 1000 * kept), response]
-                    entry.append(kept < 1.0)  # released by its owner before the period ended
-                    pools.setdefault(pool_key, []).append(entry)
-                responses.append(response)
-                truth["job_name"].append(name)
-                truth["outcome"].append(info["outcome"])
-                truth["running"].append(info["running"])
-                truth["legacy"].append(job.legacy)
-                truth["spot"].append(job.spot)
-                truth["instance_type"].append(job.profile.name)
-                truth["input_mode"].append(job.mode)
-                truth["warm_pool_reused"].append(job.reuse)
-                truth["interruptions"].append(walk.interruptions)
-                truth["retries"].append(walk.retries_used)
-                truth["tuning"].append(tuning_arn is not None)
-                truth["capacity_incident"].append(incident[i])
+                responses.append(_one_job(table, i, r, pools, renderer, truth))
         renderer.flush()
         _finish_warm_pools(pools, self.as_of_ms)
         return responses, truth
+
+
+class _Schedule(NamedTuple):
+    """Per job (in order of creation): launch, place in it, creation time, work, data; per
+    launch: when it happened."""
+
+    launch_of: np.ndarray
+    created: np.ndarray
+    pos: np.ndarray
+    work: np.ndarray
+    data_s: np.ndarray
+    launch_at: np.ndarray
+
+
+@dataclass
+class _JobTable:
+    """The fleet as plain Python lists: ``per_launch`` columns by launch, the rest by job."""
+
+    per_launch: dict[str, list[Any]]
+    bases: list[tuple[str, str, str]]
+    launch_of: list[int]
+    created: list[int]
+    work: list[float]
+    data_s: list[float]
+    wait_scale: list[float]
+    wait_add_p: list[float]
+    image_in_downloading: list[bool]
+    preparing_in_pending: list[bool]
+    capacity_incident: list[bool]
+    names: list[str]
+    tuning_arns: list[str | None]
+
+    def job(self, i: int) -> _Job:
+        """What is decided about job ``i`` before its walk."""
+        li, launch = self.launch_of[i], self.per_launch
+        spot, warm = launch["spot"][li], launch["warm"][li]
+        return _Job(
+            created_ms=self.created[i],
+            legacy=launch["legacy"][li],
+            profile=launch["profile"][li],
+            count=launch["count"][li],
+            spot=spot,
+            mode=launch["mode"][li],
+            keep_alive_s=launch["keep_alive"][li] if warm else None,
+            retries=launch["retries"][li],
+            plan=launch["plan"][li],
+            pending_ok=launch["pending_ok"][li],
+            max_runtime_s=launch["max_runtime"][li],
+            max_wait_s=launch["max_wait"][li] if spot else None,
+            work_s=self.work[i],
+            data_s=self.data_s[i],
+            wait_scale=self.wait_scale[i],
+            wait_add_p=self.wait_add_p[i],
+            image_in_downloading=self.image_in_downloading[i],
+            preparing_in_pending=self.preparing_in_pending[i],
+        )
+
+
+def _instances(u: np.ndarray, legacy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each launch's instance profile (from ``u[0]``) and instance count (from ``u[1]``)."""
+    modern_idx = _weighted_index(u[0], [p.weight for p in _MODERN])
+    legacy_idx = _weighted_index(u[0], [p.weight for p in _LEGACY])
+    profiles = np.array(
+        [
+            (_LEGACY[j] if lg else _MODERN[i])
+            for i, j, lg in zip(modern_idx, legacy_idx, legacy, strict=True)
+        ],
+        dtype=object,
+    )
+    count = np.ones(len(legacy), dtype=np.int64)
+    for p in _MODERN + _LEGACY:
+        mine = np.flatnonzero([q is p for q in profiles])
+        count[mine] = np.asarray(p.counts)[_weighted_index(u[1][mine], p.count_weights)]
+    return profiles, count
+
+
+def _time_limits(
+    u: np.ndarray, profiles: np.ndarray, spot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``MaxRuntimeInSeconds`` and ``MaxWaitTimeInSeconds`` (0 for on-demand jobs).
+
+    MaxRuntime: the default day, or ten times the typical run rounded up to an hour; spot jobs,
+    which must set it, set it tighter. MaxWaitTime: often MaxRuntime plus half an hour or so,
+    else up to 3 times it.
+    """
+    train_s = np.array([p.train_s for p in profiles])
+    default_runtime = u[9] < np.where(spot, 0.1, 0.4)
+    factor = np.where(spot, 6.0, 10.0) * np.exp(0.5 * _normal(u[10], u[11]))
+    runtime = np.ceil(train_s * factor / 3600.0) * 3600
+    runtime = np.where(default_runtime, 86_400, np.clip(runtime, 3600, 2_419_200)).astype(np.int64)
+    wait_extra = np.where(
+        u[12] < 0.5,
+        np.ceil(1800.0 * np.exp(0.8 * _normal(u[16], u[17])) / 600.0) * 600,
+        np.ceil(runtime * (0.5 + 3.0 * (u[12] - 0.5)) / 600.0) * 600,
+    )
+    return runtime, np.where(spot, runtime + wait_extra, 0).astype(np.int64)
+
+
+def _offsets_in_launch(
+    launches: Mapping[str, np.ndarray],
+    attrs: Mapping[str, np.ndarray],
+    launch_of: np.ndarray,
+    pos: np.ndarray,
+    work: np.ndarray,
+    data_s: np.ndarray,
+    u: np.ndarray,
+) -> np.ndarray:
+    """Milliseconds from a launch to the creation of each of its jobs.
+
+    A tuning job's jobs come in parallel batches, a batch after the previous one's typical
+    length; a session's next job is created a few minutes after the previous one should end.
+    """
+    size = launches["size"]
+    parallel = np.repeat(2 + (attrs["base_u"] * 9).astype(np.int64), size)
+    batch_gap = 600_000 + (-1_800_000 * np.log1p(-u[0])).astype(np.int64)
+    in_batch = (u[1] * 4000 * (pos > 0)).astype(np.int64)
+    offset = np.where(launches["tuning"][launch_of], (pos // parallel) * batch_gap + in_batch, 0)
+    profiles = attrs["profile"][launch_of]
+    starting = np.array([p.starting_s for p in profiles])
+    upload = np.array([p.upload_s for p in profiles])
+    downloads = attrs["mode"][launch_of] == "File"
+    think = 240.0 * np.exp(0.6 * _normal(u[6], u[7]))
+    length_ms = ((starting + np.where(downloads, data_s, 0) + work + upload + think) * 1000).astype(
+        np.int64
+    )
+    before = np.cumsum(length_ms) - length_ms  # the session's jobs before this one
+    before = before - before[np.repeat(np.cumsum(size) - size, size)]
+    return np.where(launches["session"][launch_of], before, offset)
+
+
+def _one_job(
+    table: _JobTable,
+    i: int,
+    r: _Rand,
+    pools: dict[tuple[Any, ...], list[list[Any]]],
+    renderer: _Renderer,
+    truth: dict[str, list[Any]],
+) -> dict[str, Any]:
+    """Walk and render job ``i``: take a warm pool, keep its own, record the truth."""
+    job = table.job(i)
+    li = table.launch_of[i]
+    region = table.per_launch["region"][li]
+    pool_key = (job.profile.name, job.count, region)
+    reused_from = _take_pool(pools, pool_key, job) if job.keep_alive_s else None
+    job.reuse = reused_from is not None
+    walk = _Walk(job, r)
+    walk.run()
+    name, tuning_arn = table.names[i], table.tuning_arns[i]
+    response, info = renderer.render(
+        job,
+        walk,
+        r,
+        name=name,
+        tuning_arn=tuning_arn,
+        region=region,
+        offset=table.per_launch["offset"][li],
+        base=table.bases[li],
+    )
+    if reused_from is not None:
+        _mark_reused(reused_from, name, job.created_ms)
+    if info["pool_from"] is not None:
+        _keep_pool(pools, pool_key, job, info["pool_from"], info["pool_kept"], response)
+    row = (
+        name,
+        info["outcome"],
+        info["running"],
+        job.legacy,
+        job.spot,
+        job.profile.name,
+        job.mode,
+        job.reuse,
+        walk.interruptions,
+        walk.retries_used,
+        tuning_arn is not None,
+        table.capacity_incident[i],
+    )
+    for column, value in zip(_TRUTH_COLUMNS, row, strict=True):
+        truth[column].append(value)
+    return response
 
 
 _TRUTH_COLUMNS = (
@@ -1439,6 +1562,21 @@ def _take_pool(
         if free_at <= job.created_ms <= expires and "ReusedByJob" not in response["WarmPoolStatus"]:
             return entry
     return None
+
+
+def _keep_pool(
+    pools: dict[tuple[Any, ...], list[list[Any]]],
+    key: tuple[Any, ...],
+    job: _Job,
+    free_at: int,
+    kept: float,
+    response: dict[str, Any],
+) -> None:
+    """Offer a job's pool, free from ``free_at`` for ``kept`` of its keep-alive period."""
+    assert job.keep_alive_s is not None
+    entry = [free_at, free_at + round(job.keep_alive_s * 1000 * kept), response]
+    entry.append(kept < 1.0)  # released by its owner before the period ended
+    pools.setdefault(key, []).append(entry)
 
 
 def _pool_message(response: dict[str, Any], message: str) -> None:
@@ -1577,7 +1715,48 @@ class _Renderer:
         offset: int,
         base: tuple[str, str, str],
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        # absolute times of the segments, then the cut at the time the fleet is described
+        """The job's describe response (keys in the API's order) and what to know about it:
+        ``outcome``, ``running``, and when (``pool_from``) and how long (``pool_kept``, a share
+        of the keep-alive period) its warm pool is kept."""
+        entries, running = self._timeline(job, walk, r)
+        status = entries[-1][0]
+        role = _ROLES[0 if r.u() < 0.7 else 1]
+        out = _description(job, walk, entries, name, tuning_arn, region, role, base)
+        launched = [e for e in entries if e[0] in _LAUNCHED]
+        kept = _pool_kept(job, walk, r, status, running)
+        if job.keep_alive_s and (running or launched):
+            out["WarmPoolStatus"] = _warm_pool_status(running, kept)
+        stopping: dict[str, Any] = {"MaxRuntimeInSeconds": job.max_runtime_s}
+        if job.max_wait_s is not None:
+            stopping["MaxWaitTimeInSeconds"] = job.max_wait_s
+        out["StoppingCondition"] = stopping
+        self._stamp_times(out, job, entries, launched, running, offset, r)
+        out["SecondaryStatusTransitions"] = self._transitions(entries, offset)
+        out["EnableManagedSpotTraining"] = job.spot
+        if job.spot:
+            out["CheckpointConfig"] = {"S3Uri": f"s3://{_bucket(region)}/checkpoints/{name}"}
+        if not running and launched:
+            _add_training_time(out, job, entries, launched[0][1], r)
+        if job.retries:
+            out["RetryStrategy"] = {"MaximumRetryAttempts": job.retries}
+        last = out["SecondaryStatusTransitions"][-1]
+        if kept is not None:
+            last["StatusMessage"] = MESSAGES["retained"]
+        elif job.keep_alive_s and not running and status == "Completed" and launched:
+            last["StatusMessage"] = MESSAGES["not_retained"]
+        info = {
+            "outcome": status,
+            "running": running,
+            "pool_from": entries[-1][1] if kept is not None else None,
+            "pool_kept": kept,
+        }
+        if len(self._stamps) > 100_000:
+            self.flush()
+        return out, info
+
+    def _timeline(self, job: _Job, walk: _Walk, r: _Rand) -> tuple[list[list[Any]], bool]:
+        """The walk's segments as ``[status, start ms, end ms, message]``, cut where the fleet
+        is described (the last entry of a running job is open: no end, a fitting message)."""
         t = job.created_ms + int(r.logn(250, 0.6, lo=30, hi=3000))
         entries: list[list[Any]] = []
         for status, seconds, message in walk.segments:
@@ -1593,69 +1772,32 @@ class _Renderer:
             last = entries[-1]
             last[3] = _open_message(last[0], self.as_of_ms - last[1], walk, last[3])
             last[2] = None
-        status = entries[-1][0]
-        primary = PRIMARY_OF[SecondaryStatus(status)].value
-        bucket = f"sagemaker-{region}-{ACCOUNT}"
-        role = _ROLES[0 if r.u() < 0.7 else 1]
-        image = _image(base[1], base[2], region)
-        out: dict[str, Any] = {
-            "TrainingJobName": name,
-            "TrainingJobArn": f"arn:aws:sagemaker:{region}:{ACCOUNT}:training-job/{name.lower()}",
-        }
-        if tuning_arn is not None:
-            out["TuningJobArn"] = tuning_arn
-        uploaded = any(e[0] == "Uploading" for e in entries) and status in (
-            "Completed",
-            "Stopped",
-            "MaxRuntimeExceeded",
-        )
-        if uploaded:
-            out["ModelArtifacts"] = {
-                "S3ModelArtifacts": f"s3://{bucket}/{base[0]}/{name}/output/model.tar.gz"
-            }
-        out["TrainingJobStatus"] = primary
-        out["SecondaryStatus"] = status
-        if status == "Failed":
-            template = walk.failure_reason or _ISE
-            out["FailureReason"] = template.format(
-                image=image, bucket=bucket, base=base[0], region=region, role=role
-            )
-        out["AlgorithmSpecification"] = {"TrainingImage": image, "TrainingInputMode": job.mode}
-        out["RoleArn"] = role
-        resources: dict[str, Any] = {
-            "InstanceType": job.profile.name,
-            "InstanceCount": job.count,
-            "VolumeSizeInGB": job.profile.volume_gb,
-        }
-        if job.keep_alive_s:
-            resources["KeepAlivePeriodInSeconds"] = job.keep_alive_s
-        out["ResourceConfig"] = resources
-        ended = not running
-        launched = [e for e in entries if e[0] in _LAUNCHED]
-        kept = self._pool_kept(job, walk, r, status, running)
-        if job.keep_alive_s and (running or launched):
-            # the pool is kept after a completed job (and may be reused), sometimes after a
-            # failure in training, unless the account's warm-pool limit is reached
-            out["WarmPoolStatus"] = {"Status": "InUse" if running else "Terminated"}
-            if kept is not None:
-                out["WarmPoolStatus"]["Status"] = "Available"
-            elif not running:
-                out["WarmPoolStatus"]["ResourceRetainedBillableTimeInSeconds"] = 0
-        stopping: dict[str, Any] = {"MaxRuntimeInSeconds": job.max_runtime_s}
-        if job.max_wait_s is not None:
-            stopping["MaxWaitTimeInSeconds"] = job.max_wait_s
-        out["StoppingCondition"] = stopping
+        return entries, running
+
+    def _stamp_times(
+        self,
+        out: dict[str, Any],
+        job: _Job,
+        entries: list[list[Any]],
+        launched: list[list[Any]],
+        running: bool,
+        offset: int,
+        r: _Rand,
+    ) -> None:
+        """Creation, training start and end, and last modification times."""
         self.stamp(out, "CreationTime", job.created_ms, offset)
         if launched:
             self.stamp(out, "TrainingStartTime", launched[0][1], offset)
         last_start: int = entries[-1][1]
-        if ended and launched:
+        if not running and launched:
             self.stamp(out, "TrainingEndTime", last_start, offset)
-        if ended:  # modified a moment after the end
+        if not running:  # modified a moment after the end
             modified = min(last_start + int(r.logn(1500, 0.8, lo=50, hi=20_000)), self.as_of_ms)
         else:  # modified some time since the open entry started
             modified = last_start + int((self.as_of_ms - last_start) * r.u())
         self.stamp(out, "LastModifiedTime", max(modified, last_start), offset)
+
+    def _transitions(self, entries: list[list[Any]], offset: int) -> list[dict[str, Any]]:
         transitions = []
         for st, t0, t1, message in entries:
             entry: dict[str, Any] = {"Status": st}
@@ -1664,46 +1806,92 @@ class _Renderer:
                 self.stamp(entry, "EndTime", t1, offset)
             entry["StatusMessage"] = message
             transitions.append(entry)
-        out["SecondaryStatusTransitions"] = transitions
-        out["EnableManagedSpotTraining"] = job.spot
-        if job.spot:
-            out["CheckpointConfig"] = {"S3Uri": f"s3://{bucket}/checkpoints/{name}"}
-        if ended and launched:
-            seconds = round((last_start - launched[0][1]) / 1000)
-            out["TrainingTimeInSeconds"] = seconds
-            billable = seconds
-            if job.spot:  # spot: only the time on instances, at a 50-90 % discount
-                on_instances = sum(e[2] - e[1] for e in entries if e[0] in _BILLED) / 1000
-                billable = round(min(on_instances, seconds) * (0.1 + 0.4 * r.u()))
-            out["BillableTimeInSeconds"] = max(billable, 1)
-        if job.retries:
-            out["RetryStrategy"] = {"MaximumRetryAttempts": job.retries}
-        if kept is not None:
-            transitions[-1]["StatusMessage"] = MESSAGES["retained"]
-        elif job.keep_alive_s and not running and status == "Completed" and launched:
-            transitions[-1]["StatusMessage"] = MESSAGES["not_retained"]
-        info = {
-            "outcome": status,
-            "running": running,
-            "pool_from": last_start if kept is not None else None,
-            "pool_kept": kept,
-        }
-        if len(self._stamps) > 100_000:
-            self.flush()
-        return out, info
+        return transitions
 
-    @staticmethod
-    def _pool_kept(job: _Job, walk: _Walk, r: _Rand, status: str, running: bool) -> float | None:
-        """Share of the keep-alive period the job's pool is kept (``None``: not kept)."""
-        if not job.keep_alive_s or running:
-            return None
-        if status == "Completed":
-            keep = True
-        else:
-            keep = status == "Failed" and walk.failure == "Training" and r.chance(0.5)
-        if not keep or r.chance(0.08):  # not kept, or the warm-pool limit is reached
-            return None
-        return r.u() if r.chance(0.1) else 1.0  # the owner releases it early, or not
+
+def _bucket(region: str) -> str:
+    return f"sagemaker-{region}-{ACCOUNT}"
+
+
+def _description(
+    job: _Job,
+    walk: _Walk,
+    entries: list[list[Any]],
+    name: str,
+    tuning_arn: str | None,
+    region: str,
+    role: str,
+    base: tuple[str, str, str],
+) -> dict[str, Any]:
+    """The response's keys from the name to ``ResourceConfig``, in the API's order."""
+    status = entries[-1][0]
+    out: dict[str, Any] = {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"arn:aws:sagemaker:{region}:{ACCOUNT}:training-job/{name.lower()}",
+    }
+    if tuning_arn is not None:
+        out["TuningJobArn"] = tuning_arn
+    uploaded = any(e[0] == "Uploading" for e in entries)
+    if uploaded and status in ("Completed", "Stopped", "MaxRuntimeExceeded"):
+        out["ModelArtifacts"] = {
+            "S3ModelArtifacts": f"s3://{_bucket(region)}/{base[0]}/{name}/output/model.tar.gz"
+        }
+    out["TrainingJobStatus"] = PRIMARY_OF[SecondaryStatus(status)].value
+    out["SecondaryStatus"] = status
+    image = _image(base[1], base[2], region)
+    if status == "Failed":
+        template = walk.failure_reason or _ISE
+        out["FailureReason"] = template.format(
+            image=image, bucket=_bucket(region), base=base[0], region=region, role=role
+        )
+    out["AlgorithmSpecification"] = {"TrainingImage": image, "TrainingInputMode": job.mode}
+    out["RoleArn"] = role
+    resources: dict[str, Any] = {
+        "InstanceType": job.profile.name,
+        "InstanceCount": job.count,
+        "VolumeSizeInGB": job.profile.volume_gb,
+    }
+    if job.keep_alive_s:
+        resources["KeepAlivePeriodInSeconds"] = job.keep_alive_s
+    out["ResourceConfig"] = resources
+    return out
+
+
+def _warm_pool_status(running: bool, kept: float | None) -> dict[str, Any]:
+    """The pool is kept after a completed job (and may be reused), sometimes after a failure
+    in training, unless the account's warm-pool limit is reached; its final state is settled
+    later (reused, or released)."""
+    if running:
+        return {"Status": "InUse"}
+    if kept is not None:
+        return {"Status": "Available"}
+    return {"Status": "Terminated", "ResourceRetainedBillableTimeInSeconds": 0}
+
+
+def _add_training_time(
+    out: dict[str, Any], job: _Job, entries: list[list[Any]], started: int, r: _Rand
+) -> None:
+    """Training and billable seconds of an ended job that launched instances."""
+    seconds = round((entries[-1][1] - started) / 1000)
+    out["TrainingTimeInSeconds"] = seconds
+    billable = seconds
+    if job.spot:  # spot: only the time on instances, at a 50-90 % discount
+        on_instances = sum(e[2] - e[1] for e in entries if e[0] in _BILLED) / 1000
+        billable = round(min(on_instances, seconds) * (0.1 + 0.4 * r.u()))
+    out["BillableTimeInSeconds"] = max(billable, 1)
+
+
+def _pool_kept(job: _Job, walk: _Walk, r: _Rand, status: str, running: bool) -> float | None:
+    """Share of the keep-alive period the job's pool is kept (``None``: not kept)."""
+    if not job.keep_alive_s or running:
+        return None
+    if status == "Completed":
+        keep = True
+    else:
+        keep = status == "Failed" and walk.failure == "Training" and r.chance(0.5)
+    if not keep or r.chance(0.08):  # not kept, or the warm-pool limit is reached
+        return None
+    return r.u() if r.chance(0.1) else 1.0  # the owner releases it early, or not
 
 
 def _offset_suffix(minutes: int | None) -> str:
