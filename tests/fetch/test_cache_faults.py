@@ -174,7 +174,8 @@ _KILLED_REWRITE = textwrap.dedent(
     real_commit = smstatus.atomicfile._commit
 
     def stall(temp, target, mode):  # the temporary written whole, not yet renamed
-        ready.write_text(str(temp))
+        ready.with_suffix(".part").write_text(str(temp))
+        ready.with_suffix(".part").rename(ready)
         time.sleep(60)
 
     smstatus.atomicfile._commit = stall

@@ -115,7 +115,8 @@ _KILLED_REPORT = textwrap.dedent(
 
     def stall(ctx, folder):  # half the report is written in its temporary folder
         written = write_frames(ctx, folder)
-        ready.write_text(str(folder))
+        ready.with_suffix(".part").write_text(str(folder))
+        ready.with_suffix(".part").rename(ready)
         time.sleep(60)
         return written
 
