@@ -15,6 +15,7 @@ import pandas as pd
 from smstatus.errors import ParseError, SmStatusError
 from smstatus.records import SecondaryStatusTransition
 from smstatus.status import SecondaryStatus
+from smstatus.timestamps import NAT_NS, utc_ns
 
 __all__ = [
     "JOBS_SCHEMA",
@@ -159,34 +160,26 @@ def _normalise_categories(frame: pd.DataFrame, schema: Mapping[str, Any]) -> Non
         )
 
 
-def _utc_ns(values: pd.Series) -> np.ndarray:
-    """Nanoseconds (int64, int64 min for NaT) of a UTC column."""
-    if values.dtype.unit != "ns":  # type: ignore[union-attr]
-        values = values.dt.as_unit("ns")
-    return np.asarray(values.array.asi8, dtype=np.int64)
-
-
 def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
     """Fill and bound ``jobs.observed_at`` in place (vectorised over the entries).
 
     Each job's latest timestamp (its entries' start and end times and its job time columns)
     replaces a missing ``observed_at`` and raises one that lies before it.
     """
-    nat = np.iinfo(np.int64).min
-    latest = np.full(len(jobs), nat, dtype=np.int64)
+    latest = np.full(len(jobs), NAT_NS, dtype=np.int64)
     for col in JOB_TIME_COLUMNS:
-        np.maximum(latest, _utc_ns(jobs[col]), out=latest)
+        np.maximum(latest, utc_ns(jobs[col]), out=latest)
     if len(transitions) and len(jobs):
         names = transitions["job_name"]
         codes = names.cat.codes.to_numpy().astype(np.int64)
-        per_code = np.full(len(names.cat.categories), nat, dtype=np.int64)
+        per_code = np.full(len(names.cat.categories), NAT_NS, dtype=np.int64)
         ok = codes >= 0
         for col in ("start_time", "end_time"):
-            np.maximum.at(per_code, codes[ok], _utc_ns(transitions[col])[ok])
+            np.maximum.at(per_code, codes[ok], utc_ns(transitions[col])[ok])
         row_code = names.cat.categories.get_indexer(jobs["job_name"].astype(object))
         has = row_code >= 0
         latest[has] = np.maximum(latest[has], per_code[row_code[has]])
-    observed = _utc_ns(jobs["observed_at"])
+    observed = utc_ns(jobs["observed_at"])
     filled = np.maximum(observed, latest)  # NaT is the smallest int64
     if not np.array_equal(filled, observed):
         jobs["observed_at"] = pd.DatetimeIndex(filled.view("datetime64[ns]")).tz_localize("UTC")

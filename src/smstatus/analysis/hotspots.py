@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame
-from smstatus.analysis.phases import NAT, Entries, entries
+from smstatus.analysis.phases import Entries, entries
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine
+from smstatus.timestamps import NAT_NS
 
 __all__ = ["Bottlenecks", "bottlenecks", "variants"]
 
@@ -123,7 +124,7 @@ def bottlenecks(
         raise ValueError(f"top must be 0 or more, got {top}")
     excluded = _check_exclude(exclude)
     e = entries(history, as_of, machine)
-    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
+    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))
     keys = list(groups.columns)
     secs_c = e.phase_seconds  # present statuses x jobs
     names_p = np.asarray(e.status_names, dtype=object)[e.present_codes]

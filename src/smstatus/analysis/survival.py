@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame, percentile_names
-from smstatus.analysis.phases import NAT, entries
+from smstatus.analysis.phases import entries
 from smstatus.history import JobHistory
+from smstatus.timestamps import NAT_NS
 
 __all__ = ["km_quantiles", "km_stats"]
 
@@ -126,7 +127,7 @@ def km_stats(
     """
     names = [n[: -len("_s")] for n in percentile_names(percentiles)]
     e = entries(history, as_of)
-    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
+    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))
     keys = list(groups.columns)
     frame = pd.DataFrame(
         {k: groups[k].take(e.code_row[e.job]).reset_index(drop=True) for k in keys}

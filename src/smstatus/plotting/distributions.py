@@ -19,6 +19,7 @@ from smstatus.plotting.axes import (
 )
 from smstatus.plotting.palette import luminance, status_colors, text_color
 from smstatus.plotting.units import duration_axis, plural, time_unit
+from smstatus.timestamps import utc_ns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,7 +43,7 @@ def _group_labels(history: Any, by: Any, job_names: pd.Series) -> tuple[pd.Serie
         t = history.transitions
         first = t.groupby("job_name", observed=True, sort=False)["start_time"].min()
         times = pd.Series(history.jobs["job_name"].astype(object)).map(first)
-        return np.asarray(pd.to_datetime(times, utc=True).array.asi8, dtype=np.int64)
+        return utc_ns(times)
 
     groups = group_frame(history, by, first_start=first_start)
     names = list(groups.columns)

@@ -16,6 +16,7 @@ import pandas as pd
 from smstatus.plotting.axes import as_history, get_ax, measured_until, note_title
 from smstatus.plotting.palette import OPEN_HATCH, status_colors
 from smstatus.plotting.units import plural, time_unit
+from smstatus.timestamps import NAT_NS, utc_ns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,7 +25,6 @@ __all__ = ["gantt_figsize", "plot_gantt"]
 
 ALIGNS = ("absolute", "start", "training")
 _I64_MAX = np.iinfo(np.int64).max
-_I64_MIN = np.iinfo(np.int64).min
 _NS_PER_S = 1_000_000_000
 _NS_PER_DAY = 86_400 * _NS_PER_S
 _CHUNK = 200_000  # rectangles per sub-path list entry (keeps Agg's cell blocks small)
@@ -58,13 +58,6 @@ class _Layout:
     align: str
     sort_text: str
     which: str  # which lanes a cut keeps: "" (the first ones) or "the latest "
-
-
-def _ns(series: pd.Series) -> np.ndarray:
-    """UTC nanoseconds of a datetime column (NaT -> int64 min)."""
-    if not isinstance(series.dtype, pd.DatetimeTZDtype | np.dtypes.DateTime64DType):
-        series = pd.to_datetime(series, utc=True)
-    return np.asarray(series.dt.as_unit("ns").array.asi8, dtype=np.int64)
 
 
 def _selected_jobs(history: Any, jobs: Any, categories: pd.Index) -> np.ndarray | None:
@@ -131,7 +124,7 @@ def _layout(
     status_cat = t["status"].astype("category")
     status_names = [str(s) for s in status_cat.cat.categories]
     scodes = status_cat.cat.codes.to_numpy().astype(np.int64)
-    start = _ns(t["start_time"])
+    start = utc_ns(t["start_time"])
     # effective ends and censoring as smstatus.durations measures them: an open entry followed
     # by another ends where it starts, an open terminal entry lasts zero seconds, and the open
     # last entry of a running job is measured up to as_of, else up to when its job was
@@ -150,7 +143,7 @@ def _layout(
         n_jobs = len(wanted)
     else:
         n_jobs = max(len(history.jobs["job_name"].unique()), n_cat)
-    timed = (start != _I64_MIN) & np.isfinite(seconds)
+    timed = (start != NAT_NS) & np.isfinite(seconds)
     valid = in_scope & timed
     n_untimed = int((in_scope & ~timed).sum())
 
@@ -162,7 +155,7 @@ def _layout(
     count = np.bincount(c, minlength=n_cat)
     j_start = np.full(n_cat, _I64_MAX)
     np.minimum.at(j_start, c, s)
-    j_end = np.full(n_cat, _I64_MIN)
+    j_end = np.full(n_cat, NAT_NS)
     np.maximum.at(j_end, c, np.maximum(s, e_eff))
     has = count > 0
     n_empty = n_jobs - int(has.sum() if wanted is None else has[wanted].sum())

@@ -65,6 +65,7 @@ import pyarrow.compute as pc
 from smstatus.history import JobHistory
 from smstatus.machine import BASIS_EVIDENCED, StatusMachine, default_machine
 from smstatus.spans import as_span
+from smstatus.timestamps import NAT_NS, utc_ns
 from smstatus.validation.report import (
     DEFAULT_SEVERITY,
     SEVERITY_ORDER,
@@ -76,7 +77,6 @@ from smstatus.validation.report import (
 
 __all__ = ["DEFAULT_SEVERITY", "Severity", "ValidationReport", "ViolationCode", "validate"]
 
-_NAT = np.iinfo(np.int64).min
 _CODES: tuple[str, ...] = tuple(c.value for c in ViolationCode)
 _CODE_RANK = {c: i for i, c in enumerate(_CODES)}
 _SEV = {s: i for i, s in enumerate(SEVERITY_ORDER)}  # info 0, warning 1, error 2
@@ -255,13 +255,6 @@ class _Found:
     body: pa.Array  # the message after "Job <name>, step <k>: "
 
 
-def _i8(series: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch (NaT as the int64 minimum), without a copy when possible."""
-    if str(series.dtype) != "datetime64[ns, UTC]":
-        series = pd.to_datetime(series, utc=True).dt.as_unit("ns")
-    return np.asarray(series.array.asi8)
-
-
 def _take(texts: list[str], index: np.ndarray) -> pa.Array:
     """``texts[index]`` as an Arrow string array (texts are the few distinct templates)."""
     return pa.array(texts, type=pa.string()).take(pa.array(index, type=pa.int64()))
@@ -334,7 +327,7 @@ class _Checks:
         self.k = len(names)
         sc = sc.astype(np.int32 if self.k > 127 else np.int8, copy=False)
         step = tr["step"].to_numpy()
-        start, end = _i8(tr["start_time"]), _i8(tr["end_time"])
+        start, end = utc_ns(tr["start_time"]), utc_ns(tr["end_time"])
 
         # jobs rows and the category of their name
         self._layout_jobs()
@@ -694,8 +687,8 @@ class _Checks:
             return
         tol = self.tol
         start, end = self.start, self.end
-        end_ok = end != _NAT
-        start_nat = bool(start.min() == _NAT)  # StartTime is required; a frame may lack one
+        end_ok = end != NAT_NS
+        start_nat = bool(start.min() == NAT_NS)  # StartTime is required; a frame may lack one
         sn = self.status_names
         # each test first finds candidates with one comparison (clean data have few), then
         # applies the tolerance to the candidates only
@@ -704,7 +697,7 @@ class _Checks:
         cand = np.flatnonzero(end < start)
         cand = cand[end_ok[cand]]
         if start_nat:
-            cand = cand[start[cand] != _NAT]
+            cand = cand[start[cand] != NAT_NS]
         neg = cand[(start[cand] - end[cand]) > tol]
         if len(neg):
             uniq, inv = _unique(self.sc[neg])
@@ -723,7 +716,7 @@ class _Checks:
         # out_of_order: next.start < this.start - tol
         cand = np.flatnonzero((s1 < s0) & within)
         if start_nat:
-            cand = cand[(s0[cand] != _NAT) & (s1[cand] != _NAT)]
+            cand = cand[(s0[cand] != NAT_NS) & (s1[cand] != NAT_NS)]
         back = s0[cand] - s1[cand]
         ooo = cand[back > tol]
         back = back[back > tol]
@@ -747,7 +740,7 @@ class _Checks:
         cand = np.flatnonzero(cand_mask)
         del cand_mask
         if start_nat:
-            cand = cand[s1[cand] != _NAT]
+            cand = cand[s1[cand] != NAT_NS]
         d = s1[cand] - e0[cand]
         is_over = (d < -tol) & ~np.isin(cand, ooo, assume_unique=True)
         over, d_over = cand[is_over], d[is_over]
