@@ -19,13 +19,16 @@ from smstatus.timestamps import NAT_NS, utc_ns
 
 __all__ = [
     "JOBS_SCHEMA",
+    "TRANSITIONS_REQUIRED",
     "TRANSITIONS_SCHEMA",
     "UNPARSED_SCHEMA",
     "WARM_START_MESSAGE",
     "JobHistory",
+    "as_history",
     "concat_histories",
     "fill_observed_at",
     "fill_warm_start",
+    "is_transitions_frame",
     "status_categorical",
     "string_categories_dtype",
     "warm_starts",
@@ -532,3 +535,36 @@ class JobHistory:
             f"{len(self.unparsed)} unparsed records<br>{counts}<br>"
             f"<details><summary>first entries</summary>{head}</details></div>"
         )
+
+
+TRANSITIONS_REQUIRED = ("job_name", "step", "status", "start_time")
+"""The columns a transitions frame cannot do without (the others are filled with missing)."""
+
+
+def is_transitions_frame(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` holds entries (it has every column of :data:`TRANSITIONS_REQUIRED`), not
+    a frame derived from them: functions that also take a derived frame tell them apart so."""
+    return set(TRANSITIONS_REQUIRED) <= set(frame.columns)
+
+
+def as_history(value: Any, name: str = "history") -> JobHistory:
+    """The one input rule of every public function that takes a history.
+
+    ``value`` is a :class:`JobHistory` (returned as is) or a transitions DataFrame (one row per
+    entry, with at least the columns of :data:`TRANSITIONS_REQUIRED`), read as a history without
+    a jobs frame. Anything else, a DataFrame without those columns included, raises a
+    :class:`TypeError` that names the parameter ``name``.
+    """
+    if isinstance(value, JobHistory):
+        return value
+    if isinstance(value, pd.DataFrame) and is_transitions_frame(value):
+        return JobHistory(None, value)
+    if isinstance(value, pd.DataFrame):
+        missing = [c for c in TRANSITIONS_REQUIRED if c not in value.columns]
+        got = f"a DataFrame without the column(s) {missing}"
+    else:
+        got = type(value).__name__
+    raise TypeError(
+        f"{name} must be a JobHistory or a transitions DataFrame (smstatus.load(...) returns "
+        f"a JobHistory), got {got}"
+    )

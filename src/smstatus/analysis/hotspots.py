@@ -12,7 +12,7 @@ import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame
 from smstatus.analysis.phases import Entries, entries
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
 from smstatus.timestamps import NAT_NS
 
@@ -120,6 +120,7 @@ def bottlenecks(
     Bottlenecks
         ``per_job``, ``shares`` and ``slowest`` frames (see :class:`Bottlenecks`).
     """
+    history = as_history(history)
     if top < 0:
         raise ValueError(f"top must be 0 or more, got {top}")
     excluded = _check_exclude(exclude)
@@ -334,6 +335,7 @@ def variants(
         ``example_job`` (the first job of that variant). Sorted by count, then variant; the
         counts add up to the number of jobs (rows of ``history.jobs``).
     """
+    history = as_history(history)
     e = entries(history, as_of, machine)
     ids_c, sequences = _variant_ids(e)
     rows = e.jobs_code

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, decode_groups, encode_groups, group_frame, percentile_names
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine, default_machine
 from smstatus.status import SecondaryStatus
 from smstatus.timestamps import NAT_NS, parse_timestamp, utc_ns
@@ -379,10 +379,7 @@ def entries(
     ``machine`` says which statuses are terminal (the default machine when ``None``).
     """
     terminal_set = (machine if machine is not None else default_machine()).terminal
-    if not isinstance(history, JobHistory):
-        raise TypeError(
-            f"expected a JobHistory (smstatus.load(...) returns one), got {type(history).__name__}"
-        )
+    history = as_history(history)
     when = None if as_of is None else parse_timestamp(as_of, field="as_of")
     t = history.transitions
     job = t["job_name"].cat.codes.to_numpy().astype(np.int64)
@@ -479,6 +476,7 @@ def durations(
     0  Starting        60.0     False
     1  Training       600.0      True
     """
+    history = as_history(history)
     e = entries(history, as_of, machine)
     t = history.transitions
     out = pd.DataFrame(
@@ -541,6 +539,7 @@ def phase_table(
         NaN times. A name listed twice in ``jobs`` (``duplicate_job``) gets the pooled figures
         of its entries on each of its rows, with a warning.
     """
+    history = as_history(history)
     e = entries(history, as_of, machine)
     secs = e.phase_seconds
     cols: dict[str, Any] = {"job_name": history.jobs["job_name"].array.copy()}
@@ -617,6 +616,7 @@ def duration_stats(
         the percentile columns, ``max_s``. ``frame.attrs["as_of"]`` is the ``as_of`` given
         (``None``: each job's ``observed_at``).
     """
+    history = as_history(history)
     names = percentile_names(percentiles)
     e = entries(history, as_of, machine)
     groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame, percentile_names
 from smstatus.analysis.phases import entries
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.timestamps import NAT_NS
 
 __all__ = ["km_quantiles", "km_stats"]
@@ -125,6 +125,7 @@ def km_stats(
         estimated survival never falls that low, i.e. too many entries are still open to
         tell). ``frame.attrs["as_of"]`` is the time used.
     """
+    history = as_history(history)
     names = [n[: -len("_s")] for n in percentile_names(percentiles)]
     e = entries(history, as_of)
     groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
 from smstatus.timestamps import utc_ns
 
@@ -140,6 +140,7 @@ def phase_trend(
                          period  entries  median_s  total_s
     0 2024-01-01 00:00:00+00:00        1    3600.0   3600.0
     """
+    history = as_history(history)
     from smstatus.analysis.phases import durations
 
     wanted = _statuses(status)

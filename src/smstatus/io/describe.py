@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.errors import ParseError
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.io.jsonlines import jsonl_records
@@ -229,6 +229,7 @@ def to_describe_records(history: JobHistory, *, as_datetime: bool = False) -> li
     >>> to_describe_records(h)[0]["SecondaryStatusTransitions"]
     [{'Status': 'Starting', 'StartTime': '2024-01-01T00:00:00Z'}]
     """
+    history = as_history(history)
     jobs = history.jobs
     trans = history.transitions
 
@@ -340,6 +341,7 @@ class _NoClose:
 
 def write_describe_jsonl(history: JobHistory, path: str | Path | IO[str]) -> None:
     """Write the history as JSON Lines of describe responses (``.gz`` compresses)."""
+    history = as_history(history)
     with _open_text(path) as out:
         for rec in to_describe_records(history):
             out.write(json.dumps(rec, ensure_ascii=False))
@@ -348,6 +350,7 @@ def write_describe_jsonl(history: JobHistory, path: str | Path | IO[str]) -> Non
 
 def write_describe_json(history: JobHistory, path: str | Path | IO[str]) -> None:
     """Write the history as one JSON list of describe responses (``.gz`` compresses)."""
+    history = as_history(history)
     with _open_text(path) as out:
         json.dump(to_describe_records(history), out, ensure_ascii=False, indent=1)
         out.write("\n")

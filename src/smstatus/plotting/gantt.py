@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting.axes import as_history, get_ax, measured_until, note_title
+from smstatus.history import as_history
+from smstatus.plotting.axes import get_ax, measured_until, note_title
 from smstatus.plotting.palette import OPEN_HATCH, status_colors
 from smstatus.plotting.units import plural, time_unit
 from smstatus.timestamps import NAT_NS, utc_ns

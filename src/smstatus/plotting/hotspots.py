@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from smstatus.history import as_history
 from smstatus.plotting.axes import (
-    as_history,
     get_ax,
     group_labels,
     measured_until,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine, default_machine
 
 __all__ = ["REPORT_SECTIONS", "Report", "build_report"]
@@ -246,6 +246,7 @@ def build_report(
     Report
         The page's path and the CSV files written.
     """
+    history = as_history(history)
     from smstatus.analysis.phases import durations, phase_table, resolve_as_of
     from smstatus.validation.checks import validate
 

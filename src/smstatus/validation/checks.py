@@ -62,7 +62,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import BASIS_EVIDENCED, StatusMachine, default_machine
 from smstatus.spans import as_span
 from smstatus.timestamps import NAT_NS, utc_ns
@@ -143,7 +143,7 @@ def validate(
     >>> report.violations.code.tolist()
     ['illegal_transition']
     """
-    history = _as_history(history)
+    history = as_history(history)
     machine = _as_machine(machine)
     tol = _tolerance_ns(tolerance)
     if sampled is not None and not isinstance(sampled, bool):
@@ -167,16 +167,6 @@ def validate(
 
 
 # -- arguments ------------------------------------------------------------------------------------
-
-
-def _as_history(history: Any) -> JobHistory:
-    if isinstance(history, JobHistory):
-        return history
-    if isinstance(history, pd.DataFrame):
-        return JobHistory(None, history)
-    raise TypeError(
-        f"validate() takes a JobHistory or a transitions DataFrame, got {type(history).__name__}"
-    )
 
 
 def _as_machine(machine: Any) -> StatusMachine:
