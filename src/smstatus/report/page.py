@@ -20,6 +20,7 @@ import pandas as pd
 
 from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine, default_machine
+from smstatus.spans import format_duration
 
 __all__ = ["REPORT_SECTIONS", "Report", "build_report"]
 
@@ -102,16 +103,8 @@ def _img(uri: str, alt: str) -> str:
 
 
 def human_seconds(value: float) -> str:
-    """``93.4`` -> ``"1.6 min"``; readable durations for tables."""
-    if value is None or pd.isna(value):
-        return "–"
-    value = float(value)
-    if np.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if abs(value) >= size:
-            return f"{value / size:.1f} {unit}"
-    return f"{value:.0f} s" if abs(value) >= 10 else f"{value:.1f} s"
+    """``93.4`` -> ``"1.6 min"``; readable durations for tables (:func:`format_duration`)."""
+    return format_duration(value, style="table")
 
 
 def human_time(value: Any) -> str:
