@@ -1,7 +1,8 @@
 """``JobHistory``: the ``jobs`` and ``transitions`` frames of many training jobs.
 
 No per-job Python objects: a history is two tidy DataFrames whose schemas are checked here
-(design §4), plus the frame of input records that could not be loaded (``unparsed``).
+(``docs/data-model.md`` describes them), plus the frame of input records that could not be
+loaded (``unparsed``).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ _ARROW_BLOCK_SIZE = 4 << 20  # Arrow splits a block into chunks of this size, pa
 _BUFFERS = 3  # blocks in flight: extracted, parsed by Arrow, read
 _KNOWN_STATUSES = tuple(s.value for s in SecondaryStatus)
 
-_TIME = pa.string()  # parsed after reading: every form of design §3 is accepted
+_TIME = pa.string()  # parsed after reading: every form of smstatus.timestamps is accepted
 _ENTRY = pa.struct(
     [
         ("Status", pa.string()),

@@ -50,7 +50,8 @@ def from_describe(
     ----------
     responses
         One ``DescribeTrainingJob`` response or an iterable of them; ``datetime`` objects and
-        every timestamp form of design §3 are accepted.
+        every timestamp form of ``docs/sources.md`` (ISO-8601, epoch seconds or milliseconds)
+        are accepted.
     errors
         ``"raise"`` stops at the first bad record; ``"collect"`` loads the rest and reports the
         rejects in ``history.unparsed``.
