@@ -635,7 +635,7 @@ def _draw_open_overlay(ax: Axes, layout: _Layout, open_bar: np.ndarray, scale: _
 
 def _draw_ticks(
     ax: Axes, layout: _Layout, tick: np.ndarray, color_list: list[str], scale: _Scale
-) -> list[int]:
+) -> list[Any]:
     """Zero-length entries as ticks, one collection of vertical strokes per status; returns
     those statuses."""
     from matplotlib.collections import PathCollection
@@ -703,7 +703,7 @@ def _draw_violations(
 
 
 def _status_handles(
-    layout: _Layout, bar_statuses: np.ndarray, tick_statuses: list[int], color_list: list[str]
+    layout: _Layout, bar_statuses: np.ndarray, tick_statuses: list[Any], color_list: list[str]
 ) -> list[Any]:
     """Legend handles of the statuses drawn: a patch for bars, a stroke for ticks only."""
     from matplotlib.lines import Line2D
