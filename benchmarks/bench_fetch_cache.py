@@ -1,4 +1,4 @@
-"""The fetch cache at scale (issue 7): what a later `smstatus fetch` pays before any request.
+"""The fetch cache at scale: what a later `smstatus fetch` pays before any request.
 
 A later run opens the cache (the file of every job fetched so far) to know which jobs it holds
 in a terminal status; the network costs dominate (see ``smstatus.fetch``), but opening must

@@ -1,7 +1,8 @@
 """``JobHistory``: the ``jobs`` and ``transitions`` frames of many training jobs.
 
 No per-job Python objects: a history is two tidy DataFrames whose schemas are checked here
-(design §4), plus the frame of input records that could not be loaded (``unparsed``).
+(``docs/data-model.md`` describes them), plus the frame of input records that could not be
+loaded (``unparsed``).
 """
 
 from __future__ import annotations
@@ -15,16 +16,20 @@ import pandas as pd
 from smstatus.errors import ParseError, SmStatusError
 from smstatus.records import SecondaryStatusTransition
 from smstatus.status import SecondaryStatus
+from smstatus.timestamps import NAT_NS, utc_ns
 
 __all__ = [
     "JOBS_SCHEMA",
+    "TRANSITIONS_REQUIRED",
     "TRANSITIONS_SCHEMA",
     "UNPARSED_SCHEMA",
     "WARM_START_MESSAGE",
     "JobHistory",
+    "as_history",
     "concat_histories",
     "fill_observed_at",
     "fill_warm_start",
+    "is_transitions_frame",
     "status_categorical",
     "string_categories_dtype",
     "warm_starts",
@@ -159,34 +164,26 @@ def _normalise_categories(frame: pd.DataFrame, schema: Mapping[str, Any]) -> Non
         )
 
 
-def _utc_ns(values: pd.Series) -> np.ndarray:
-    """Nanoseconds (int64, int64 min for NaT) of a UTC column."""
-    if values.dtype.unit != "ns":  # type: ignore[union-attr]
-        values = values.dt.as_unit("ns")
-    return np.asarray(values.array.asi8, dtype=np.int64)
-
-
 def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
     """Fill and bound ``jobs.observed_at`` in place (vectorised over the entries).
 
     Each job's latest timestamp (its entries' start and end times and its job time columns)
     replaces a missing ``observed_at`` and raises one that lies before it.
     """
-    nat = np.iinfo(np.int64).min
-    latest = np.full(len(jobs), nat, dtype=np.int64)
+    latest = np.full(len(jobs), NAT_NS, dtype=np.int64)
     for col in JOB_TIME_COLUMNS:
-        np.maximum(latest, _utc_ns(jobs[col]), out=latest)
+        np.maximum(latest, utc_ns(jobs[col]), out=latest)
     if len(transitions) and len(jobs):
         names = transitions["job_name"]
         codes = names.cat.codes.to_numpy().astype(np.int64)
-        per_code = np.full(len(names.cat.categories), nat, dtype=np.int64)
+        per_code = np.full(len(names.cat.categories), NAT_NS, dtype=np.int64)
         ok = codes >= 0
         for col in ("start_time", "end_time"):
-            np.maximum.at(per_code, codes[ok], _utc_ns(transitions[col])[ok])
+            np.maximum.at(per_code, codes[ok], utc_ns(transitions[col])[ok])
         row_code = names.cat.categories.get_indexer(jobs["job_name"].astype(object))
         has = row_code >= 0
         latest[has] = np.maximum(latest[has], per_code[row_code[has]])
-    observed = _utc_ns(jobs["observed_at"])
+    observed = utc_ns(jobs["observed_at"])
     filled = np.maximum(observed, latest)  # NaT is the smallest int64
     if not np.array_equal(filled, observed):
         jobs["observed_at"] = pd.DatetimeIndex(filled.view("datetime64[ns]")).tz_localize("UTC")
@@ -539,3 +536,36 @@ class JobHistory:
             f"{len(self.unparsed)} unparsed records<br>{counts}<br>"
             f"<details><summary>first entries</summary>{head}</details></div>"
         )
+
+
+TRANSITIONS_REQUIRED = ("job_name", "step", "status", "start_time")
+"""The columns a transitions frame cannot do without (the others are filled with missing)."""
+
+
+def is_transitions_frame(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` holds entries (it has every column of :data:`TRANSITIONS_REQUIRED`), not
+    a frame derived from them: functions that also take a derived frame tell them apart so."""
+    return set(TRANSITIONS_REQUIRED) <= set(frame.columns)
+
+
+def as_history(value: Any, name: str = "history") -> JobHistory:
+    """The one input rule of every public function that takes a history.
+
+    ``value`` is a :class:`JobHistory` (returned as is) or a transitions DataFrame (one row per
+    entry, with at least the columns of :data:`TRANSITIONS_REQUIRED`), read as a history without
+    a jobs frame. Anything else, a DataFrame without those columns included, raises a
+    :class:`TypeError` that names the parameter ``name``.
+    """
+    if isinstance(value, JobHistory):
+        return value
+    if isinstance(value, pd.DataFrame) and is_transitions_frame(value):
+        return JobHistory(None, value)
+    if isinstance(value, pd.DataFrame):
+        missing = [c for c in TRANSITIONS_REQUIRED if c not in value.columns]
+        got = f"a DataFrame without the column(s) {missing}"
+    else:
+        got = type(value).__name__
+    raise TypeError(
+        f"{name} must be a JobHistory or a transitions DataFrame (smstatus.load(...) returns "
+        f"a JobHistory), got {got}"
+    )

@@ -49,8 +49,8 @@ class SecondaryStatus(StrEnum):
 class PrimaryStatus(StrEnum):
     """The primary status (``TrainingJobStatus``) of a training job.
 
-    ``Deleting`` is in the current botocore model though not in design §1; no secondary status
-    maps to it (a job being deleted keeps the history it had).
+    ``Deleting`` is in the current botocore model; no secondary status maps to it (a job being
+    deleted keeps the history it had; see ``docs/machine.md``).
     """
 
     IN_PROGRESS = "InProgress"
@@ -85,7 +85,7 @@ PRIMARY_OF: Mapping[SecondaryStatus, PrimaryStatus] = MappingProxyType(
         S.MAX_WAIT_TIME_EXCEEDED: P.STOPPED,
     }
 )
-"""The primary status that goes with each secondary status (design §1)."""
+"""The primary status that goes with each secondary status (``docs/machine.md``)."""
 
 TERMINAL_STATUSES: frozenset[SecondaryStatus] = frozenset(
     {S.COMPLETED, S.FAILED, S.STOPPED, S.MAX_RUNTIME_EXCEEDED, S.MAX_WAIT_TIME_EXCEEDED}

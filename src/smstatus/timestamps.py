@@ -333,3 +333,25 @@ def format_iso(values: pd.Series | pd.DatetimeIndex | pa.Array | pa.ChunkedArray
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     return text
+
+
+# -- nanoseconds: the int64 form every vectorised computation of the package works in ------------
+
+NAT_NS: int = int(np.iinfo(np.int64).min)
+"""The nanoseconds that stand for NaT: the smallest int64, so NaT sorts before every time."""
+
+
+def utc_ns(values: Any) -> np.ndarray:
+    """UTC nanoseconds since the epoch (int64, :data:`NAT_NS` for NaT) of datetime-like values.
+
+    ``values`` is a datetime column (aware in any zone, or naive read as UTC) of any unit, or
+    anything :func:`pandas.to_datetime` reads with ``utc=True``. A ``datetime64[ns, UTC]``
+    column is returned as a view, without a copy; times nanoseconds cannot hold become NaT.
+    """
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns" and str(dtype.tz) == "UTC":
+        array = values.array if isinstance(values, pd.Series) else pd.DatetimeIndex(values)
+        return np.asarray(array.asi8, dtype=np.int64)
+    if not isinstance(dtype, pd.DatetimeTZDtype | np.dtypes.DateTime64DType):
+        values = pd.to_datetime(values, utc=True)
+    return _datetime_ns(values)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from smstatus.report.page import REPORT_MARKER, build_report
 
 from smstatus.cli import main
 from smstatus.io import from_describe
+from smstatus.report.page import REPORT_MARKER, build_report
 
 GOOD = Path(__file__).parents[1] / "data" / "describe"
 

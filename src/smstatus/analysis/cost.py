@@ -24,7 +24,7 @@ import pandas as pd
 
 from smstatus.analysis.phases import entries
 from smstatus.errors import InputNotFoundError, ParseError
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
 
 __all__ = ["PRICE_COLUMNS", "job_costs", "load_prices", "phase_costs"]
@@ -281,6 +281,7 @@ def job_costs(
     UserWarning
         When jobs have no price (listing their instance types) or no instance type.
     """
+    history = as_history(history)
     table = _prices(prices)
     e = entries(history, as_of, machine)
     jobs = history.jobs.reset_index(drop=True)
@@ -359,6 +360,7 @@ def phase_costs(
         instance_count, hourly_price, cost`` and ``missing`` (why the cost is NaN). Warns as
         :func:`job_costs` does.
     """
+    history = as_history(history)
     table = _prices(prices)
     e = entries(history, as_of, machine)
     jobs = history.jobs.reset_index(drop=True)

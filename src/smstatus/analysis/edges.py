@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.phases import entries
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history, is_transitions_frame
 from smstatus.machine import StatusMachine, default_machine
 
 __all__ = ["missing_from_machine", "never_seen", "observed_edges"]
@@ -42,6 +42,7 @@ def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None)
         :func:`missing_from_machine` and :func:`never_seen`, or on the columns:
         ``frame[~frame.in_machine]`` and ``frame[frame["count"] == 0]``.
     """
+    history = as_history(history)
     machine = machine or default_machine()
     e = entries(history)
     runs = e.run_start
@@ -107,12 +108,13 @@ def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None)
 
 
 def _edges(data: JobHistory | pd.DataFrame, machine: StatusMachine | None) -> pd.DataFrame:
-    if isinstance(data, JobHistory):
-        return observed_edges(data, machine=machine)
+    if not isinstance(data, pd.DataFrame) or is_transitions_frame(data):
+        return observed_edges(as_history(data, "data"), machine=machine)
     missing = [c for c in _COLUMNS if c not in data.columns]
     if missing:
         raise ValueError(
-            f"expected a JobHistory or the frame of observed_edges(); this frame lacks {missing}"
+            f"expected a JobHistory, its transitions or the frame of observed_edges(); this "
+            f"frame lacks {missing}"
         )
     return data
 

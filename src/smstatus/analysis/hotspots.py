@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame
-from smstatus.analysis.phases import NAT, Entries, entries
-from smstatus.history import JobHistory
+from smstatus.analysis.phases import Entries, entries
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
+from smstatus.timestamps import NAT_NS
 
 __all__ = ["Bottlenecks", "bottlenecks", "variants"]
 
@@ -119,12 +120,35 @@ def bottlenecks(
     Bottlenecks
         ``per_job``, ``shares`` and ``slowest`` frames (see :class:`Bottlenecks`).
     """
+    history = as_history(history)
     if top < 0:
         raise ValueError(f"top must be 0 or more, got {top}")
     excluded = _check_exclude(exclude)
     e = entries(history, as_of, machine)
-    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
+    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))
     keys = list(groups.columns)
+    secs, names, keep = _phase_seconds_of_jobs(e, excluded)
+    categories = history.transitions["status"].cat.categories
+    codes, per_job = _bottleneck_of_each_job(e, secs, keep, categories)
+    per_job.insert(0, "job_name", history.jobs["job_name"].reset_index(drop=True))
+    per_job = pd.concat([per_job, groups], axis=1)
+    shares = _shares_per_group(secs, names, keep, codes, groups, categories)
+    slowest = _slowest(secs, names, history.jobs["job_name"], top, categories)
+    return Bottlenecks(
+        per_job=per_job,
+        shares=shares,
+        slowest=slowest,
+        by=tuple(keys),
+        exclude=excluded,
+        as_of=e.as_of,
+    )
+
+
+def _phase_seconds_of_jobs(
+    e: Entries, excluded: tuple[str, ...]
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Seconds in each status (jobs rows x statuses kept) and the statuses kept: those some job
+    spent time in, but for the ``excluded`` ones; their names and status codes."""
     secs_c = e.phase_seconds  # present statuses x jobs
     names_p = np.asarray(e.status_names, dtype=object)[e.present_codes]
     keep_i = np.flatnonzero(
@@ -137,33 +161,47 @@ def bottlenecks(
     valid = rows >= 0
     if len(keep):
         secs[valid] = secs_c[keep_i][:, rows[valid]].T
-    wall = e.to_rows(e.wall_s, np.nan)
-    categories = history.transitions["status"].cat.categories
+    return secs, names, keep
 
-    # per job
+
+def _bottleneck_of_each_job(
+    e: Entries, secs: np.ndarray, keep: np.ndarray, categories: pd.Index
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The status code of each job's bottleneck (-1: none) and the frame of ``bottleneck``,
+    ``seconds`` and ``share`` (of the job's wall time) per jobs row."""
+    n = len(secs)
     if len(keep):
         best = np.argmax(np.nan_to_num(secs, nan=-np.inf), axis=1)
-        best_s = secs[np.arange(len(rows)), best]
+        best_s = secs[np.arange(n), best]
         has = best_s > 0
     else:
-        best = np.zeros(len(rows), dtype=np.int64)
-        best_s = np.zeros(len(rows))
-        has = np.zeros(len(rows), dtype=bool)
+        best = np.zeros(n, dtype=np.int64)
+        best_s = np.zeros(n)
+        has = np.zeros(n, dtype=bool)
     codes = np.where(has, np.asarray(keep, dtype=np.int64)[best] if len(keep) else -1, -1)
-    bottleneck = pd.Categorical.from_codes(codes, categories=categories)
+    wall = e.to_rows(e.wall_s, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(has & (wall > 0), best_s / wall, np.nan)
-    per_job = pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            "job_name": history.jobs["job_name"].reset_index(drop=True),
-            "bottleneck": bottleneck,
-            "seconds": np.where(has, best_s, np.where(valid, 0.0, np.nan)),
+            "bottleneck": pd.Categorical.from_codes(codes, categories=categories),
+            "seconds": np.where(has, best_s, np.where(e.jobs_code >= 0, 0.0, np.nan)),
             "share": share,
         }
     )
-    per_job = pd.concat([per_job, groups], axis=1)
+    return codes, frame
 
-    # shares per group (tidy)
+
+def _shares_per_group(
+    secs: np.ndarray,
+    names: list[str],
+    keep: np.ndarray,
+    codes: np.ndarray,
+    groups: pd.DataFrame,
+    categories: pd.Index,
+) -> pd.DataFrame:
+    """The tidy frame of each status's share of the time per group, and its bottleneck jobs."""
+    keys = list(groups.columns)
     wide = pd.DataFrame(secs, columns=names)
     jobs_in = pd.DataFrame(
         {n: (codes == k) for n, k in zip(names, keep, strict=True)}, index=wide.index
@@ -175,17 +213,7 @@ def bottlenecks(
     else:
         totals = wide.sum().to_frame().T
         counts = jobs_in.sum().to_frame().T
-    shares = _tidy_shares(totals, counts, keys, categories)
-
-    slowest = _slowest(secs, names, history.jobs["job_name"], top, categories)
-    return Bottlenecks(
-        per_job=per_job,
-        shares=shares,
-        slowest=slowest,
-        by=tuple(keys),
-        exclude=excluded,
-        as_of=e.as_of,
-    )
+    return _tidy_shares(totals, counts, keys, categories)
 
 
 def _tidy_shares(
@@ -333,6 +361,7 @@ def variants(
         ``example_job`` (the first job of that variant). Sorted by count, then variant; the
         counts add up to the number of jobs (rows of ``history.jobs``).
     """
+    history = as_history(history)
     e = entries(history, as_of, machine)
     ids_c, sequences = _variant_ids(e)
     rows = e.jobs_code

@@ -32,24 +32,14 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, decode_groups, encode_groups, group_frame, percentile_names
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine, default_machine
 from smstatus.status import SecondaryStatus
-from smstatus.timestamps import parse_timestamp
+from smstatus.timestamps import NAT_NS, parse_timestamp, utc_ns
 
 __all__ = ["duration_stats", "durations", "phase_table", "resolve_as_of"]
 
-NAT = np.iinfo(np.int64).min
 _NS = 1e9
-
-
-def _ns(series: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch (int64, ``NAT`` for NaT) of a UTC datetime column."""
-    if not isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = pd.Series(pd.to_datetime(series, utc=True))
-    if series.dtype.unit != "ns":
-        series = series.dt.as_unit("ns")
-    return np.asarray(series.array.asi8, dtype=np.int64)
 
 
 def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
@@ -76,7 +66,7 @@ def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
     """
     if as_of is not None:
         return parse_timestamp(as_of, field="as_of")
-    latest = NAT
+    latest = NAT_NS
     for frame, col in (
         (history.transitions, "start_time"),
         (history.transitions, "end_time"),
@@ -84,8 +74,8 @@ def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
         (history.jobs, "observed_at"),
     ):
         if col in frame.columns and len(frame):
-            latest = max(latest, int(_ns(frame[col]).max()))
-    if latest == NAT:
+            latest = max(latest, int(utc_ns(frame[col]).max()))
+    if latest == NAT_NS:
         return pd.NaT  # type: ignore[return-value]
     return pd.Timestamp(latest, unit="ns", tz="UTC")
 
@@ -203,20 +193,20 @@ class Entries:
 
     @cached_property
     def first_start(self) -> np.ndarray:
-        """Earliest start of each job (``NAT`` when it has no entry or no start)."""
+        """Earliest start of each job (``NAT_NS`` when it has no entry or no start)."""
         out = np.full(self.n_codes, np.iinfo(np.int64).max, dtype=np.int64)
         job, start = self.job, self.start
         missing = self._start_missing
         if missing is not None:
             job, start = job[~missing], start[~missing]
         np.minimum.at(out, job, start)
-        out[out == np.iinfo(np.int64).max] = NAT
+        out[out == np.iinfo(np.int64).max] = NAT_NS
         return out
 
     @cached_property
     def last_end(self) -> np.ndarray:
-        """Latest effective end of each job (``NAT`` when none: NaT is the smallest int64)."""
-        out = np.full(self.n_codes, NAT, dtype=np.int64)
+        """Latest effective end of each job (``NAT_NS`` when none: NaT is the smallest int64)."""
+        out = np.full(self.n_codes, NAT_NS, dtype=np.int64)
         np.maximum.at(out, self.job, self.end)
         return out
 
@@ -224,7 +214,7 @@ class Entries:
     def wall_s(self) -> np.ndarray:
         """Wall time of each job: first start to last effective end, seconds (NaN if unknown)."""
         first, last = self.first_start, self.last_end
-        ok = (first != NAT) & (last != NAT)
+        ok = (first != NAT_NS) & (last != NAT_NS)
         return np.where(ok, (last - first) / _NS, np.nan)
 
     @cached_property
@@ -315,11 +305,11 @@ class Entries:
     @cached_property
     def _start_missing(self) -> np.ndarray | None:
         """Mask of rows without a start time (``None`` when every row has one)."""
-        missing = self.start == NAT
+        missing = self.start == NAT_NS
         return missing if missing.any() else None
 
     def first_start_of(self, status: str) -> np.ndarray:
-        """Earliest start of an entry of ``status`` in each job (``NAT`` when none)."""
+        """Earliest start of an entry of ``status`` in each job (``NAT_NS`` when none)."""
         out = np.full(self.n_codes, np.iinfo(np.int64).max, dtype=np.int64)
         code = self.status_code(status)
         if code >= 0:
@@ -327,7 +317,7 @@ class Entries:
             if self._start_missing is not None:
                 m &= ~self._start_missing
             np.minimum.at(out, self.job[m], self.start[m])
-        out[out == np.iinfo(np.int64).max] = NAT
+        out[out == np.iinfo(np.int64).max] = NAT_NS
         return out
 
     def runs_of(self, status: str) -> np.ndarray:
@@ -345,11 +335,11 @@ class Entries:
 def _observed_by_code(history: JobHistory) -> np.ndarray:
     """``observed_at`` (ns) of each job-name code; the latest when a name is listed twice."""
     names = history.transitions["job_name"].cat.categories
-    out = np.full(len(names), NAT, dtype=np.int64)
+    out = np.full(len(names), NAT_NS, dtype=np.int64)
     jobs = history.jobs
     codes = names.get_indexer(jobs["job_name"].astype(object))
     ok = codes >= 0
-    np.maximum.at(out, codes[ok], _ns(jobs["observed_at"])[ok])
+    np.maximum.at(out, codes[ok], utc_ns(jobs["observed_at"])[ok])
     return out
 
 
@@ -361,7 +351,7 @@ def _censoring_limits(
     t = history.transitions
     if when is None:
         limits = _observed_by_code(history)[job]
-        unknown = limits == NAT
+        unknown = limits == NAT_NS
         if unknown.any():
             name = t["job_name"].cat.categories[job[np.flatnonzero(unknown)[0]]]
             raise ValueError(
@@ -389,21 +379,18 @@ def entries(
     ``machine`` says which statuses are terminal (the default machine when ``None``).
     """
     terminal_set = (machine if machine is not None else default_machine()).terminal
-    if not isinstance(history, JobHistory):
-        raise TypeError(
-            f"expected a JobHistory (smstatus.load(...) returns one), got {type(history).__name__}"
-        )
+    history = as_history(history)
     when = None if as_of is None else parse_timestamp(as_of, field="as_of")
     t = history.transitions
     job = t["job_name"].cat.codes.to_numpy().astype(np.int64)
     if len(job) and job.min() < 0:
         raise ValueError("the transitions frame has rows without a job_name; name every job")
     status = t["status"].cat.codes.to_numpy()  # int8 or int16: compared, rarely indexed
-    start = _ns(t["start_time"])
-    end = _ns(t["end_time"])
+    start = utc_ns(t["start_time"])
+    end = utc_ns(t["end_time"])
     n = len(job)
     censored = np.zeros(n, dtype=bool)
-    open_idx = np.flatnonzero(end == NAT)
+    open_idx = np.flatnonzero(end == NAT_NS)
     if len(open_idx):
         end = end.copy()
         # the row that follows each open row within the same job (rows in the order given)
@@ -426,17 +413,17 @@ def entries(
         is_terminal = np.asarray([str(c) in terminal_set for c in cats] + [False], dtype=bool)
         terminal = is_terminal[status[last]]  # code -1 (missing status) reads the trailing False
         end[last[terminal]] = start[last[terminal]]
-        cens = last[~terminal & (start[last] != NAT)]
+        cens = last[~terminal & (start[last] != NAT_NS)]
         censored[cens] = True
         if len(cens):
             end[cens] = _censoring_limits(history, job[cens], start[cens], when)
-    unknown = (start == NAT) | (end == NAT)
+    unknown = (start == NAT_NS) | (end == NAT_NS)
     if unknown.any():
         duration = np.full(n, np.nan)
         known = ~unknown
         duration[known] = (end[known] - start[known]) / _NS
         end = end.copy()
-        end[unknown] = NAT
+        end[unknown] = NAT_NS
     else:
         duration = (end - start) / _NS
     return Entries(
@@ -489,6 +476,7 @@ def durations(
     0  Starting        60.0     False
     1  Training       600.0      True
     """
+    history = as_history(history)
     e = entries(history, as_of, machine)
     t = history.transitions
     out = pd.DataFrame(
@@ -551,6 +539,7 @@ def phase_table(
         NaN times. A name listed twice in ``jobs`` (``duplicate_job``) gets the pooled figures
         of its entries on each of its rows, with a warning.
     """
+    history = as_history(history)
     e = entries(history, as_of, machine)
     secs = e.phase_seconds
     cols: dict[str, Any] = {"job_name": history.jobs["job_name"].array.copy()}
@@ -560,14 +549,14 @@ def phase_table(
     wall = e.to_rows(e.wall_s, np.nan).copy()
     cols["wall_s"] = wall
 
-    first_training = e.to_rows(e.first_start_of(SecondaryStatus.TRAINING.value), NAT)
-    created = _ns(history.jobs["creation_time"])
-    ok = (first_training != NAT) & (created != NAT)
+    first_training = e.to_rows(e.first_start_of(SecondaryStatus.TRAINING.value), NAT_NS)
+    created = utc_ns(history.jobs["creation_time"])
+    ok = (first_training != NAT_NS) & (created != NAT_NS)
     cols["to_first_training_from_creation_s"] = np.where(
         ok, (first_training - created) / _NS, np.nan
     )
-    first = e.to_rows(e.first_start, NAT)
-    ok = (first_training != NAT) & (first != NAT)
+    first = e.to_rows(e.first_start, NAT_NS)
+    ok = (first_training != NAT_NS) & (first != NAT_NS)
     cols["to_first_training_s"] = np.where(ok, (first_training - first) / _NS, np.nan)
     training = e.seconds_in(SecondaryStatus.TRAINING.value)
     training_s = e.to_rows(training, 0.0) if training is not None else np.zeros(len(wall))
@@ -627,9 +616,10 @@ def duration_stats(
         the percentile columns, ``max_s``. ``frame.attrs["as_of"]`` is the ``as_of`` given
         (``None``: each job's ``observed_at``).
     """
+    history = as_history(history)
     names = percentile_names(percentiles)
     e = entries(history, as_of, machine)
-    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
+    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))
     keys = list(groups.columns)
     codes = encode_groups(groups)
     data: dict[str, Any] = {}

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame, percentile_names
-from smstatus.analysis.phases import NAT, entries
-from smstatus.history import JobHistory
+from smstatus.analysis.phases import entries
+from smstatus.history import JobHistory, as_history
+from smstatus.timestamps import NAT_NS
 
 __all__ = ["km_quantiles", "km_stats"]
 
@@ -124,9 +125,10 @@ def km_stats(
         estimated survival never falls that low, i.e. too many entries are still open to
         tell). ``frame.attrs["as_of"]`` is the time used.
     """
+    history = as_history(history)
     names = [n[: -len("_s")] for n in percentile_names(percentiles)]
     e = entries(history, as_of)
-    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT))
+    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))
     keys = list(groups.columns)
     frame = pd.DataFrame(
         {k: groups[k].take(e.code_row[e.job]).reset_index(drop=True) for k in keys}

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
+from smstatus.timestamps import utc_ns
 
 __all__ = ["OTHER_GROUP", "TREND_COLUMNS", "phase_trend"]
 
@@ -139,6 +140,7 @@ def phase_trend(
                          period  entries  median_s  total_s
     0 2024-01-01 00:00:00+00:00        1    3600.0   3600.0
     """
+    history = as_history(history)
     from smstatus.analysis.phases import durations
 
     wanted = _statuses(status)
@@ -182,7 +184,7 @@ def _first_start_of_jobs(history: JobHistory, measured: pd.DataFrame) -> np.ndar
     """The first entry's start (ns, NaT when none) of each ``history.jobs`` row."""
     first = measured.groupby(measured["job_name"].astype(object), sort=False)["start_time"].min()
     times = first.reindex(history.jobs["job_name"].astype(object).to_numpy())
-    return np.asarray(times.dt.as_unit("ns").array.asi8, dtype=np.int64)
+    return utc_ns(times)
 
 
 def _summarise(frame: pd.DataFrame, keys: list[str], wanted: list[str]) -> pd.DataFrame:

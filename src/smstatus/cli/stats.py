@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import sys
 import warnings
@@ -30,6 +29,7 @@ from smstatus.cli._common import (
     load_machine,
     time_option,
 )
+from smstatus.spans import format_duration
 
 WHAT = ("durations", "phases", "bottlenecks", "variants", "edges", "cost", "km", "trend")
 
@@ -222,19 +222,8 @@ def fit_frame(frame: pd.DataFrame, width: int) -> tuple[pd.DataFrame, str | None
 
 
 def human(seconds: float) -> str:
-    """``3725.0`` -> ``"1h02m"``; short and readable in a table."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "-"
-    if math.isinf(seconds):
-        return "inf"
-    sign, s = ("-" if seconds < 0 else ""), abs(float(seconds))
-    if s < 60:
-        return f"{sign}{s:.1f}s" if s < 10 else f"{sign}{s:.0f}s"
-    if s < 3600:
-        return f"{sign}{int(s // 60)}m{int(s % 60):02d}s"
-    if s < 86400:
-        return f"{sign}{int(s // 3600)}h{int(s % 3600 // 60):02d}m"
-    return f"{sign}{int(s // 86400)}d{int(s % 86400 // 3600):02d}h"
+    """``3725.0`` -> ``"1h02m"``; short and readable in a table (:func:`format_duration`)."""
+    return format_duration(seconds, style="compact")
 
 
 def _readable(frame: pd.DataFrame) -> pd.DataFrame:

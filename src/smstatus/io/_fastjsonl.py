@@ -33,6 +33,7 @@ from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.io.jsonlines import jsonl_records
 from smstatus.status import SecondaryStatus
+from smstatus.timestamps import NAT_NS as _NAT
 from smstatus.timestamps import parse_timestamps
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "read_describe_jsonl"]
@@ -42,10 +43,9 @@ DEFAULT_BLOCK_SIZE = 64 << 20
 
 _ARROW_BLOCK_SIZE = 4 << 20  # Arrow splits a block into chunks of this size, parsed in parallel
 _BUFFERS = 3  # blocks in flight: extracted, parsed by Arrow, read
-_NAT = np.iinfo(np.int64).min
 _KNOWN_STATUSES = tuple(s.value for s in SecondaryStatus)
 
-_TIME = pa.string()  # parsed after reading: every form of design §3 is accepted
+_TIME = pa.string()  # parsed after reading: every form of smstatus.timestamps is accepted
 _ENTRY = pa.struct(
     [
         ("Status", pa.string()),

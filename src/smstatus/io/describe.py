@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.errors import ParseError
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.detect import TOO_DEEP
 from smstatus.io.inputs import InputFile
@@ -51,7 +51,8 @@ def from_describe(
     ----------
     responses
         One ``DescribeTrainingJob`` response or an iterable of them; ``datetime`` objects and
-        every timestamp form of design §3 are accepted.
+        every timestamp form of ``docs/sources.md`` (ISO-8601, epoch seconds or milliseconds)
+        are accepted.
     errors
         ``"raise"`` stops at the first bad record; ``"collect"`` loads the rest and reports the
         rejects in ``history.unparsed``.
@@ -233,6 +234,7 @@ def to_describe_records(history: JobHistory, *, as_datetime: bool = False) -> li
     >>> to_describe_records(h)[0]["SecondaryStatusTransitions"]
     [{'Status': 'Starting', 'StartTime': '2024-01-01T00:00:00Z'}]
     """
+    history = as_history(history)
     jobs = history.jobs
     trans = history.transitions
 
@@ -344,6 +346,7 @@ class _NoClose:
 
 def write_describe_jsonl(history: JobHistory, path: str | Path | IO[str]) -> None:
     """Write the history as JSON Lines of describe responses (``.gz`` compresses)."""
+    history = as_history(history)
     with _open_text(path) as out:
         for rec in to_describe_records(history):
             out.write(json.dumps(rec, ensure_ascii=False))
@@ -352,6 +355,7 @@ def write_describe_jsonl(history: JobHistory, path: str | Path | IO[str]) -> Non
 
 def write_describe_json(history: JobHistory, path: str | Path | IO[str]) -> None:
     """Write the history as one JSON list of describe responses (``.gz`` compresses)."""
+    history = as_history(history)
     with _open_text(path) as out:
         json.dump(to_describe_records(history), out, ensure_ascii=False, indent=1)
         out.write("\n")

@@ -33,6 +33,7 @@ from smstatus.history import (
     KNOWN_STATUSES,
     STRING,
     JobHistory,
+    as_history,
     concat_histories,
     status_categorical,
 )
@@ -136,6 +137,7 @@ def write_table(
         Where to write the jobs frame (same suffixes). Name it like :func:`jobs_sibling`
         (``x.jobs.csv`` next to ``x.csv``) and :func:`read_table` finds it by itself.
     """
+    history = as_history(history)
     kind = _format(path) if isinstance(path, str | Path) else "csv"
     jobs_kind = (
         None

@@ -1,4 +1,4 @@
-"""What the plot functions share: the history check, the Axes, matplotlib feature switches."""
+"""What the plot functions share: the Axes, matplotlib feature switches."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
-    "as_history",
     "get_ax",
     "group_labels",
     "horizontal",
@@ -16,22 +15,6 @@ __all__ = [
     "note_title",
     "open_ends",
 ]
-
-
-def as_history(history: Any) -> Any:
-    """A :class:`~smstatus.history.JobHistory` from a history or a transitions frame."""
-    import pandas as pd
-
-    from smstatus.history import JobHistory
-
-    if isinstance(history, JobHistory):
-        return history
-    if isinstance(history, pd.DataFrame):
-        return JobHistory(None, history)
-    raise TypeError(
-        f"expected a JobHistory (smstatus.load(...) returns one) or a transitions DataFrame, "
-        f"got {type(history).__name__}"
-    )
 
 
 def get_ax(ax: Axes | None) -> Axes:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from smstatus.history import as_history
 from smstatus.plotting.axes import (
-    as_history,
     get_ax,
     group_labels,
     horizontal,
@@ -19,6 +19,7 @@ from smstatus.plotting.axes import (
 )
 from smstatus.plotting.palette import luminance, status_colors, text_color
 from smstatus.plotting.units import duration_axis, plural, time_unit
+from smstatus.timestamps import utc_ns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -42,7 +43,7 @@ def _group_labels(history: Any, by: Any, job_names: pd.Series) -> tuple[pd.Serie
         t = history.transitions
         first = t.groupby("job_name", observed=True, sort=False)["start_time"].min()
         times = pd.Series(history.jobs["job_name"].astype(object)).map(first)
-        return np.asarray(pd.to_datetime(times, utc=True).array.asi8, dtype=np.int64)
+        return utc_ns(times)
 
     groups = group_frame(history, by, first_start=first_start)
     names = list(groups.columns)
@@ -118,76 +119,22 @@ def plot_durations(
     machine = machine if machine is not None else default_machine()
     d = durations(history, as_of=as_of, machine=machine)
     secs = d["duration_s"].to_numpy(dtype=float)
-    censored = d["censored"].to_numpy(dtype=bool)
-    status = d["status"].astype(str).to_numpy(dtype=object)
     finite = np.isfinite(secs)
-
-    present = [str(s) for s in d["status"].cat.categories if (finite & (status == s)).any()]
-    terminal = machine.terminal
-    if statuses is None:
-        shown = [s for s in present if s not in terminal]
-    else:
-        shown = [str(s) for s in statuses]
-        known = set(machine.statuses) | set(d["status"].cat.categories.astype(str))
-        unknown = [s for s in shown if s not in known]
-        if unknown:
-            raise ValueError(
-                f"statuses= names status(es) that are neither statuses of the machine nor in the "
-                f"data: {unknown}; the data has {present}"
-            )
+    shown = _shown_statuses(d, finite, statuses, machine)
     colors = status_colors([*d["status"].cat.categories.astype(str), *shown])
-
-    if by is None:
-        group = np.full(len(d), "", dtype=object)
-        groups, by_name = [""], ""
-    else:
-        labels, by_name = _group_labels(history, by, d["job_name"])
-        group = labels.to_numpy(dtype=object)
-        counts = pd.Series(group[finite]).value_counts(sort=True)
-        groups = [str(g) for g in counts.index[:MAX_GROUPS]]
-        if len(counts) > MAX_GROUPS:
-            groups = [*groups[: MAX_GROUPS - 1], OTHER]
-            group = np.where(np.isin(group, groups[:-1]), group, OTHER)
-        groups = _ordered(groups)
+    group, groups, by_name = _entry_groups(history, by, d, finite)
 
     positive = secs > 0 if log else np.ones(len(secs), dtype=bool)
+    status = d["status"].astype(str).to_numpy(dtype=object)
     n_hidden = int((finite & ~positive & np.isin(status, shown)).sum())
     unit, unit_s = ("s", 1.0) if log else time_unit(float(np.nanmax(secs[finite], initial=0)))
-    scale = 1.0 if log else unit_s
-
-    k = len(groups)
-    slot = 0.8 / k
-    cells = []  # (status index, group index, position, closed values, open values)
-    for i, s in enumerate(shown):
-        is_s = (status == s) & finite & positive
-        for j, g in enumerate(groups):
-            m = is_s & (group == g)
-            pos = i - 0.4 + slot * (j + 0.5)
-            closed = secs[m & ~censored] / scale
-            still = secs[m & censored] / scale
-            cells.append((i, j, pos, closed, still))
-
+    slot = 0.8 / len(groups)
+    cells = _cells(d, shown, group, groups, finite & positive, 1.0 if log else unit_s)
     if kind == "ecdf":
         _draw_ecdf(ax, cells, shown, groups, colors, kwargs)
     else:
         _draw_rows(ax, cells, shown, groups, colors, kind, slot, kwargs)
-
-    if log:
-        ax.set_xscale("log")
-        duration_axis(ax.xaxis)
-        label = "duration (log scale)"
-    else:
-        label = f"duration ({unit})"
-    if kind == "ecdf":
-        ax.set_xlabel(label)
-        ax.set_ylabel("share of entries at most this long")
-        ax.set_ylim(0, 1.02)
-    else:
-        ax.set_xlabel(label)
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6, which="major")
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    _duration_axis(ax, kind=kind, log=log, unit=unit)
 
     n_open = sum(len(c[4]) for c in cells)
     parts = [f"duration of each status, by {by_name}" if by_name else "duration of each status"]
@@ -203,6 +150,85 @@ def plot_durations(
         parts.append("nothing to draw")
     note_title(ax, parts)
     return ax
+
+
+def _shown_statuses(
+    d: pd.DataFrame, finite: np.ndarray, statuses: Sequence[str] | None, machine: Any
+) -> list[str]:
+    """The rows: ``statuses`` (each a status of the machine or of the data) or, by default,
+    every non-terminal status with a duration in ``d``, in the order of its categories."""
+    status = d["status"].astype(str).to_numpy(dtype=object)
+    present = [str(s) for s in d["status"].cat.categories if (finite & (status == s)).any()]
+    if statuses is None:
+        return [s for s in present if s not in machine.terminal]
+    shown = [str(s) for s in statuses]
+    known = set(machine.statuses) | set(d["status"].cat.categories.astype(str))
+    unknown = [s for s in shown if s not in known]
+    if unknown:
+        raise ValueError(
+            f"statuses= names status(es) that are neither statuses of the machine nor in the "
+            f"data: {unknown}; the data has {present}"
+        )
+    return shown
+
+
+def _entry_groups(
+    history: Any, by: Any, d: pd.DataFrame, finite: np.ndarray
+) -> tuple[np.ndarray, list[str], str]:
+    """The group of each entry, the groups drawn (the ``MAX_GROUPS`` most frequent, the rest
+    pooled as ``other``, in reading order) and the name of the grouping (``""``: none)."""
+    if by is None:
+        return np.full(len(d), "", dtype=object), [""], ""
+    labels, by_name = _group_labels(history, by, d["job_name"])
+    group = labels.to_numpy(dtype=object)
+    counts = pd.Series(group[finite]).value_counts(sort=True)
+    groups = [str(g) for g in counts.index[:MAX_GROUPS]]
+    if len(counts) > MAX_GROUPS:
+        groups = [*groups[: MAX_GROUPS - 1], OTHER]
+        group = np.where(np.isin(group, groups[:-1]), group, OTHER)
+    return group, _ordered(groups), by_name
+
+
+def _cells(
+    d: pd.DataFrame,
+    shown: list[str],
+    group: np.ndarray,
+    groups: list[str],
+    drawable: np.ndarray,
+    scale: float,
+) -> list[tuple[int, int, float, np.ndarray, np.ndarray]]:
+    """One cell per status row and group: (row, group index, position on the row axis, closed
+    durations, open durations), durations divided by ``scale``."""
+    secs = d["duration_s"].to_numpy(dtype=float)
+    censored = d["censored"].to_numpy(dtype=bool)
+    status = d["status"].astype(str).to_numpy(dtype=object)
+    slot = 0.8 / len(groups)
+    cells = []
+    for i, s in enumerate(shown):
+        is_s = (status == s) & drawable
+        for j, g in enumerate(groups):
+            m = is_s & (group == g)
+            pos = i - 0.4 + slot * (j + 0.5)
+            cells.append((i, j, pos, secs[m & ~censored] / scale, secs[m & censored] / scale))
+    return cells
+
+
+def _duration_axis(ax: Axes, *, kind: str, log: bool, unit: str) -> None:
+    """The duration axis (log-scaled with readable ticks, or linear in ``unit``) and the grid."""
+    if log:
+        ax.set_xscale("log")
+        duration_axis(ax.xaxis)
+        label = "duration (log scale)"
+    else:
+        label = f"duration ({unit})"
+    ax.set_xlabel(label)
+    if kind == "ecdf":
+        ax.set_ylabel("share of entries at most this long")
+        ax.set_ylim(0, 1.02)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6, which="major")
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
 
 def _ordered(groups: list[str]) -> list[str]:
@@ -226,9 +252,8 @@ def _draw_rows(
     slot: float,
     kwargs: dict[str, Any],
 ) -> None:
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
+    """Box or violin rows: one per status, a box or violin per group, open entries as
+    markers."""
     full = [c for c in cells if len(c[3])]
     width = slot * 0.8
     if kind == "box" and full:
@@ -254,7 +279,17 @@ def _draw_rows(
     elif kind == "violin":
         _draw_violins(ax, full, shown, colors, width, kwargs)
 
-    # open entries: lower bounds
+    _draw_open_entries(ax, cells, shown, colors)
+    ax.set_yticks(np.arange(len(shown)), [_row_label(s, i, cells) for i, s in enumerate(shown)])
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(max(len(shown), 1) - 0.5, -0.5)
+    _rows_legend(ax, groups, has_open=any(len(c[4]) for c in cells))
+
+
+def _draw_open_entries(
+    ax: Axes, cells: list[Any], shown: list[str], colors: dict[str, str]
+) -> None:
+    """Open entries as hollow ``>`` markers: lower bounds of their durations."""
     for i, _j, pos, _closed, still in cells:
         if len(still):
             ax.scatter(
@@ -269,16 +304,19 @@ def _draw_rows(
                 label="_open",
             )
 
-    ax.set_yticks(np.arange(len(shown)), [_row_label(s, i, cells) for i, s in enumerate(shown)])
-    ax.tick_params(axis="y", length=0)
-    ax.set_ylim(max(len(shown), 1) - 0.5, -0.5)
+
+def _rows_legend(ax: Axes, groups: list[str], *, has_open: bool) -> None:
+    """The legend of the box and violin rows: the groups' hatches and the open-entry marker."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     handles: list[Any] = []
     if len(groups) > 1:
         handles += [
             Patch(facecolor="white", edgecolor="#333333", hatch=GROUP_HATCHES[j], label=g)
             for j, g in enumerate(groups)
         ]
-    if any(len(c[4]) for c in cells):
+    if has_open:
         handles.append(
             Line2D(
                 [],

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting.axes import as_history, get_ax, measured_until, note_title
+from smstatus.history import as_history
+from smstatus.plotting.axes import get_ax, measured_until, note_title
 from smstatus.plotting.palette import OPEN_HATCH, status_colors
 from smstatus.plotting.units import plural, time_unit
+from smstatus.timestamps import NAT_NS, utc_ns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -24,7 +26,6 @@ __all__ = ["gantt_figsize", "plot_gantt"]
 
 ALIGNS = ("absolute", "start", "training")
 _I64_MAX = np.iinfo(np.int64).max
-_I64_MIN = np.iinfo(np.int64).min
 _NS_PER_S = 1_000_000_000
 _NS_PER_DAY = 86_400 * _NS_PER_S
 _CHUNK = 200_000  # rectangles per sub-path list entry (keeps Agg's cell blocks small)
@@ -58,13 +59,6 @@ class _Layout:
     align: str
     sort_text: str
     which: str  # which lanes a cut keeps: "" (the first ones) or "the latest "
-
-
-def _ns(series: pd.Series) -> np.ndarray:
-    """UTC nanoseconds of a datetime column (NaT -> int64 min)."""
-    if not isinstance(series.dtype, pd.DatetimeTZDtype | np.dtypes.DateTime64DType):
-        series = pd.to_datetime(series, utc=True)
-    return np.asarray(series.dt.as_unit("ns").array.asi8, dtype=np.int64)
 
 
 def _selected_jobs(history: Any, jobs: Any, categories: pd.Index) -> np.ndarray | None:
@@ -107,6 +101,41 @@ def _sort_statuses(sort_by: Any, status_names: list[str], machine: Any) -> list[
     return wanted
 
 
+@dataclass
+class _Entries:
+    """The entries a Gantt chart may draw, measured as :func:`smstatus.durations` does."""
+
+    categories: pd.Index  # job names (categories of the job codes)
+    status_names: list[str]
+    rows: np.ndarray  # row of each entry in the transitions frame
+    job: np.ndarray  # job code of each entry
+    status: np.ndarray  # status code of each entry
+    start: np.ndarray  # ns
+    end: np.ndarray  # effective end, ns
+    is_open: np.ndarray  # censored: measured up to as_of or when its job was observed
+    cutoff: Any  # the as_of durations() measured up to (None: each job's observed_at)
+    wanted: np.ndarray | None  # job codes selected by jobs=, in their order
+    n_jobs: int
+    n_untimed: int
+
+    def take(self, keep: np.ndarray) -> None:
+        """Keep the entries ``keep`` selects."""
+        for name in ("rows", "job", "status", "start", "end", "is_open"):
+            setattr(self, name, getattr(self, name)[keep])
+
+
+@dataclass
+class _JobSpans:
+    """Per job code: first start, last end, first Training start (ns), whether it has a lane."""
+
+    start: np.ndarray
+    end: np.ndarray
+    training: np.ndarray
+    has: np.ndarray
+    n_empty: int
+    n_without_training: int
+
+
 def _layout(
     history: Any,
     *,
@@ -121,84 +150,11 @@ def _layout(
         raise ValueError(f"align must be one of {list(ALIGNS)}, got {align!r}")
     if max_jobs is not None and max_jobs < 1:
         raise ValueError(f"max_jobs must be a positive number or None, got {max_jobs!r}")
-    from smstatus.analysis.phases import durations
-
-    t = history.transitions
-    job_cat = t["job_name"].astype("category")
-    categories = job_cat.cat.categories
-    n_cat = len(categories)
-    codes = job_cat.cat.codes.to_numpy().astype(np.int64)
-    status_cat = t["status"].astype("category")
-    status_names = [str(s) for s in status_cat.cat.categories]
-    scodes = status_cat.cat.codes.to_numpy().astype(np.int64)
-    start = _ns(t["start_time"])
-    # effective ends and censoring as smstatus.durations measures them: an open entry followed
-    # by another ends where it starts, an open terminal entry lasts zero seconds, and the open
-    # last entry of a running job is measured up to as_of, else up to when its job was
-    # observed (censored: drawn hatched)
-    measured = durations(history, as_of=as_of, machine=machine)
-    cutoff = measured.attrs.get("as_of")
-    seconds = measured["duration_s"].to_numpy(dtype=float)
-    censored = measured["censored"].to_numpy(dtype=bool)
-
-    wanted = _selected_jobs(history, jobs, categories)
-    in_scope = codes >= 0
-    if wanted is not None:
-        keep_job = np.zeros(n_cat, dtype=bool)
-        keep_job[wanted] = True
-        in_scope &= keep_job[np.where(in_scope, codes, 0)]
-        n_jobs = len(wanted)
-    else:
-        n_jobs = max(len(history.jobs["job_name"].unique()), n_cat)
-    timed = (start != _I64_MIN) & np.isfinite(seconds)
-    valid = in_scope & timed
-    n_untimed = int((in_scope & ~timed).sum())
-
-    rows = np.flatnonzero(valid)
-    c, s, sc = codes[rows], start[rows], scodes[rows]
-    is_open = censored[rows]
-    e_eff = s + np.round(seconds[rows] * _NS_PER_S).astype(np.int64)
-
-    count = np.bincount(c, minlength=n_cat)
-    j_start = np.full(n_cat, _I64_MAX)
-    np.minimum.at(j_start, c, s)
-    j_end = np.full(n_cat, _I64_MIN)
-    np.maximum.at(j_end, c, np.maximum(s, e_eff))
-    has = count > 0
-    n_empty = n_jobs - int(has.sum() if wanted is None else has[wanted].sum())
-
-    t_start = np.full(n_cat, _I64_MAX)
-    n_without_training = 0
-    if align == "training":
-        trained = np.zeros(len(rows), dtype=bool)
-        if "Training" in status_names:
-            trained = sc == status_names.index("Training")
-        np.minimum.at(t_start, c[trained], s[trained])
-        reached = t_start != _I64_MAX
-        n_without_training = int((has & ~reached).sum())
-        has &= reached
-
-    # -- lane order ------------------------------------------------------------------------
-    base = wanted if wanted is not None else np.arange(n_cat)
-    base = base[has[base]]
-    given = np.arange(len(base))
-    if sort_by is None:
-        order = given
-        sort_text = "in the order given"
-    elif sort_by == "start":
-        order = np.lexsort((given, j_start[base]))
-        sort_text = "sorted by start (earliest on top)"
-    elif sort_by == "wall":
-        order = np.lexsort((given, j_start[base], -(j_end[base] - j_start[base])))
-        sort_text = "sorted by wall time (longest on top)"
-    else:
-        summed = _sort_statuses(sort_by, status_names, machine)
-        in_status = np.isin(sc, [status_names.index(w) for w in summed if w in status_names])
-        total = np.bincount(
-            c[in_status], weights=(e_eff - s)[in_status].astype(float), minlength=n_cat
-        )
-        order = np.lexsort((given, j_start[base], -total[base]))
-        sort_text = f"sorted by time in {' + '.join(summed)} (longest on top)"
+    e = _measured_entries(history, jobs, as_of, machine)
+    spans = _job_spans(e, align)
+    base = e.wanted if e.wanted is not None else np.arange(len(e.categories))
+    base = base[spans.has[base]]
+    order, sort_text = _lane_order(e, spans, base, sort_by, machine)
     chosen = base[order]
     n_candidates = len(chosen)
     which = ""
@@ -206,88 +162,185 @@ def _layout(
         # by start, the latest jobs are the ones worth a look; otherwise the top of the order
         chosen = chosen[-max_jobs:] if sort_by == "start" else chosen[:max_jobs]
         which = "the latest " if sort_by == "start" else ""
-    lane_of = np.full(n_cat, -1, dtype=np.int64)
+    lane_of = np.full(len(e.categories), -1, dtype=np.int64)
     lane_of[chosen] = np.arange(len(chosen))
-    lane = lane_of[c]
-    drawn = lane >= 0
-    lane, c, s, e_eff, sc, is_open, rows = (
-        lane[drawn],
-        c[drawn],
-        s[drawn],
-        e_eff[drawn],
-        sc[drawn],
-        is_open[drawn],
-        rows[drawn],
-    )
+    lane = lane_of[e.job]
+    e.take(lane >= 0)
+    lane = lane[lane >= 0]
 
-    # -- up to when open entries run: the as_of given, else each job's observed_at --------------
-    open_ends = pd.Series(pd.to_datetime(e_eff[is_open], utc=True))
-    open_until = measured_until(cutoff, open_ends, n_open=2, fmt="%Y-%m-%d %H:%M:%S")
+    # up to when open entries run: the as_of given, else each job's observed_at
+    open_ends = pd.Series(pd.to_datetime(e.end[e.is_open], utc=True))
+    open_until = measured_until(e.cutoff, open_ends, n_open=2, fmt="%Y-%m-%d %H:%M:%S")
+    cutoff = e.cutoff
     if cutoff is None or pd.isna(cutoff):
         cutoff = open_ends.iloc[0] if open_ends.nunique() == 1 else None
-
-    # -- x coordinates -------------------------------------------------------------------------
-    x_as_of = None
-    x_cap = None
     if align == "absolute":
-        import matplotlib.dates as mdates
-
-        epoch = int(pd.Timestamp(mdates.get_epoch(), tz="UTC").value)
-        unit, unit_s = "date", 86_400.0
-        x0 = (s - epoch) / _NS_PER_DAY
-        x1 = (e_eff - epoch) / _NS_PER_DAY
-        lane_end = (j_end[chosen] - epoch) / _NS_PER_DAY
-        if cutoff is not None and not pd.isna(cutoff):
-            x_as_of = (cutoff.value - epoch) / _NS_PER_DAY
+        x = _absolute_x(e, spans, chosen, cutoff)
     else:
-        origin = (j_start if align == "start" else t_start)[c]
-        rel0, rel1 = (s - origin) / _NS_PER_S, (e_eff - origin) / _NS_PER_S
-        lane_origin = (j_start if align == "start" else t_start)[chosen]
-        ends_s = (j_end[chosen] - lane_origin) / _NS_PER_S
-        # a job left open long ago (a stale snapshot) would squash every other lane: when open
-        # lanes run past 3x the longest closed one, the axis stops a little after the closed
-        # ones and the cut lanes say how long they are
-        lane_open = np.zeros(len(chosen), dtype=bool)
-        lane_open[lane[is_open]] = True
-        cap_s = None
-        if lane_open.any() and (~lane_open).any():
-            closed_max = float(ends_s[~lane_open].max())
-            if closed_max > 0 and float(ends_s[lane_open].max()) > 3 * closed_max:
-                cap_s = closed_max * 1.15
-        top_s = float(max(rel1.max(), rel0.max())) if len(rel0) else 0.0
-        if cap_s is not None:
-            top_s = min(top_s, cap_s)
-        span = top_s - (min(float(rel0.min()), 0.0) if len(rel0) else 0.0)
-        unit, unit_s = time_unit(span)
-        x0, x1 = rel0 / unit_s, rel1 / unit_s
-        lane_end = ends_s / unit_s
-        if cap_s is not None:
-            x_cap = cap_s / unit_s
-
+        x = _relative_x(e, spans, chosen, lane, align)
     return _Layout(
         lane=lane,
-        x0=x0,
-        x1=x1,
-        status=sc,
-        is_open=is_open,
-        row=rows,
-        status_names=status_names,
-        lane_names=np.asarray(categories[chosen], dtype=object),
-        lane_end=lane_end,
+        status=e.status,
+        is_open=e.is_open,
+        row=e.rows,
+        status_names=e.status_names,
+        lane_names=np.asarray(e.categories[chosen], dtype=object),
         n_candidates=n_candidates,
-        n_jobs=n_jobs,
-        n_empty=n_empty,
-        n_without_training=n_without_training,
-        n_untimed=n_untimed,
-        unit=unit,
-        unit_s=unit_s,
+        n_jobs=e.n_jobs,
+        n_empty=spans.n_empty,
+        n_without_training=spans.n_without_training,
+        n_untimed=e.n_untimed,
         open_until=open_until,
-        x_as_of=x_as_of,
-        x_cap=x_cap,
         align=align,
         sort_text=sort_text,
         which=which,
+        **x,
     )
+
+
+def _measured_entries(history: Any, jobs: Any, as_of: Any, machine: Any) -> _Entries:
+    """The timed entries of the jobs selected, with their effective ends and censoring as
+    :func:`smstatus.durations` measures them: an open entry followed by another ends where it
+    starts, an open terminal entry lasts zero seconds, and the open last entry of a running
+    job is measured up to ``as_of``, else up to when its job was observed (drawn hatched)."""
+    from smstatus.analysis.phases import durations
+
+    t = history.transitions
+    job_cat = t["job_name"].astype("category")
+    categories = job_cat.cat.categories
+    codes = job_cat.cat.codes.to_numpy().astype(np.int64)
+    status_cat = t["status"].astype("category")
+    start = utc_ns(t["start_time"])
+    measured = durations(history, as_of=as_of, machine=machine)
+    seconds = measured["duration_s"].to_numpy(dtype=float)
+    censored = measured["censored"].to_numpy(dtype=bool)
+
+    wanted = _selected_jobs(history, jobs, categories)
+    in_scope = codes >= 0
+    if wanted is not None:
+        keep_job = np.zeros(len(categories), dtype=bool)
+        keep_job[wanted] = True
+        in_scope &= keep_job[np.where(in_scope, codes, 0)]
+        n_jobs = len(wanted)
+    else:
+        n_jobs = max(len(history.jobs["job_name"].unique()), len(categories))
+    timed = (start != NAT_NS) & np.isfinite(seconds)
+    rows = np.flatnonzero(in_scope & timed)
+    return _Entries(
+        categories=categories,
+        status_names=[str(s) for s in status_cat.cat.categories],
+        rows=rows,
+        job=codes[rows],
+        status=status_cat.cat.codes.to_numpy().astype(np.int64)[rows],
+        start=start[rows],
+        end=start[rows] + np.round(seconds[rows] * _NS_PER_S).astype(np.int64),
+        is_open=censored[rows],
+        cutoff=measured.attrs.get("as_of"),
+        wanted=wanted,
+        n_jobs=n_jobs,
+        n_untimed=int((in_scope & ~timed).sum()),
+    )
+
+
+def _job_spans(e: _Entries, align: str) -> _JobSpans:
+    """Each job's first start and last end; with ``align="training"``, its first Training
+    start (a job that never trained gets no lane)."""
+    n_cat = len(e.categories)
+    j_start = np.full(n_cat, _I64_MAX)
+    np.minimum.at(j_start, e.job, e.start)
+    j_end = np.full(n_cat, NAT_NS)
+    np.maximum.at(j_end, e.job, np.maximum(e.start, e.end))
+    has = np.bincount(e.job, minlength=n_cat) > 0
+    n_empty = e.n_jobs - int(has.sum() if e.wanted is None else has[e.wanted].sum())
+    t_start = np.full(n_cat, _I64_MAX)
+    n_without_training = 0
+    if align == "training":
+        trained = np.zeros(len(e.rows), dtype=bool)
+        if "Training" in e.status_names:
+            trained = e.status == e.status_names.index("Training")
+        np.minimum.at(t_start, e.job[trained], e.start[trained])
+        reached = t_start != _I64_MAX
+        n_without_training = int((has & ~reached).sum())
+        has &= reached
+    return _JobSpans(j_start, j_end, t_start, has, n_empty, n_without_training)
+
+
+def _lane_order(
+    e: _Entries, spans: _JobSpans, base: np.ndarray, sort_by: Any, machine: Any
+) -> tuple[np.ndarray, str]:
+    """The order of the lanes ``base`` (job codes) and the words that say it."""
+    given = np.arange(len(base))
+    j_start, j_end = spans.start, spans.end
+    if sort_by is None:
+        return given, "in the order given"
+    if sort_by == "start":
+        return np.lexsort((given, j_start[base])), "sorted by start (earliest on top)"
+    if sort_by == "wall":
+        order = np.lexsort((given, j_start[base], -(j_end[base] - j_start[base])))
+        return order, "sorted by wall time (longest on top)"
+    names = e.status_names
+    summed = _sort_statuses(sort_by, names, machine)
+    in_status = np.isin(e.status, [names.index(w) for w in summed if w in names])
+    total = np.bincount(
+        e.job[in_status],
+        weights=(e.end - e.start)[in_status].astype(float),
+        minlength=len(e.categories),
+    )
+    order = np.lexsort((given, j_start[base], -total[base]))
+    return order, f"sorted by time in {' + '.join(summed)} (longest on top)"
+
+
+def _absolute_x(e: _Entries, spans: _JobSpans, chosen: np.ndarray, cutoff: Any) -> dict[str, Any]:
+    """x in matplotlib dates (days since its epoch), for ``align="absolute"``."""
+    import matplotlib.dates as mdates
+
+    epoch = int(pd.Timestamp(mdates.get_epoch(), tz="UTC").value)
+    x_as_of = None
+    if cutoff is not None and not pd.isna(cutoff):
+        x_as_of = (cutoff.value - epoch) / _NS_PER_DAY
+    return {
+        "x0": (e.start - epoch) / _NS_PER_DAY,
+        "x1": (e.end - epoch) / _NS_PER_DAY,
+        "lane_end": (spans.end[chosen] - epoch) / _NS_PER_DAY,
+        "unit": "date",
+        "unit_s": 86_400.0,
+        "x_as_of": x_as_of,
+        "x_cap": None,
+    }
+
+
+def _relative_x(
+    e: _Entries, spans: _JobSpans, chosen: np.ndarray, lane: np.ndarray, align: str
+) -> dict[str, Any]:
+    """x in a readable unit since each lane's origin (its start, or its first Training)."""
+    origins = spans.start if align == "start" else spans.training
+    origin = origins[e.job]
+    rel0, rel1 = (e.start - origin) / _NS_PER_S, (e.end - origin) / _NS_PER_S
+    ends_s = (spans.end[chosen] - origins[chosen]) / _NS_PER_S
+    # a job left open long ago (a stale snapshot) would squash every other lane: when open
+    # lanes run past 3x the longest closed one, the axis stops a little after the closed
+    # ones and the cut lanes say how long they are
+    lane_open = np.zeros(len(chosen), dtype=bool)
+    lane_open[lane[e.is_open]] = True
+    cap_s = None
+    if lane_open.any() and (~lane_open).any():
+        closed_max = float(ends_s[~lane_open].max())
+        if closed_max > 0 and float(ends_s[lane_open].max()) > 3 * closed_max:
+            cap_s = closed_max * 1.15
+    top_s = float(max(rel1.max(), rel0.max())) if len(rel0) else 0.0
+    if cap_s is not None:
+        top_s = min(top_s, cap_s)
+    span = top_s - (min(float(rel0.min()), 0.0) if len(rel0) else 0.0)
+    unit, unit_s = time_unit(span)
+    return {
+        "x0": rel0 / unit_s,
+        "x1": rel1 / unit_s,
+        "lane_end": ends_s / unit_s,
+        "unit": unit,
+        "unit_s": unit_s,
+        "x_as_of": None,
+        "x_cap": None if cap_s is None else cap_s / unit_s,
+    }
 
 
 def _rect_paths(x0: np.ndarray, x1: np.ndarray, y: np.ndarray, height: float) -> list[Any]:
@@ -461,6 +514,24 @@ def plot_gantt(
     return ax
 
 
+@dataclass
+class _Scale:
+    """Sizes that follow the height of a lane."""
+
+    lane_px: float
+    lane_pt: float
+    height: float  # of a bar, in lanes
+
+
+def _scale(ax: Axes, n_lanes: int) -> _Scale:
+    lane_px = max(ax.get_window_extent().height, 1.0) / max(n_lanes, 1)
+    lane_pt = lane_px * 72.0 / ax.figure.dpi
+    # bars fill 80% of a lane, at most 20 points thick; touching when lanes are thinner
+    # than 3 pixels, so a dense view shows a solid picture instead of a haze
+    height = min(0.8, 20.0 / lane_pt) if lane_px >= 3 else 1.0
+    return _Scale(lane_px, lane_pt, height)
+
+
 def _draw(
     ax: Axes,
     layout: _Layout,
@@ -470,142 +541,22 @@ def _draw(
     legend: bool,
     kwargs: dict[str, Any],
 ) -> None:
-    from matplotlib.collections import PathCollection
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    n_lanes = len(layout.lane_names)
+    scale = _scale(ax, len(layout.lane_names))
     colors = status_colors(layout.status_names)
     color_list = [colors[s] for s in layout.status_names]
-    ax_px = max(ax.get_window_extent().height, 1.0)
-    lane_px = ax_px / max(n_lanes, 1)
-    lane_pt = lane_px * 72.0 / ax.figure.dpi
-    # bars fill 80% of a lane, at most 20 points thick; touching when lanes are thinner
-    # than 3 pixels, so a dense view shows a solid picture instead of a haze
-    height = min(0.8, 20.0 / lane_pt) if lane_px >= 3 else 1.0
-    length = layout.x1 - layout.x0
-    is_bar = length != 0
-    n_bars = int(is_bar.sum())
+    is_bar = (layout.x1 - layout.x0) != 0
+    bar_statuses = _draw_bars(ax, layout, is_bar, color_list, scale, kwargs)
+    has_open = _draw_open_overlay(ax, layout, is_bar & layout.is_open, scale)
+    tick_statuses = _draw_ticks(ax, layout, ~is_bar, color_list, scale)
     handles: list[Any] = []
-
-    # -- bars: one collection per status -------------------------------------------------------
-    present = np.flatnonzero(np.bincount(layout.status[is_bar], minlength=len(color_list)))
-    style = {"linewidths": 0, "antialiaseds": True, "zorder": 2}
-    style.update(kwargs)
-    for k in present:
-        m = is_bar & (layout.status == k)
-        name = layout.status_names[k]
-        coll = PathCollection(
-            _rect_paths(layout.x0[m], layout.x1[m], layout.lane[m].astype(float), height),
-            facecolors=color_list[k],
-            label=name,
-            transform=ax.transData,
-            **style,
-        )
-        coll.set_gid(f"gantt-bars:{name}")
-        if n_bars > _RASTERIZE_ABOVE:
-            coll.set_rasterized(True)
-        ax.add_collection(coll, autolim=False)
-
-    # -- open entries: one hatched overlay -------------------------------------------------------
-    open_bar = is_bar & layout.is_open
-    if open_bar.any():
-        overlay = PathCollection(
-            _rect_paths(
-                layout.x0[open_bar],
-                layout.x1[open_bar],
-                layout.lane[open_bar].astype(float),
-                height,
-            ),
-            facecolors="none",
-            edgecolors="none",
-            hatch=OPEN_HATCH,
-            hatchcolors="white",
-            linewidths=0,
-            transform=ax.transData,
-            zorder=2.1,
-            label="open",
-        )
-        overlay.set_gid("gantt-open")
-        ax.add_collection(overlay, autolim=False)
-
-    # -- zero-length entries: ticks (one collection of vertical strokes per status) ---------
-    tick = ~is_bar
-    tick_statuses = list(np.flatnonzero(np.bincount(layout.status[tick], minlength=1)))
-    tick_width = float(np.clip(lane_pt / 5, 0.8, 2.5))
-    for k in tick_statuses:
-        m = tick & (layout.status == k)
-        name = layout.status_names[k]
-        ticks = PathCollection(
-            _tick_paths(layout.x0[m], layout.lane[m].astype(float), min(1.0, height * 1.25)),
-            facecolors="none",
-            edgecolors=color_list[k],
-            linewidths=tick_width,
-            transform=ax.transData,
-            zorder=3 if lane_px >= 3 else 1.9,  # dense lanes: the bars' colours win
-            label=name,
-        )
-        ticks.set_gid(f"gantt-ticks:{name}")
-        ax.add_collection(ticks, autolim=False)
-
-    # -- violations ----------------------------------------------------------------------------
-    marker_size = float(np.clip(lane_pt * 0.7, 3.0, 9.0))
     if violations is not None:
-        points = _violation_points(layout, history, violations)
-        looks = {
-            "error": {"marker": "X", "facecolor": "black", "edgecolor": "white"},
-            "warning": {"marker": "^", "facecolor": "white", "edgecolor": "black"},
-        }
-        for severity, (xs, ys) in points.items():
-            look = looks[severity]
-            ax.scatter(
-                xs,
-                ys,
-                marker=look["marker"],
-                s=marker_size**2,
-                facecolors=look["facecolor"],
-                edgecolors=look["edgecolor"],
-                linewidths=0.8,
-                zorder=4,
-                gid=f"gantt-violations:{severity}",
-            )
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker=look["marker"],
-                    markerfacecolor=look["facecolor"],
-                    markeredgecolor=look["edgecolor"] if severity == "warning" else "black",
-                    markersize=7,
-                    label=f"{severity} ({len(xs):,})",
-                )
-            )
-
-    # -- axes ------------------------------------------------------------------------------------
-    _format_axes(ax, layout, lane_pt)
-
-    # -- legend ----------------------------------------------------------------------------------
-    if legend and (len(present) or tick_statuses):
-        status_handles: list[Any] = []
-        for k in sorted(set(present) | set(tick_statuses)):
-            name = layout.status_names[k]
-            if k in set(present):
-                status_handles.append(Patch(facecolor=color_list[k], label=name))
-            else:
-                status_handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        linestyle="none",
-                        marker="|",
-                        markersize=10,
-                        markeredgewidth=2.5,
-                        color=color_list[k],
-                        label=name,
-                    )
-                )
-        if open_bar.any():
+        handles = _draw_violations(ax, layout, history, violations, scale)
+    _format_axes(ax, layout, scale.lane_pt)
+    if legend and (len(bar_statuses) or tick_statuses):
+        status_handles = _status_handles(layout, bar_statuses, tick_statuses, color_list)
+        if has_open:
             status_handles.append(
                 Patch(
                     facecolor="#777777",
@@ -625,6 +576,158 @@ def _draw(
             title="status",
             title_fontsize="small",
         )
+
+
+def _draw_bars(
+    ax: Axes,
+    layout: _Layout,
+    is_bar: np.ndarray,
+    color_list: list[str],
+    scale: _Scale,
+    kwargs: dict[str, Any],
+) -> np.ndarray:
+    """Entries with a length as bars, one collection per status; returns those statuses."""
+    from matplotlib.collections import PathCollection
+
+    present = np.flatnonzero(np.bincount(layout.status[is_bar], minlength=len(color_list)))
+    rasterized = int(is_bar.sum()) > _RASTERIZE_ABOVE
+    style = {"linewidths": 0, "antialiaseds": True, "zorder": 2}
+    style.update(kwargs)
+    for k in present:
+        m = is_bar & (layout.status == k)
+        name = layout.status_names[k]
+        coll = PathCollection(
+            _rect_paths(layout.x0[m], layout.x1[m], layout.lane[m].astype(float), scale.height),
+            facecolors=color_list[k],
+            label=name,
+            transform=ax.transData,
+            **style,
+        )
+        coll.set_gid(f"gantt-bars:{name}")
+        if rasterized:
+            coll.set_rasterized(True)
+        ax.add_collection(coll, autolim=False)
+    return present
+
+
+def _draw_open_overlay(ax: Axes, layout: _Layout, open_bar: np.ndarray, scale: _Scale) -> bool:
+    """Open entries hatched, in one overlay; whether there are any."""
+    from matplotlib.collections import PathCollection
+
+    if not open_bar.any():
+        return False
+    lanes = layout.lane[open_bar].astype(float)
+    overlay = PathCollection(
+        _rect_paths(layout.x0[open_bar], layout.x1[open_bar], lanes, scale.height),
+        facecolors="none",
+        edgecolors="none",
+        hatch=OPEN_HATCH,
+        hatchcolors="white",
+        linewidths=0,
+        transform=ax.transData,
+        zorder=2.1,
+        label="open",
+    )
+    overlay.set_gid("gantt-open")
+    ax.add_collection(overlay, autolim=False)
+    return True
+
+
+def _draw_ticks(
+    ax: Axes, layout: _Layout, tick: np.ndarray, color_list: list[str], scale: _Scale
+) -> list[Any]:
+    """Zero-length entries as ticks, one collection of vertical strokes per status; returns
+    those statuses."""
+    from matplotlib.collections import PathCollection
+
+    tick_statuses = list(np.flatnonzero(np.bincount(layout.status[tick], minlength=1)))
+    tick_width = float(np.clip(scale.lane_pt / 5, 0.8, 2.5))
+    for k in tick_statuses:
+        m = tick & (layout.status == k)
+        name = layout.status_names[k]
+        lanes = layout.lane[m].astype(float)
+        ticks = PathCollection(
+            _tick_paths(layout.x0[m], lanes, min(1.0, scale.height * 1.25)),
+            facecolors="none",
+            edgecolors=color_list[k],
+            linewidths=tick_width,
+            transform=ax.transData,
+            zorder=3 if scale.lane_px >= 3 else 1.9,  # dense lanes: the bars' colours win
+            label=name,
+        )
+        ticks.set_gid(f"gantt-ticks:{name}")
+        ax.add_collection(ticks, autolim=False)
+    return tick_statuses
+
+
+_VIOLATION_LOOKS = {
+    "error": {"marker": "X", "facecolor": "black", "edgecolor": "white"},
+    "warning": {"marker": "^", "facecolor": "white", "edgecolor": "black"},
+}
+
+
+def _draw_violations(
+    ax: Axes, layout: _Layout, history: Any, violations: Any, scale: _Scale
+) -> list[Any]:
+    """Violations as markers on their entries (errors ``X``, warnings ``^``); legend handles."""
+    from matplotlib.lines import Line2D
+
+    marker_size = float(np.clip(scale.lane_pt * 0.7, 3.0, 9.0))
+    handles: list[Any] = []
+    for severity, (xs, ys) in _violation_points(layout, history, violations).items():
+        look = _VIOLATION_LOOKS[severity]
+        ax.scatter(
+            xs,
+            ys,
+            marker=look["marker"],
+            s=marker_size**2,
+            facecolors=look["facecolor"],
+            edgecolors=look["edgecolor"],
+            linewidths=0.8,
+            zorder=4,
+            gid=f"gantt-violations:{severity}",
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker=look["marker"],
+                markerfacecolor=look["facecolor"],
+                markeredgecolor=look["edgecolor"] if severity == "warning" else "black",
+                markersize=7,
+                label=f"{severity} ({len(xs):,})",
+            )
+        )
+    return handles
+
+
+def _status_handles(
+    layout: _Layout, bar_statuses: np.ndarray, tick_statuses: list[Any], color_list: list[str]
+) -> list[Any]:
+    """Legend handles of the statuses drawn: a patch for bars, a stroke for ticks only."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = []
+    for k in sorted(set(bar_statuses) | set(tick_statuses)):
+        name = layout.status_names[k]
+        if k in set(bar_statuses):
+            handles.append(Patch(facecolor=color_list[k], label=name))
+        else:
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker="|",
+                    markersize=10,
+                    markeredgewidth=2.5,
+                    color=color_list[k],
+                    label=name,
+                )
+            )
+    return handles
 
 
 def _format_axes(ax: Axes, layout: _Layout, lane_pt: float) -> None:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from smstatus.history import as_history
 from smstatus.plotting.axes import (
-    as_history,
     get_ax,
     group_labels,
     measured_until,
@@ -69,78 +69,20 @@ def plot_bottlenecks(
     Each bar is labelled with its group, its number of jobs and the time it sums up; each
     segment wide enough carries its percentage.
     """
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import PercentFormatter
-
     from smstatus.analysis.hotspots import bottlenecks
 
     history = as_history(history)
     ax = get_ax(ax)
     result = bottlenecks(history, by=by, exclude=exclude, as_of=as_of, machine=machine)
-    shares, keys = result.shares, list(result.by)
-
-    group = group_labels(shares, keys)
-    shares = shares.assign(_group=group.to_numpy(), status=shares["status"].astype(str))
-    groups = list(pd.unique(shares["_group"]))
-    secs = shares.pivot_table(
-        index="_group", columns="status", values="seconds", aggfunc="sum", sort=False
-    ).reindex(index=groups)
-    statuses = [
-        str(s)
-        for s in result.shares["status"].cat.categories
-        if s in secs.columns and secs[s].fillna(0).sum() > 0
-    ]
-    secs = secs.reindex(columns=statuses).fillna(0.0)
-    totals = secs.sum(axis=1).to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(totals[:, None] > 0, secs.to_numpy() / totals[:, None], 0.0)
-
-    n_jobs = _jobs_per_group(result.per_job, keys, groups)
+    keys = list(result.by)
+    groups, statuses, share, totals = _shares_of_groups(result.shares, keys)
     colors = status_colors(result.shares["status"].cat.categories.astype(str))
     sizes = _text_sizes(ax, len(groups))
-    y = np.arange(len(groups))
-    left = np.zeros(len(groups))
-    style: dict[str, Any] = {"height": 0.7, "edgecolor": "white", "linewidth": 0.6}
-    style.update(kwargs)
-    for k, status in enumerate(statuses):
-        width = share[:, k]
-        bars = ax.barh(y, width, left=left, color=colors[status], label=status, **style)
-        wide = width >= LABEL_MIN_SHARE
-        if sizes["share"]:
-            ax.bar_label(
-                bars,
-                labels=[f"{w:.0%}" if ok else "" for w, ok in zip(width, wide, strict=True)],
-                label_type="center",
-                fontsize=sizes["share"],
-                color=text_color(colors[status]),
-            )
-        left += width
-
-    sep = "\n" if sizes["lines"] == 2 else " · "
-    tick_labels = [
-        f"{g}{sep}{plural(int(n), 'job')}, {format_duration(t)}" if t > 0 else f"{g}{sep}(no time)"
-        for g, n, t in zip(groups, n_jobs, totals, strict=True)
-    ]
-    ax.set_yticks(y, tick_labels)
-    ax.tick_params(axis="y", length=0, labelsize=sizes["tick"])
-    ax.set_ylim(max(len(groups), 1) - 0.5, -0.5)
-    ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    excluded = list(result.exclude)
-    ax.set_xlabel("share of time" + (f" (excluding {', '.join(excluded)})" if excluded else ""))
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
+    _draw_bars(ax, share, statuses, colors, sizes["share"], kwargs)
+    n_jobs = _jobs_per_group(result.per_job, keys, groups)
+    _label_axes(ax, groups, n_jobs, totals, sizes, list(result.exclude))
     if statuses:
-        ax.legend(
-            handles=[Patch(facecolor=colors[s], label=s) for s in statuses],
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            frameon=False,
-            fontsize="small",
-            borderaxespad=0.0,
-            title="status",
-            title_fontsize="small",
-        )
+        _legend(ax, statuses, colors)
     parts = ["where the time goes" + (f", by {' / '.join(keys)}" if keys else "")]
     ends = _open_ends(history, as_of, machine) if len(result.per_job) else []
     if len(ends):
@@ -151,6 +93,99 @@ def plot_bottlenecks(
         parts.append("bars too thin for their percentages: give the figure more height")
     note_title(ax, parts)
     return ax
+
+
+def _shares_of_groups(
+    shares: pd.DataFrame, keys: list[str]
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """The groups (bars, in order), the statuses with time (segments), each status's share of
+    each group's time (groups x statuses) and each group's total seconds."""
+    group = group_labels(shares, keys)
+    tidy = shares.assign(_group=group.to_numpy(), status=shares["status"].astype(str))
+    groups = list(pd.unique(tidy["_group"]))
+    secs = tidy.pivot_table(
+        index="_group", columns="status", values="seconds", aggfunc="sum", sort=False
+    ).reindex(index=groups)
+    statuses = [
+        str(s)
+        for s in shares["status"].cat.categories
+        if s in secs.columns and secs[s].fillna(0).sum() > 0
+    ]
+    secs = secs.reindex(columns=statuses).fillna(0.0)
+    totals = secs.sum(axis=1).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(totals[:, None] > 0, secs.to_numpy() / totals[:, None], 0.0)
+    return groups, statuses, share, totals
+
+
+def _draw_bars(
+    ax: Axes,
+    share: np.ndarray,
+    statuses: list[str],
+    colors: dict[str, Any],
+    label_size: float,
+    kwargs: dict[str, Any],
+) -> None:
+    """One stacked segment per status and group; its percentage inside when it is wide enough
+    and ``label_size`` is not 0."""
+    y = np.arange(len(share))
+    left = np.zeros(len(share))
+    style: dict[str, Any] = {"height": 0.7, "edgecolor": "white", "linewidth": 0.6}
+    style.update(kwargs)
+    for k, status in enumerate(statuses):
+        width = share[:, k]
+        bars = ax.barh(y, width, left=left, color=colors[status], label=status, **style)
+        wide = width >= LABEL_MIN_SHARE
+        if label_size:
+            ax.bar_label(
+                bars,
+                labels=[f"{w:.0%}" if ok else "" for w, ok in zip(width, wide, strict=True)],
+                label_type="center",
+                fontsize=label_size,
+                color=text_color(colors[status]),
+            )
+        left += width
+
+
+def _label_axes(
+    ax: Axes,
+    groups: list[str],
+    n_jobs: np.ndarray,
+    totals: np.ndarray,
+    sizes: dict[str, float],
+    excluded: list[str],
+) -> None:
+    """Each bar labelled with its group, jobs and total time; the share axis in percent."""
+    from matplotlib.ticker import PercentFormatter
+
+    sep = "\n" if sizes["lines"] == 2 else " · "
+    tick_labels = [
+        f"{g}{sep}{plural(int(n), 'job')}, {format_duration(t)}" if t > 0 else f"{g}{sep}(no time)"
+        for g, n, t in zip(groups, n_jobs, totals, strict=True)
+    ]
+    ax.set_yticks(np.arange(len(groups)), tick_labels)
+    ax.tick_params(axis="y", length=0, labelsize=sizes["tick"])
+    ax.set_ylim(max(len(groups), 1) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("share of time" + (f" (excluding {', '.join(excluded)})" if excluded else ""))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _legend(ax: Axes, statuses: list[str], colors: dict[str, Any]) -> None:
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[Patch(facecolor=colors[s], label=s) for s in statuses],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize="small",
+        borderaxespad=0.0,
+        title="status",
+        title_fontsize="small",
+    )
 
 
 def _text_sizes(ax: Axes, n_groups: int) -> dict[str, float]:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from smstatus.plotting.axes import as_history, get_ax, note_title
+from smstatus.history import as_history
+from smstatus.plotting.axes import get_ax, note_title
 from smstatus.plotting.palette import status_colors, text_color
 from smstatus.plotting.units import format_duration, plural
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from smstatus.history import as_history, is_transitions_frame
 from smstatus.plotting.axes import get_ax, group_labels, measured_until, note_title
 from smstatus.plotting.palette import group_colors
 from smstatus.plotting.units import duration_axis, format_duration, plural
@@ -39,19 +40,18 @@ def _trend_frame(
     """A :func:`smstatus.phase_trend` frame of one status, from a history or such a frame."""
     from smstatus.analysis.trend import phase_trend
 
-    if isinstance(data, pd.DataFrame):
+    if isinstance(data, pd.DataFrame) and not is_transitions_frame(data):
         missing = {"status", "period", "entries", "censored"} - set(data.columns)
         if missing:
             raise ValueError(
-                f"plot_trend takes a frame from phase_trend; this one lacks {sorted(missing)}"
+                f"plot_trend takes a history, its transitions or a frame from phase_trend; "
+                f"this frame lacks {sorted(missing)}"
             )
         frame = data[data["status"].astype(str) == status]
         frame.attrs = dict(data.attrs)
         return frame
-    from smstatus.plotting.axes import as_history
-
     return phase_trend(
-        as_history(data), status, by=by, freq=freq, as_of=as_of, top=top, machine=machine
+        as_history(data, "data"), status, by=by, freq=freq, as_of=as_of, top=top, machine=machine
     )
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from smstatus.spans import format_duration
+
 __all__ = ["duration_axis", "duration_ticks", "format_duration", "plural", "time_unit"]
 
 _UNITS: tuple[tuple[str, float], ...] = (("s", 1.0), ("min", 60.0), ("h", 3600.0), ("d", 86400.0))
@@ -41,32 +43,6 @@ def time_unit(span_s: float) -> tuple[str, float]:
     if span_s <= 3 * 86400:
         return _UNITS[2]
     return _UNITS[3]
-
-
-def format_duration(seconds: float) -> str:
-    """A duration as a short readable string: ``"45 s"``, ``"12 min"``, ``"1.5 h"``, ``"2 d"``.
-
-    Examples
-    --------
-    >>> format_duration(42.0), format_duration(750), format_duration(5400), format_duration(0.25)
-    ('42 s', '12.5 min', '1.5 h', '0.25 s')
-    """
-    if not np.isfinite(seconds):
-        return "-"
-    magnitude = abs(seconds)
-    name, size = _UNITS[0]
-    for unit_name, unit_size in _UNITS:
-        if magnitude >= unit_size:
-            name, size = unit_name, unit_size
-    value = seconds / size
-    if abs(value) < 1:
-        text = f"{value:.2g}"
-    else:
-        digits = 1 if abs(value) < 100 else 0
-        text = f"{value:.{digits}f}"
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-    return f"{text} {name}"
 
 
 def duration_ticks(low_s: float, high_s: float, *, max_ticks: int = 9) -> list[float]:

@@ -20,8 +20,9 @@ import pandas as pd
 
 from smstatus.atomicfile import atomic_folder, remove_stale_temporaries, resolve_target
 from smstatus.escaping import neutralize_csv_cells
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine, default_machine
+from smstatus.spans import format_duration
 
 __all__ = ["REPORT_SECTIONS", "Report", "build_report"]
 
@@ -104,16 +105,8 @@ def _img(uri: str, alt: str) -> str:
 
 
 def human_seconds(value: float) -> str:
-    """``93.4`` -> ``"1.6 min"``; readable durations for tables."""
-    if value is None or pd.isna(value):
-        return "–"
-    value = float(value)
-    if np.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if abs(value) >= size:
-            return f"{value / size:.1f} {unit}"
-    return f"{value:.0f} s" if abs(value) >= 10 else f"{value:.1f} s"
+    """``93.4`` -> ``"1.6 min"``; readable durations for tables (:func:`format_duration`)."""
+    return format_duration(value, style="table")
 
 
 def human_time(value: Any) -> str:
@@ -248,6 +241,7 @@ def build_report(
     Report
         The page's path and the CSV files written.
     """
+    history = as_history(history)
     from smstatus.analysis.phases import durations, phase_table, resolve_as_of
     from smstatus.validation.checks import validate
 

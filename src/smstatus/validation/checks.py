@@ -62,9 +62,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from smstatus.history import JobHistory
+from smstatus.history import JobHistory, as_history
 from smstatus.machine import BASIS_EVIDENCED, StatusMachine, default_machine
 from smstatus.spans import as_span
+from smstatus.timestamps import NAT_NS, utc_ns
 from smstatus.validation.report import (
     DEFAULT_SEVERITY,
     SEVERITY_ORDER,
@@ -76,7 +77,6 @@ from smstatus.validation.report import (
 
 __all__ = ["DEFAULT_SEVERITY", "Severity", "ValidationReport", "ViolationCode", "validate"]
 
-_NAT = np.iinfo(np.int64).min
 _CODES: tuple[str, ...] = tuple(c.value for c in ViolationCode)
 _CODE_RANK = {c: i for i, c in enumerate(_CODES)}
 _SEV = {s: i for i, s in enumerate(SEVERITY_ORDER)}  # info 0, warning 1, error 2
@@ -143,7 +143,7 @@ def validate(
     >>> report.violations.code.tolist()
     ['illegal_transition']
     """
-    history = _as_history(history)
+    history = as_history(history)
     machine = _as_machine(machine)
     tol = _tolerance_ns(tolerance)
     if sampled is not None and not isinstance(sampled, bool):
@@ -167,16 +167,6 @@ def validate(
 
 
 # -- arguments ------------------------------------------------------------------------------------
-
-
-def _as_history(history: Any) -> JobHistory:
-    if isinstance(history, JobHistory):
-        return history
-    if isinstance(history, pd.DataFrame):
-        return JobHistory(None, history)
-    raise TypeError(
-        f"validate() takes a JobHistory or a transitions DataFrame, got {type(history).__name__}"
-    )
 
 
 def _as_machine(machine: Any) -> StatusMachine:
@@ -255,13 +245,6 @@ class _Found:
     body: pa.Array  # the message after "Job <name>, step <k>: "
 
 
-def _i8(series: pd.Series) -> np.ndarray:
-    """Nanoseconds since the epoch (NaT as the int64 minimum), without a copy when possible."""
-    if str(series.dtype) != "datetime64[ns, UTC]":
-        series = pd.to_datetime(series, utc=True).dt.as_unit("ns")
-    return np.asarray(series.array.asi8)
-
-
 def _take(texts: list[str], index: np.ndarray) -> pa.Array:
     """``texts[index]`` as an Arrow string array (texts are the few distinct templates)."""
     return pa.array(texts, type=pa.string()).take(pa.array(index, type=pa.int64()))
@@ -296,6 +279,19 @@ def _unique(*keys: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
     return rows, inverse.reshape(-1)
 
 
+@dataclass
+class _FlaggedJobs:
+    """The jobs rows a job-level rule flagged, with what their messages need."""
+
+    rows: np.ndarray  # rows of history.jobs
+    flags: np.ndarray  # their _J_* bits
+    primary: np.ndarray  # category code of training_job_status (-1: missing)
+    secondary: np.ndarray  # category code of secondary_status (-1: missing)
+    last: np.ndarray  # status code of the last entry (-1: no entry)
+    last_step: np.ndarray  # step of the last entry (-1: no entry)
+    vocab: _JobVocabulary
+
+
 class _Checks:
     """One run of validation: the arrays of the history laid out for the checks."""
 
@@ -317,7 +313,17 @@ class _Checks:
         self.n_jobs = len(jobs)
         self.n = len(tr)
 
-        # job names, statuses and their vocabulary
+        jc, sc, step = self._codes(tr)
+        start, end = utc_ns(tr["start_time"]), utc_ns(tr["end_time"])
+        # jobs rows and the category of their name
+        self._layout_jobs()
+        self._group_entries(jc, sc, step, start, end)
+        self._mark_sampled(sampled)
+        self._look_up_machine()
+
+    def _codes(self, tr: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Job name codes, status codes (a missing status: one more, unknown status) and steps;
+        sets the vocabulary (``cats``, ``status_names``, ``k``)."""
         self.cats = tr["job_name"].cat.categories
         jc = tr["job_name"].cat.codes.to_numpy()
         if self.n and jc.min() < 0:
@@ -333,13 +339,13 @@ class _Checks:
         self.status_names = names
         self.k = len(names)
         sc = sc.astype(np.int32 if self.k > 127 else np.int8, copy=False)
-        step = tr["step"].to_numpy()
-        start, end = _i8(tr["start_time"]), _i8(tr["end_time"])
+        return jc, sc, tr["step"].to_numpy()
 
-        # jobs rows and the category of their name
-        self._layout_jobs()
-
-        # put each job's entries together when they are not (keeping their given order)
+    def _group_entries(
+        self, jc: np.ndarray, sc: np.ndarray, step: np.ndarray, start: np.ndarray, end: np.ndarray
+    ) -> None:
+        """Put each job's entries together when they are not (keeping their given order) and
+        cut them into segments: the entries of one job occurrence."""
         seg_start = _changes(jc)
         self.order: np.ndarray | None = None
         if self.n > 1 and not _contiguous(jc, seg_start, len(self.cats)):
@@ -348,8 +354,6 @@ class _Checks:
             start, end = start[self.order], end[self.order]
             seg_start = _changes(jc)
         self.jc, self.sc, self.step, self.start, self.end = jc, sc, step, start, end
-
-        # segments: the entries of one job occurrence
         if self.dup_cat is not None and self.n:  # a duplicated name restarts at step 0
             seg_start |= self.dup_cat[jc] & (step == 0)
         self.seg_start = seg_start
@@ -362,9 +366,10 @@ class _Checks:
         # every jobs row has exactly one segment, in order: segment i is jobs row i
         self.identity = self.aligned and len(self.seg_first) == self.n_jobs
 
-        # sampled (SDK-log) jobs
+    def _mark_sampled(self, sampled: bool | None) -> None:
+        """Which segments (and entries) come from sampled sources (SDK logs)."""
         if sampled is None:
-            source = jobs["source"]
+            source = self.jobs["source"]
             if isinstance(source.dtype, pd.CategoricalDtype):
                 hit = np.array([str(c) in _SAMPLED_SOURCES for c in source.cat.categories] + [0])
                 job_sampled = hit.astype(bool)[source.cat.codes.to_numpy()]
@@ -381,10 +386,11 @@ class _Checks:
         if self.any_sampled:
             self.row_sampled = np.repeat(self.seg_sampled, self.seg_last - self.seg_first + 1)
 
-        # the machine over the status categories
-        m_idx = np.array([machine.index.get(s, -1) for s in names], dtype=np.int64)
-        self.m_idx = m_idx
-        self.known = m_idx >= 0
+    def _look_up_machine(self) -> None:
+        """The machine over the status categories: index, known, terminal, deprecated."""
+        names, machine = self.status_names, self.machine
+        self.m_idx = np.array([machine.index.get(s, -1) for s in names], dtype=np.int64)
+        self.known = self.m_idx >= 0
         self.terminal_cat = np.array([s in machine.terminal for s in names], dtype=bool)
         self.deprecated_cat = np.array([s in machine.deprecated for s in names], dtype=bool)
 
@@ -689,44 +695,52 @@ class _Checks:
 
     def check_times(self) -> None:
         """``negative_duration``, ``out_of_order``, ``overlap``, ``gap``,
-        ``open_interval_not_last``."""
+        ``open_interval_not_last``.
+
+        Each test first finds candidates with one comparison (clean data have few), then applies
+        the tolerance to the candidates only.
+        """
         if not self.n:
             return
-        tol = self.tol
-        start, end = self.start, self.end
-        end_ok = end != _NAT
-        start_nat = bool(start.min() == _NAT)  # StartTime is required; a frame may lack one
-        sn = self.status_names
-        # each test first finds candidates with one comparison (clean data have few), then
-        # applies the tolerance to the candidates only
-
-        # negative_duration: this.start - this.end > tol (a missing end is the int64 minimum)
-        cand = np.flatnonzero(end < start)
-        cand = cand[end_ok[cand]]
-        if start_nat:
-            cand = cand[start[cand] != _NAT]
-        neg = cand[(start[cand] - end[cand]) > tol]
-        if len(neg):
-            uniq, inv = _unique(self.sc[neg])
-            pre = _take([f"{sn[b]} ends " for (b,) in uniq], inv)
-            secs = _seconds(start[neg] - end[neg])
-            self._entries(
-                "negative_duration",
-                neg,
-                _join(pre, secs, " s before it starts (EndTime before StartTime)."),
-            )
+        # StartTime is required; a frame may lack one
+        start_nat = bool(self.start.min() == NAT_NS)
+        self._negative_durations(start_nat)
         if self.n < 2:
             return
-        within = ~self.seg_start[1:]
-        s0, s1, e0 = start[:-1], start[1:], end[:-1]
+        back = self._out_of_order(start_nat)
+        self._overlaps_and_gaps(start_nat, back)
+        self._open_not_last()
 
-        # out_of_order: next.start < this.start - tol
-        cand = np.flatnonzero((s1 < s0) & within)
+    def _negative_durations(self, start_nat: bool) -> None:
+        """``negative_duration``: this.start - this.end > tol (a missing end is NaT)."""
+        start, end, sn = self.start, self.end, self.status_names
+        cand = np.flatnonzero(end < start)
+        cand = cand[end[cand] != NAT_NS]
         if start_nat:
-            cand = cand[(s0[cand] != _NAT) & (s1[cand] != _NAT)]
+            cand = cand[start[cand] != NAT_NS]
+        neg = cand[(start[cand] - end[cand]) > self.tol]
+        if not len(neg):
+            return
+        uniq, inv = _unique(self.sc[neg])
+        pre = _take([f"{sn[b]} ends " for (b,) in uniq], inv)
+        secs = _seconds(start[neg] - end[neg])
+        self._entries(
+            "negative_duration",
+            neg,
+            _join(pre, secs, " s before it starts (EndTime before StartTime)."),
+        )
+
+    def _out_of_order(self, start_nat: bool) -> np.ndarray:
+        """``out_of_order``: next.start < this.start - tol; returns the rows found (the entry
+        before each out-of-order one)."""
+        sn = self.status_names
+        s0, s1 = self.start[:-1], self.start[1:]
+        cand = np.flatnonzero((s1 < s0) & ~self.seg_start[1:])
+        if start_nat:
+            cand = cand[(s0[cand] != NAT_NS) & (s1[cand] != NAT_NS)]
         back = s0[cand] - s1[cand]
-        ooo = cand[back > tol]
-        back = back[back > tol]
+        ooo = cand[back > self.tol]
+        back = back[back > self.tol]
         if len(ooo):
             uniq, inv = _unique(self.sc[ooo], self.sc[ooo + 1])
             pre = _take([f"{sn[b]} starts " for _, b in uniq], inv)
@@ -739,17 +753,22 @@ class _Checks:
                 ooo + 1,
                 _join(pre, _seconds(back), mid, ", step ", _num(self.step[ooo]), post),
             )
+        return ooo
 
-        # overlap and gap: d = next.start - this.end
+    def _overlaps_and_gaps(self, start_nat: bool, out_of_order: np.ndarray) -> None:
+        """``overlap`` and ``gap`` from d = next.start - this.end (an out-of-order entry is not
+        also an overlap)."""
+        sn, tol = self.status_names, self.tol
+        s1, e0 = self.start[1:], self.end[:-1]
         cand_mask = s1 != e0
-        cand_mask &= within
-        cand_mask &= end_ok[:-1]
+        cand_mask &= ~self.seg_start[1:]
+        cand_mask &= e0 != NAT_NS
         cand = np.flatnonzero(cand_mask)
         del cand_mask
         if start_nat:
-            cand = cand[s1[cand] != _NAT]
+            cand = cand[s1[cand] != NAT_NS]
         d = s1[cand] - e0[cand]
-        is_over = (d < -tol) & ~np.isin(cand, ooo, assume_unique=True)
+        is_over = (d < -tol) & ~np.isin(cand, out_of_order, assume_unique=True)
         over, d_over = cand[is_over], d[is_over]
         if len(over):
             uniq, inv = _unique(self.sc[over], self.sc[over + 1])
@@ -773,8 +792,10 @@ class _Checks:
             )
             self._entries("gap", gap + 1, _join(pre, _seconds(d_gap), post))
 
-        # open_interval_not_last: an entry without an end time that has a next one
-        open_mask = ~end_ok[:-1] & within
+    def _open_not_last(self) -> None:
+        """``open_interval_not_last``: an entry without an end time that has a next one."""
+        sn = self.status_names
+        open_mask = (self.end[:-1] == NAT_NS) & ~self.seg_start[1:]
         if self.row_sampled is not None:
             open_mask &= ~self.row_sampled[:-1]
         opened = np.flatnonzero(open_mask)
@@ -790,9 +811,18 @@ class _Checks:
     def check_jobs(self) -> None:
         """Job-level codes: ``duplicate_job``, ``empty_history``, ``not_terminal``,
         ``status_mismatch``."""
-        jobs, nj = self.jobs, self.n_jobs
-        if not nj:
+        if not self.n_jobs:
             return
+        self._duplicate_jobs()
+        flagged = self._flag_jobs()
+        if flagged is None:
+            return
+        self._empty_histories(flagged)
+        self._not_terminal(flagged)
+        self._secondary_mismatches(flagged)
+        self._primary_mismatches(flagged)
+
+    def _duplicate_jobs(self) -> None:
         if len(self.dup_first_rows):
             body = _join(
                 "the job name appears ",
@@ -802,18 +832,22 @@ class _Checks:
             )
             self._job_level("duplicate_job", self.dup_first_rows, body)
 
-        # the last entry of each jobs row (-1 when the job has no entries)
+    def _last_entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """The row and the status code of the last entry of each jobs row (-1 when none)."""
         if self.identity:
-            job_last = self.seg_last
-            last_sc = self.sc[job_last]
-        else:
-            job_last = np.full(nj, -1, dtype=np.intp)
-            has = self.seg_job >= 0
-            job_last[self.seg_job[has]] = self.seg_last[has]
-            last_sc = np.full(nj, -1, dtype=np.int64)
-            if self.n:
-                last_sc = np.where(job_last >= 0, self.sc[job_last], -1)
+            return self.seg_last, self.sc[self.seg_last]
+        job_last = np.full(self.n_jobs, -1, dtype=np.intp)
+        has = self.seg_job >= 0
+        job_last[self.seg_job[has]] = self.seg_last[has]
+        last_sc = np.full(self.n_jobs, -1, dtype=np.int64)
+        if self.n:
+            last_sc = np.where(job_last >= 0, self.sc[job_last], -1)
+        return job_last, last_sc
 
+    def _flag_jobs(self) -> _FlaggedJobs | None:
+        """The ``_J_*`` flags of every jobs row; the rows flagged, or ``None`` when none is."""
+        jobs = self.jobs
+        job_last, last_sc = self._last_entries()
         primary, secondary = jobs["training_job_status"], jobs["secondary_status"]
         p_code = primary.cat.codes.to_numpy()
         s_code = secondary.cat.codes.to_numpy()
@@ -838,76 +872,94 @@ class _Checks:
             flags = vocab.flags(p_code.astype(np.int64), s_code.astype(np.int64), last_sc)
         rows = np.flatnonzero(flags)
         if not len(rows):
-            return
-        f = flags[rows]
-        p, sc2 = p_code[rows].astype(np.int64), s_code[rows].astype(np.int64)
+            return None
         last = np.asarray(last_sc[rows], dtype=np.int64)
         last_step = np.full(len(rows), -1, dtype=np.int64)
         if self.n:
             last_step = np.where(last >= 0, self.step[np.maximum(job_last[rows], 0)], -1)
-        sn = self.status_names
+        return _FlaggedJobs(
+            rows=rows,
+            flags=flags[rows],
+            primary=p_code[rows].astype(np.int64),
+            secondary=s_code[rows].astype(np.int64),
+            last=last,
+            last_step=last_step,
+            vocab=vocab,
+        )
 
-        sel = (f & _J_EMPTY) != 0
-        if sel.any():
-            uniq, inv = _unique(p[sel])
-            texts = [
-                "the history has no status entries"
-                + ("" if q < 0 else f" (TrainingJobStatus {vocab.p_cats[q]})")
-                + "; nothing can be checked against the machine."
-                for (q,) in uniq
-            ]
-            self._job_level("empty_history", rows[sel], _take(texts, inv))
+    def _empty_histories(self, jobs: _FlaggedJobs) -> None:
+        sel = (jobs.flags & _J_EMPTY) != 0
+        if not sel.any():
+            return
+        uniq, inv = _unique(jobs.primary[sel])
+        texts = [
+            "the history has no status entries"
+            + ("" if q < 0 else f" (TrainingJobStatus {jobs.vocab.p_cats[q]})")
+            + "; nothing can be checked against the machine."
+            for (q,) in uniq
+        ]
+        self._job_level("empty_history", jobs.rows[sel], _take(texts, inv))
 
-        sel = (f & _J_NOT_TERMINAL) != 0
-        if sel.any():
-            uniq, inv = _unique(p[sel], last[sel])
-            pre = _take(
-                [
-                    f"TrainingJobStatus is {vocab.p_cats[q]}, so the job ended, but its history "
-                    f"stops at {sn[b]} (step "
-                    for q, b in uniq
-                ],
-                inv,
+    def _not_terminal(self, jobs: _FlaggedJobs) -> None:
+        sel = (jobs.flags & _J_NOT_TERMINAL) != 0
+        if not sel.any():
+            return
+        sn, p_cats = self.status_names, jobs.vocab.p_cats
+        uniq, inv = _unique(jobs.primary[sel], jobs.last[sel])
+        pre = _take(
+            [
+                f"TrainingJobStatus is {p_cats[q]}, so the job ended, but its history "
+                f"stops at {sn[b]} (step "
+                for q, b in uniq
+            ],
+            inv,
+        )
+        post = _take(
+            [
+                f"), which is not terminal; after {sn[b]} the machine allows {self._allowed(b)}."
+                for _, b in uniq
+            ],
+            inv,
+        )
+        body = _join(pre, _num(jobs.last_step[sel]), post)
+        self._job_level("not_terminal", jobs.rows[sel], body)
+
+    def _secondary_mismatches(self, jobs: _FlaggedJobs) -> None:
+        """``status_mismatch``: SecondaryStatus is not the last entry's status."""
+        sel = (jobs.flags & _J_SECONDARY) != 0
+        if not sel.any():
+            return
+        s_cats, sn = jobs.vocab.s_cats, self.status_names
+        uniq, inv = _unique(jobs.secondary[sel], jobs.last[sel])
+        pre = _take(
+            [f"SecondaryStatus is {s_cats[q]} but the last entry (step " for q, _ in uniq], inv
+        )
+        post = _take([f") is {sn[b]}." for _, b in uniq], inv)
+        body = _join(pre, _num(jobs.last_step[sel]), post)
+        self._job_level("status_mismatch", jobs.rows[sel], body)
+
+    def _primary_mismatches(self, jobs: _FlaggedJobs) -> None:
+        """``status_mismatch``: TrainingJobStatus is not the primary status of the secondary one
+        (or, without one, of the last entry's status)."""
+        sel = (jobs.flags & _J_PRIMARY) != 0
+        if not sel.any():
+            return
+        vocab, sn = jobs.vocab, self.status_names
+        secondary, last = jobs.secondary[sel], jobs.last[sel]
+        which = np.where(secondary >= 0, secondary, -1 - last)
+        uniq, inv = _unique(jobs.primary[sel], which)
+        texts = []
+        for q, w in uniq:
+            if w >= 0:
+                what, expected = f"SecondaryStatus {vocab.s_cats[w]}", vocab.sec_p[w]
+            else:
+                what = f"the last entry's status {sn[-1 - w]}"
+                expected = vocab.status_p[-1 - w]
+            texts.append(
+                f"TrainingJobStatus is {vocab.p_cats[q]} but {what} belongs to primary status "
+                f"{vocab.p_names[expected]}."
             )
-            post = _take(
-                [
-                    f"), which is not terminal; after {sn[b]} the machine allows "
-                    f"{self._allowed(b)}."
-                    for _, b in uniq
-                ],
-                inv,
-            )
-            self._job_level("not_terminal", rows[sel], _join(pre, _num(last_step[sel]), post))
-
-        sel = (f & _J_SECONDARY) != 0
-        if sel.any():
-            uniq, inv = _unique(sc2[sel], last[sel])
-            pre = _take(
-                [
-                    f"SecondaryStatus is {vocab.s_cats[q]} but the last entry (step "
-                    for q, _ in uniq
-                ],
-                inv,
-            )
-            post = _take([f") is {sn[b]}." for _, b in uniq], inv)
-            self._job_level("status_mismatch", rows[sel], _join(pre, _num(last_step[sel]), post))
-
-        sel = (f & _J_PRIMARY) != 0
-        if sel.any():
-            which = np.where(sc2[sel] >= 0, sc2[sel], -1 - last[sel])
-            uniq, inv = _unique(p[sel], which)
-            texts = []
-            for q, w in uniq:
-                if w >= 0:
-                    what, expected = f"SecondaryStatus {vocab.s_cats[w]}", vocab.sec_p[w]
-                else:
-                    what = f"the last entry's status {sn[-1 - w]}"
-                    expected = vocab.status_p[-1 - w]
-                texts.append(
-                    f"TrainingJobStatus is {vocab.p_cats[q]} but {what} belongs to primary status "
-                    f"{vocab.p_names[expected]}."
-                )
-            self._job_level("status_mismatch", rows[sel], _take(texts, inv))
+        self._job_level("status_mismatch", jobs.rows[sel], _take(texts, inv))
 
     # -- the frame ------------------------------------------------------------------------------
 

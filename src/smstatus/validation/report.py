@@ -48,7 +48,8 @@ selects warnings and errors)."""
 
 
 class ViolationCode(StrEnum):
-    """Stable reason codes of violations (design §5); see :func:`smstatus.validate`."""
+    """Stable reason codes of violations (listed in ``docs/validation.md``); see
+    :func:`smstatus.validate`."""
 
     UNKNOWN_STATUS = "unknown_status"
     ILLEGAL_TRANSITION = "illegal_transition"
