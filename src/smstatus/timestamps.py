@@ -28,7 +28,8 @@ EPOCH_MS_THRESHOLD = 1e11
 """Epoch numbers at or above this are milliseconds (1e11 seconds is the year 5138)."""
 
 UTC_NS = "datetime64[ns, UTC]"
-_NAT = np.iinfo(np.int64).min
+NAT_NS: int = int(np.iinfo(np.int64).min)
+"""The nanoseconds that stand for NaT: the smallest int64, so NaT sorts before every time."""
 # int64 nanoseconds cover 1677-09-21 .. 2262-04-11
 _MAX_NS = float(np.iinfo(np.int64).max)
 
@@ -62,7 +63,7 @@ def _epoch_to_ns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # fractions to whole microseconds: float64 epochs carry no more precision than that
     frac_ns = np.round((values - whole) * (scale // 1000)).astype("int64") * 1000
     out = whole.astype("int64") * scale + frac_ns
-    out[bad] = _NAT
+    out[bad] = NAT_NS
     return out, bad
 
 
@@ -76,9 +77,9 @@ def _to_ns(values: np.ndarray, unit: str) -> np.ndarray:
     factor = _PER_UNIT[unit]
     if factor == 1:
         return values.copy()
-    nat = values == _NAT
+    nat = values == NAT_NS
     limit = np.iinfo(np.int64).max // factor
-    out = np.where(nat | (np.abs(values) > limit), _NAT, values * factor)
+    out = np.where(nat | (np.abs(values) > limit), NAT_NS, values * factor)
     return out.astype(np.int64)
 
 
@@ -147,7 +148,7 @@ def parse_timestamps(
     if strings is not None:
         out, bad = _parse_strings(strings, naive_tz)
         return _index(out), bad
-    out = np.full(n, _NAT, dtype="int64")
+    out = np.full(n, NAT_NS, dtype="int64")
     bad = np.zeros(n, dtype=bool)
     kinds = np.array([_KINDS.get(type(v)) or _kind(v) for v in arr])
     num = np.flatnonzero(kinds == "n")
@@ -156,7 +157,7 @@ def parse_timestamps(
     dts = np.flatnonzero(kinds == "d")
     if len(dts):
         out[dts] = _datetimes_to_ns(arr[dts], naive_tz)
-        bad[dts] = out[dts] == _NAT
+        bad[dts] = out[dts] == NAT_NS
     kinds[(kinds == "s") & ~_encodable(arr)] = "x"  # a lone surrogate is no time
     strs = np.flatnonzero(kinds == "s")
     if len(strs):
@@ -200,7 +201,7 @@ def _parse_typed(values: Any, naive_tz: str) -> tuple[pd.DatetimeIndex, np.ndarr
     if isinstance(dtype, pd.DatetimeTZDtype):
         present = ~np.asarray(pd.isna(values))
         ns = _datetime_ns(values)
-        return _index(ns), present & (ns == _NAT)
+        return _index(ns), present & (ns == NAT_NS)
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         present = ~pd.isna(np.asarray(values))
         ns = _datetime_ns(values)
@@ -208,12 +209,12 @@ def _parse_typed(values: Any, naive_tz: str) -> tuple[pd.DatetimeIndex, np.ndarr
             local = pd.DatetimeIndex(ns.view("datetime64[ns]"))
             local = local.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT")
             ns = _datetime_ns(local)
-        return _index(ns), present & (ns == _NAT)
+        return _index(ns), present & (ns == NAT_NS)
     if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
         raw = np.asarray(values, dtype="float64")
         present = ~np.isnan(raw)
         out, bad = _epoch_to_ns(np.where(present, raw, 0.0))
-        out[~present] = _NAT
+        out[~present] = NAT_NS
         return _index(out), bad & present
     return None
 
@@ -222,7 +223,7 @@ def _datetimes_to_ns(values: np.ndarray, naive_tz: str) -> np.ndarray:
     """``datetime``/``Timestamp``/``datetime64`` objects to UTC nanoseconds (NaT: out of range)."""
     aware = np.array([getattr(v, "tzinfo", None) is not None for v in values], dtype=bool)
     naive = ~aware
-    out = np.full(len(values), _NAT, dtype="int64")
+    out = np.full(len(values), NAT_NS, dtype="int64")
     plain = aware & np.array([type(v) is dt.datetime for v in values], dtype=bool)
     if plain.any():  # boto3's datetimes (tzlocal, tzutc): Arrow asks each for its offset, fast
         try:
@@ -248,7 +249,7 @@ def _series_ns(series: pd.Series) -> np.ndarray:
 
 def _arrow_ns(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Nanoseconds of an Arrow timestamp array (nulls -> int64 min)."""
-    ints = pc.cast(array, pa.int64()).fill_null(_NAT)
+    ints = pc.cast(array, pa.int64()).fill_null(NAT_NS)
     return np.asarray(ints, dtype="int64")
 
 
@@ -267,7 +268,7 @@ def _parse_strings(
         return _arrow_ns(pc.cast(text, pa.timestamp("ns", "UTC"))), np.zeros(n, dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    out = np.full(n, _NAT, dtype="int64")
+    out = np.full(n, NAT_NS, dtype="int64")
     bad = np.zeros(n, dtype=bool)
     text = pc.replace_substring_regex(text, r"(\d\d:\d\d:\d\d),(\d)", r"\1.\2")  # ISO comma
     # ISO-8601 allows a lowercase "t" and "z": neither parser takes them
@@ -292,7 +293,7 @@ def _parse_strings(
             local = local.tz_localize(naive_tz, ambiguous="NaT", nonexistent="NaT")
             ns = local.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8.copy()
         out[mask] = ns
-        bad[mask] = ns == _NAT
+        bad[mask] = ns == NAT_NS
     return out, bad
 
 
@@ -336,9 +337,6 @@ def format_iso(values: pd.Series | pd.DatetimeIndex | pa.Array | pa.ChunkedArray
 
 
 # -- nanoseconds: the int64 form every vectorised computation of the package works in ------------
-
-NAT_NS: int = int(np.iinfo(np.int64).min)
-"""The nanoseconds that stand for NaT: the smallest int64, so NaT sorts before every time."""
 
 
 def utc_ns(values: Any) -> np.ndarray:
