@@ -11,11 +11,11 @@ import json
 
 import pandas as pd
 import pytest
-from smstatus.report.page import build_report
 
 import smstatus
 from smstatus.cli import main
 from smstatus.machine import StatusMachine
+from smstatus.report.page import build_report
 
 MACHINE = {
     "version": "v1.1+parked",

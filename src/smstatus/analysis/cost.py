@@ -15,7 +15,7 @@ import csv
 import io
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def _price(value: Any, *, file: str, line: int | None, field: str, optional: boo
     return price
 
 
-def _from_rows(rows: list[tuple[Any, Any, Any, int | None]], file: str) -> pd.DataFrame:
+def _from_rows(rows: Sequence[tuple[Any, Any, Any, int | None]], file: str) -> pd.DataFrame:
     types, hourly, spot = [], [], []
     seen: dict[str, int | None] = {}
     for itype, price, spot_price, line in rows:
@@ -138,7 +138,7 @@ def load_prices(source: Prices) -> pd.DataFrame:
                 hint=f"Give the columns {list(PRICE_COLUMNS)}.",
             )
         spot = source["spot_hourly_price"] if "spot_hourly_price" in source.columns else None
-        rows = [
+        rows: list[tuple[Any, Any, Any, int | None]] = [
             (t, p, None if spot is None else spot.iloc[i], i + 1)
             for i, (t, p) in enumerate(
                 zip(source["instance_type"], source["hourly_price"], strict=True)
@@ -235,7 +235,7 @@ def _labels(cases: list[tuple[np.ndarray, str]]) -> pd.Categorical:
     codes = np.full(n, -1, dtype=np.int8)
     for i, (mask, _) in enumerate(cases):
         codes[mask] = i
-    return pd.Categorical.from_codes(codes, categories=[label for _, label in cases])
+    return pd.Categorical.from_codes(codes, categories=[label for _, label in cases])  # type: ignore[call-overload]
 
 
 def _float(series: pd.Series) -> np.ndarray:
@@ -385,7 +385,7 @@ def phase_costs(
     )
     out = pd.DataFrame(
         {
-            "job_name": pd.Categorical.from_codes(
+            "job_name": pd.Categorical.from_codes(  # type: ignore[call-overload]
                 code, dtype=history.transitions["job_name"].dtype
             ),
             "status": pd.Categorical.from_codes(

@@ -47,7 +47,7 @@ def _ns(series: pd.Series) -> np.ndarray:
     """Nanoseconds since the epoch (int64, ``NAT`` for NaT) of a UTC datetime column."""
     if not isinstance(series.dtype, pd.DatetimeTZDtype):
         series = pd.Series(pd.to_datetime(series, utc=True))
-    if series.dtype.unit != "ns":
+    if series.dt.unit != "ns":
         series = series.dt.as_unit("ns")
     return np.asarray(series.array.asi8, dtype=np.int64)
 
@@ -153,7 +153,7 @@ class Entries:
         if self.jobs_in_code_order:
             return np.arange(len(self.history.jobs), dtype=np.int64)
         jobs = self.history.jobs
-        codes = self.job_names.get_indexer(jobs["job_name"].astype(object))
+        codes = self.job_names.get_indexer(jobs["job_name"].astype(object))  # type: ignore[arg-type]
         if len(codes) and pd.Series(jobs["job_name"]).duplicated().any():
             dup = pd.unique(jobs["job_name"][jobs["job_name"].duplicated()].astype(object))
             warnings.warn(
@@ -194,7 +194,9 @@ class Entries:
 
     # -- per-job reductions (length n_codes) ------------------------------------------------
 
-    def per_job_sum(self, mask: np.ndarray | None = None, weights: np.ndarray | None = None):
+    def per_job_sum(
+        self, mask: np.ndarray | None = None, weights: np.ndarray | None = None
+    ) -> np.ndarray:
         """Sum (or count, without weights) over rows of each job; ``mask`` selects rows."""
         job = self.job if mask is None else self.job[mask]
         if weights is not None and mask is not None:
@@ -347,7 +349,7 @@ def _observed_by_code(history: JobHistory) -> np.ndarray:
     names = history.transitions["job_name"].cat.categories
     out = np.full(len(names), NAT, dtype=np.int64)
     jobs = history.jobs
-    codes = names.get_indexer(jobs["job_name"].astype(object))
+    codes = names.get_indexer(jobs["job_name"].astype(object))  # type: ignore[arg-type]
     ok = codes >= 0
     np.maximum.at(out, codes[ok], _ns(jobs["observed_at"])[ok])
     return out
@@ -662,7 +664,7 @@ def duration_stats(
         mean_s=("duration_s", "mean"),
     )
     if len(percentiles):
-        q = grouped["duration_s"].quantile(list(percentiles)).unstack(-1)
+        q = grouped["duration_s"].quantile(list(percentiles)).unstack(-1)  # type: ignore[arg-type]
         q.columns = names
         stats = stats.join(q)
     stats["max_s"] = grouped["duration_s"].max()

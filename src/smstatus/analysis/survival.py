@@ -81,8 +81,7 @@ def km_quantiles(
     time, group = t[first], g[first]
     events = np.add.reduceat(event.astype(np.int64), first)
     at_risk = np.searchsorted(g, group, side="right") - first
-    survival = pd.Series(1.0 - events / at_risk).groupby(group, sort=False).cumprod()
-    survival = survival.to_numpy()
+    survival = pd.Series(1.0 - events / at_risk).groupby(group, sort=False).cumprod().to_numpy()
     out[np.unique(group)] = np.inf
     for k, q in enumerate(quantiles):
         hit = np.flatnonzero((events > 0) & (survival <= 1.0 - float(q) + TIE_TOLERANCE))
@@ -152,8 +151,8 @@ def km_stats(
     out["status"] = pd.Categorical(
         out["status"], categories=history.transitions["status"].cat.categories
     )
-    for k in keys:
-        if isinstance(groups[k].dtype, pd.CategoricalDtype):
-            out[k] = pd.Categorical(out[k], categories=groups[k].cat.categories)
+    for key in keys:
+        if isinstance(groups[key].dtype, pd.CategoricalDtype):
+            out[key] = pd.Categorical(out[key], categories=groups[key].cat.categories)
     out.attrs["as_of"] = e.as_of
     return out

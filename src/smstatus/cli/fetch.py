@@ -74,7 +74,7 @@ def _rate(text: str) -> float | None:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `fetch` command."""
     from smstatus.status import PrimaryStatus
 

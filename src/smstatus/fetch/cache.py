@@ -400,8 +400,8 @@ class DescribeCache:
         for name, status, offset, length in zip(
             scan.names, scan.statuses, scan.offsets, scan.lengths, strict=True
         ):
-            slot = self._slot.get(name)
-            if slot is None:
+            at = self._slot.get(name)
+            if at is None:
                 self._slot[name] = len(self._status)
                 self._status.append(status)
                 self._in_journal.append(journal)
@@ -409,10 +409,10 @@ class DescribeCache:
                 self._length.append(length)
                 continue
             repeated = True
-            self._status[slot] = status
-            self._in_journal[slot] = journal
-            self._offset[slot] = offset
-            self._length[slot] = length
+            self._status[at] = status
+            self._in_journal[at] = journal
+            self._offset[at] = offset
+            self._length[at] = length
         return repeated and not journal
 
     def _note_damage(self, path: Path, scan: _Scan) -> None:

@@ -22,6 +22,7 @@ from smstatus.plotting.units import duration_axis, plural, time_unit
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.typing import LineStyleType
 
 __all__ = ["plot_durations"]
 
@@ -29,7 +30,14 @@ KINDS = ("box", "ecdf", "violin")
 MAX_GROUPS = 6
 """Groups drawn side by side; the least frequent beyond these are pooled as ``other``."""
 GROUP_HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo")
-GROUP_LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
+GROUP_LINESTYLES: tuple[LineStyleType, ...] = (
+    "-",
+    "--",
+    ":",
+    "-.",
+    (0, (5, 1, 1, 1, 1, 1)),
+    (0, (1, 3)),
+)
 OTHER = "other"
 MISSING = "(missing)"
 
@@ -42,7 +50,7 @@ def _group_labels(history: Any, by: Any, job_names: pd.Series) -> tuple[pd.Serie
         t = history.transitions
         first = t.groupby("job_name", observed=True, sort=False)["start_time"].min()
         times = pd.Series(history.jobs["job_name"].astype(object)).map(first)
-        return np.asarray(pd.to_datetime(times, utc=True).array.asi8, dtype=np.int64)
+        return np.asarray(pd.to_datetime(times, utc=True).array.asi8, dtype=np.int64)  # type: ignore[attr-defined]
 
     groups = group_frame(history, by, first_start=first_start)
     names = list(groups.columns)
@@ -343,7 +351,7 @@ def _draw_violins(
         }
         style.update(kwargs)
         parts = ax.violin(stats, positions=[c[2] for c in fit], **style)
-        for body, cell in zip(parts["bodies"], fit, strict=True):
+        for body, cell in zip(parts["bodies"], fit, strict=True):  # type: ignore[call-overload]
             body.set_facecolor(colors[shown[cell[0]]])
             body.set_edgecolor("#333333")
             body.set_alpha(0.9)
@@ -375,7 +383,7 @@ def _draw_ecdf(
     for i, j, _pos, closed, _still in cells:
         if not len(closed):
             continue
-        style = {
+        style: dict[str, Any] = {
             "color": colors[shown[i]],
             "linestyle": GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)],
             "linewidth": 1.6,

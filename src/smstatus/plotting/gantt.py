@@ -84,7 +84,7 @@ def _selected_jobs(history: Any, jobs: Any, categories: pd.Index) -> np.ndarray 
     else:
         names = values
     names = pd.unique(pd.Series(names, dtype=object))
-    pos = categories.get_indexer(names)
+    pos = categories.get_indexer(names)  # type: ignore[arg-type]
     if (pos < 0).any():
         missing = [str(n) for n in np.asarray(names)[pos < 0][:5]]
         raise ValueError(f"jobs= names job(s) not in the history: {missing}")

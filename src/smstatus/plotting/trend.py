@@ -163,7 +163,7 @@ def _draw_line(
     """One group's line, hollow markers where entries are open; the highest point so far."""
     from smstatus.analysis.trend import OTHER_GROUP
 
-    x = rows.index.tz_convert("UTC").tz_localize(None).to_numpy()
+    x = rows.index.tz_convert("UTC").tz_localize(None).to_numpy()  # type: ignore[attr-defined]
     y = rows[column].to_numpy(dtype=float)
     open_ = rows["censored"].fillna(0).to_numpy() > 0
     entries = int(rows["entries"].fillna(0).sum())

@@ -474,7 +474,7 @@ class _Rand:
         return weighted[-1][0]
 
 
-def _weighted_index(u: np.ndarray, weights: Sequence[float]) -> np.ndarray:
+def _weighted_index(u: np.ndarray, weights: Sequence[float] | np.ndarray) -> np.ndarray:
     cum = np.cumsum(np.asarray(weights, dtype=float))
     return np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(cum) - 1)
 
@@ -1327,7 +1327,11 @@ class _Fleet:
                     _mark_reused(reused_from, name, job.created_ms)
                 if info["pool_from"] is not None:
                     free_at, kept = info["pool_from"], info["pool_kept"]
-                    entry = [free_at, free_at + round(job.keep_alive_s * 1000 * kept), response]
+                    entry = [
+                        free_at,
+                        free_at + round((job.keep_alive_s or 0) * 1000 * kept),
+                        response,
+                    ]
                     entry.append(kept < 1.0)  # released by its owner before the period ended
                     pools.setdefault(pool_key, []).append(entry)
                 responses.append(response)
@@ -1980,7 +1984,7 @@ def write_jsonl(
     return _write_lines(responses, path)
 
 
-def _write_lines(responses: Iterable[Mapping[str, Any]], stream: IO[bytes]) -> int:
+def _write_lines(responses: Iterable[Mapping[str, Any]], stream: IO[bytes] | gzip.GzipFile) -> int:
     count = 0
     buffer = io.BytesIO()
     for response in responses:
