@@ -7,7 +7,7 @@ No per-job Python objects: a history is two tidy DataFrames whose schemas are ch
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ __all__ = [
     "TRANSITIONS_SCHEMA",
     "UNPARSED_SCHEMA",
     "WARM_START_MESSAGE",
+    "HistoryLike",
     "JobHistory",
     "concat_histories",
     "fill_observed_at",
@@ -540,3 +541,8 @@ class JobHistory:
             f"{len(self.unparsed)} unparsed records<br>{counts_html}<br>"
             f"<details><summary>first entries</summary>{head}</details></div>"
         )
+
+
+HistoryLike: TypeAlias = "JobHistory | pd.DataFrame"
+"""What the plotting functions draw: a :class:`JobHistory`, or its ``transitions`` frame alone
+(a history without job metadata is made of it)."""

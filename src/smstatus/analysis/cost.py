@@ -26,6 +26,7 @@ from smstatus.analysis.phases import entries
 from smstatus.errors import InputNotFoundError, ParseError
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine
+from smstatus.typing import TimeLike
 
 __all__ = ["PRICE_COLUMNS", "job_costs", "load_prices", "phase_costs"]
 
@@ -246,7 +247,7 @@ def job_costs(
     history: JobHistory,
     prices: Prices,
     *,
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """The cost of each job, and the savings of managed spot training.
@@ -340,7 +341,7 @@ def phase_costs(
     history: JobHistory,
     prices: Prices,
     *,
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """The cost of the time each job spent in each status.

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from smstatus.history import JobHistory
 
 __all__ = [
     "TIME_BASES",
@@ -123,7 +126,7 @@ def _one(
 
 
 def group_frame(
-    history: Any,
+    history: JobHistory,
     by: By,
     *,
     first_start: Callable[[], np.ndarray] | None = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,7 @@ from smstatus.analysis.groups import By, group_frame
 from smstatus.analysis.phases import NAT, Entries, entries
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine
+from smstatus.typing import TimeLike
 
 __all__ = ["Bottlenecks", "bottlenecks", "variants"]
 
@@ -88,7 +88,7 @@ def bottlenecks(
     *,
     by: By = None,
     exclude: Sequence[str] = ("Training",),
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     top: int = 5,
     machine: StatusMachine | None = None,
 ) -> Bottlenecks:
@@ -305,7 +305,7 @@ def _variant_ids(e: Entries) -> tuple[np.ndarray, list[np.ndarray]]:
 
 
 def variants(
-    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+    history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:
     """The distinct status sequences of the jobs, most common first.
 

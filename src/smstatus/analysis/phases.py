@@ -36,6 +36,7 @@ from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine, default_machine
 from smstatus.status import SecondaryStatus
 from smstatus.timestamps import parse_timestamp
+from smstatus.typing import TimeLike
 
 __all__ = ["duration_stats", "durations", "phase_table", "resolve_as_of"]
 
@@ -52,7 +53,7 @@ def _ns(series: pd.Series) -> np.ndarray:
     return np.asarray(series.array.asi8, dtype=np.int64)
 
 
-def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
+def resolve_as_of(history: JobHistory, as_of: TimeLike | None = None) -> pd.Timestamp:
     """The latest time in the data, or the ``as_of`` given, as a UTC timestamp.
 
     Open entries are measured up to their own job's ``observed_at`` unless an ``as_of`` is
@@ -384,7 +385,7 @@ def _censoring_limits(
 
 
 def entries(
-    history: JobHistory, as_of: Any = None, machine: StatusMachine | None = None
+    history: JobHistory, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> Entries:
     """Measure every entry of ``history`` (see the module notes); internal building block.
 
@@ -454,7 +455,7 @@ def entries(
 
 
 def durations(
-    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+    history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:
     """The duration of every entry, with censoring.
 
@@ -510,7 +511,7 @@ def durations(
 
 
 def phase_table(
-    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+    history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:
     """One row per job: the time spent in each status, and what it says about the job.
 
@@ -592,7 +593,7 @@ def duration_stats(
     *,
     by: By = None,
     percentiles: Sequence[float] = (0.5, 0.9, 0.99),
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """Statistics of the duration of each status, overall or per group of jobs.

@@ -10,7 +10,6 @@ side by side so the size of the bias is visible. The estimator is this module's 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ import pandas as pd
 from smstatus.analysis.groups import By, group_frame, percentile_names
 from smstatus.analysis.phases import NAT, entries
 from smstatus.history import JobHistory
+from smstatus.typing import TimeLike
 
 __all__ = ["km_quantiles", "km_stats"]
 
@@ -95,7 +95,7 @@ def km_stats(
     *,
     by: By = None,
     percentiles: Sequence[float] = (0.5, 0.9),
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
 ) -> pd.DataFrame:
     """Kaplan-Meier percentiles of each status's duration next to the naive ones.
 

@@ -16,6 +16,7 @@ import pandas as pd
 from smstatus.analysis.groups import By, group_frame
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine
+from smstatus.typing import TimeLike
 
 __all__ = ["OTHER_GROUP", "TREND_COLUMNS", "phase_trend"]
 
@@ -80,7 +81,7 @@ def phase_trend(
     *,
     by: By = None,
     freq: str = "D",
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     top: int | None = None,
     machine: StatusMachine | None = None,
 ) -> pd.DataFrame:

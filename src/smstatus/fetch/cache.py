@@ -35,6 +35,7 @@ from typing import IO, Any
 import numpy as np
 
 from smstatus.errors import CacheLockedError, ParseError
+from smstatus.typing import TimeLike
 
 __all__ = [
     "TERMINAL_PRIMARY",
@@ -64,7 +65,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def to_record(response: Mapping[str, Any], *, observed_at: Any = None) -> dict[str, Any]:
+def to_record(
+    response: Mapping[str, Any], *, observed_at: TimeLike | None = None
+) -> dict[str, Any]:
     """A describe response as the cache stores it: JSON types, ISO UTC times, no metadata.
 
     The time the response was observed is kept as ``ObservedAt`` (what ``jobs.observed_at``

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from smstatus.history import HistoryLike, JobHistory
+
 __all__ = [
     "as_history",
     "get_ax",
@@ -18,7 +20,7 @@ __all__ = [
 ]
 
 
-def as_history(history: Any) -> Any:
+def as_history(history: HistoryLike) -> JobHistory:
     """A :class:`~smstatus.history.JobHistory` from a history or a transitions frame."""
     import pandas as pd
 

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.typing import LineStyleType
 
+    from smstatus.analysis.groups import By
+    from smstatus.history import HistoryLike
+    from smstatus.machine import StatusMachine
+    from smstatus.typing import TimeLike
+
 __all__ = ["plot_durations"]
 
 KINDS = ("box", "ecdf", "violin")
@@ -64,15 +69,15 @@ def _group_labels(history: Any, by: Any, job_names: pd.Series) -> tuple[pd.Serie
 
 
 def plot_durations(
-    history: Any,
+    history: HistoryLike,
     *,
     ax: Axes | None = None,
-    by: Any = None,
+    by: By = None,
     kind: str = "box",
     log: bool = True,
     statuses: Sequence[str] | None = None,
-    as_of: Any = None,
-    machine: Any = None,
+    as_of: TimeLike | None = None,
+    machine: StatusMachine | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Draw the distribution of each status's duration (one row per status).

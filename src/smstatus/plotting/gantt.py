@@ -20,6 +20,11 @@ from smstatus.plotting.units import plural, time_unit
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from smstatus.history import HistoryLike
+    from smstatus.machine import StatusMachine
+    from smstatus.typing import TimeLike
+    from smstatus.validation.report import ValidationReport
+
 __all__ = ["gantt_figsize", "plot_gantt"]
 
 ALIGNS = ("absolute", "start", "training")
@@ -385,16 +390,16 @@ def _violation_points(
 
 
 def plot_gantt(
-    history: Any,
+    history: HistoryLike,
     *,
     ax: Axes | None = None,
     jobs: Iterable[str] | np.ndarray | pd.Series | None = None,
     sort_by: str | list[str] | None = "start",
     align: str = "absolute",
     max_jobs: int | None = 200,
-    as_of: Any = None,
-    machine: Any = None,
-    violations: Any = None,
+    as_of: TimeLike | None = None,
+    machine: StatusMachine | None = None,
+    violations: ValidationReport | pd.DataFrame | None = None,
     legend: bool = True,
     **kwargs: Any,
 ) -> Axes:

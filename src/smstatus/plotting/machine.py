@@ -28,6 +28,7 @@ from smstatus.plotting.units import format_duration, plural
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from smstatus.history import HistoryLike
     from smstatus.machine import StatusMachine
 
 __all__ = ["MACHINE_LAYOUT", "plot_machine"]
@@ -367,7 +368,7 @@ def _is_back(source: str, dest: str, order: Mapping[str, int], terminal: frozens
 def plot_machine(
     machine: StatusMachine | None = None,
     *,
-    history: Any = None,
+    history: HistoryLike | None = None,
     ax: Axes | None = None,
     max_labels: int | None = 20,
     max_illegal: int = 3,

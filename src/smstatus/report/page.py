@@ -20,6 +20,7 @@ import pandas as pd
 
 from smstatus.history import JobHistory
 from smstatus.machine import StatusMachine, default_machine
+from smstatus.typing import TimeLike
 
 __all__ = ["REPORT_SECTIONS", "Report", "build_report"]
 
@@ -211,7 +212,7 @@ def build_report(
     *,
     machine: StatusMachine | None = None,
     strict: bool = False,
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     title: str = "SageMaker training jobs: status report",
     slowest: int = 40,
     aligned_sample: int = 150,
