@@ -53,6 +53,7 @@ GROUPS: dict[str, str] = {
     "smstatus.spans": "vocabulary",
     "smstatus.atomicfile": "vocabulary",
     "smstatus.escaping": "vocabulary",
+    "smstatus.typing": "vocabulary",
     "smstatus.machine": "machine",
     "smstatus.records": "history",
     "smstatus.history": "history",

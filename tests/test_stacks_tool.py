@@ -80,3 +80,57 @@ def test_check_extras_fails_on_a_core_dependency_and_notes_the_others(
     assert "[progress]" not in out
     with pytest.raises(stacks.StackError, match=r"\[survival\]: pandas 3\.1\.1 -> 2\.3\.3"):
         stacks.check_extras(tmp_path, wheel, ["aws", "survival"], ["pandas", "numpy"])
+
+
+def test_the_latest_stack_checks_lint_format_types_and_docs():
+    commands = {name: " ".join(args) for name, args in stacks.CHECKS}
+    assert commands["ruff check"] == "-m ruff check src tests benchmarks tools"
+    assert commands["ruff format"] == "-m ruff format --check src tests benchmarks tools"
+    assert commands["mypy"] == "-m mypy"
+    assert commands["docs"].startswith("-m sphinx -W --keep-going")
+    extras = stacks.project()["optional-dependencies"]
+    assert all(extra in extras for extra in stacks.CHECKED_EXTRAS)
+    assert any(req.startswith("mypy") for req in extras["typing"])
+
+
+def _result(stack, exit_code, checks):
+    return {
+        "stack": stack,
+        "versions": "pandas 3",
+        "install_s": 1.0,
+        "tests_s": 2.0,
+        "checks_s": 3.0,
+        "checks": checks,
+        "exit": exit_code,
+    }
+
+
+@pytest.mark.parametrize(
+    ("checks", "expected"),
+    [({"ruff check": 0, "mypy": 0, "docs": 0}, 0), ({"ruff check": 0, "mypy": 1, "docs": 0}, 1)],
+)
+def test_a_failed_check_fails_the_run_and_is_named(monkeypatch, capsys, checks, expected):
+    results = {"latest": _result("latest", 0, checks), "oldest": _result("oldest", 0, {})}
+    monkeypatch.setattr(stacks, "_build_wheel", lambda out: out / "smstatus.whl")
+    monkeypatch.setattr(stacks, "run_stack", lambda stack, *a: results[stack])
+    assert stacks.main([]) == expected
+    captured = capsys.readouterr()
+    assert ("checks failed: latest: mypy" in captured.err) == bool(expected)
+    assert "mypy FAILED (1)" in captured.out if expected else "mypy ok" in captured.out
+
+
+def test_run_checks_runs_each_check_with_the_venv_python(monkeypatch, tmp_path):
+    seen = []
+
+    class Done:
+        def __init__(self, code):
+            self.returncode = code
+
+    def fake_run(command, cwd):
+        seen.append(command)
+        return Done(3 if "mypy" in command else 0)
+
+    monkeypatch.setattr(stacks.subprocess, "run", fake_run)
+    codes = stacks.run_checks(tmp_path)
+    assert codes == {"ruff check": 0, "ruff format": 0, "mypy": 3, "docs": 0}
+    assert all(command[0] == str(tmp_path / "bin" / "python") for command in seen)

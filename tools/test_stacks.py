@@ -8,9 +8,14 @@
     tools go in, every optional extra is resolved with ``pip install --dry-run``: an extra
     that would change a core dependency's version (as lifelines once took pandas back a major
     version) fails the run.
+    On this stack only, the ``docs`` and ``typing`` extras go in under the same pins and the
+    checks run after the tests: ``ruff check``, ``ruff format --check`` (src, tests,
+    benchmarks, tools), ``mypy`` (src, configured in pyproject.toml) and the documentation
+    build with warnings as errors. A check that fails fails the run.
 ``oldest``
     The lower bounds of pyproject.toml's core dependencies, pinned exactly (derived from
-    pyproject here, so they cannot drift), then the test tools under the same pins.
+    pyproject here, so they cannot drift), then the test tools under the same pins. Tests
+    only: the checks need the latest tools.
 
 On each stack the README's set-up command (``smstatus report``) runs on the bare install
 first, before the test tools can move any package. Needs only Python 3.11+ with pip. The venvs
@@ -39,6 +44,16 @@ STACKS = ("latest", "oldest")
 PYTEST = ("-n", "2")
 NOT_THE_STACK = frozenset({"pip", "setuptools", "wheel", "smstatus"})
 """What a venv brings and the project itself: not part of the dependency stack."""
+CHECKED_EXTRAS = ("docs", "typing")
+"""Extras installed on the latest stack for the checks."""
+LINTED = ("src", "tests", "benchmarks", "tools")
+CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ruff check", ("-m", "ruff", "check", *LINTED)),
+    ("ruff format", ("-m", "ruff", "format", "--check", *LINTED)),
+    ("mypy", ("-m", "mypy")),
+    ("docs", ("-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", "build/docs")),
+)
+"""The checks of the latest stack: a name and the arguments of the venv's ``python``."""
 _LOWER_BOUND = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([0-9][A-Za-z0-9.+!-]*)$")
 
 
@@ -166,7 +181,11 @@ def build_stack(stack: str, venv: Path, wheel: Path, meta: Mapping) -> None:
     _run(venv / "bin" / "smstatus", "report", "-o", venv / "report")
     before = _installed(venv)
     pins = _write_constraints(venv, [f"{n}=={before[n]}" for n in core])
-    _pip(venv, "install", "-qq", "-c", pins, *meta["optional-dependencies"]["dev"])
+    tools = list(meta["optional-dependencies"]["dev"])
+    if stack == "latest":
+        for extra in CHECKED_EXTRAS:
+            tools += meta["optional-dependencies"][extra]
+    _pip(venv, "install", "-qq", "-c", pins, *tools)
     moved = version_changes(before, _installed(venv))
     if moved:
         print(f"note: the test tools changed dependencies of dependencies: {_listed(moved)}")
@@ -176,6 +195,16 @@ def _versions(venv: Path, meta: Mapping) -> str:
     installed = _installed(venv)
     names = [_LOWER_BOUND.match(d)[1] for d in meta["dependencies"]]  # checked by oldest_pins
     return ", ".join(f"{n} {installed.get(normalize(n), '?')}" for n in names)
+
+
+def run_checks(venv: Path) -> dict[str, int]:
+    """Each of ``CHECKS`` with the venv's python: ``{name: exit code}``."""
+    codes = {}
+    for name, args in CHECKS:
+        print(f"=== check: {name}", flush=True)
+        command = [str(venv / "bin" / "python"), *args]
+        codes[name] = subprocess.run(command, cwd=ROOT).returncode
+    return codes
 
 
 def _counts(junit: Path) -> dict[str, int]:
@@ -199,11 +228,14 @@ def run_stack(stack: str, wheel: Path, meta: Mapping, pytest_args: Sequence[str]
     command = [venv / "bin" / "python", "-m", "pytest", *PYTEST, f"--junitxml={junit}"]
     code = subprocess.run([str(c) for c in [*command, *pytest_args]], cwd=ROOT).returncode
     done = time.perf_counter()
+    checks = run_checks(venv) if stack == "latest" else {}
     return {
         "stack": stack,
         "versions": _versions(venv, meta),
         "install_s": built - started,
         "tests_s": done - built,
+        "checks_s": time.perf_counter() - done,
+        "checks": checks,
         "exit": code,
         **(_counts(junit) if junit.exists() else {}),
     }
@@ -235,20 +267,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print()
     for r in results:
+        checks = "".join(
+            f", {name} {'ok' if code == 0 else f'FAILED ({code})'}"
+            for name, code in r["checks"].items()
+        )
+        timing = f", checks {r['checks_s']:.0f} s" if r["checks"] else ""
         print(
             f"{r['stack']}: {r['versions']}; install {r['install_s']:.0f} s, "
-            f"tests {r['tests_s']:.0f} s, pytest exit {r['exit']}"
+            f"tests {r['tests_s']:.0f} s{timing}, pytest exit {r['exit']}{checks}"
         )
     failed = [r["stack"] for r in results if r["exit"] != 0]
     if failed:
         print(f"test_stacks: the suite failed on: {', '.join(failed)}", file=sys.stderr)
+    failed_checks = failed_check_names(results)
+    if failed_checks:
+        print(f"test_stacks: checks failed: {', '.join(failed_checks)}", file=sys.stderr)
     totals = {
         k: sum(r.get(k, 0) for r in results) for k in ("tests", "failures", "errors", "skipped")
     }
     bad = totals["failures"] + totals["errors"]
     print(f"stacks: {totals['tests'] - bad - totals['skipped']} passed, {bad} failed, "
           f"{totals['skipped']} skipped")  # fmt: skip
-    return 1 if failed else 0
+    return 1 if failed or failed_checks else 0
+
+
+def failed_check_names(results: Sequence[Mapping]) -> list[str]:
+    """``stack: check`` of every check that did not exit 0."""
+    return [
+        f"{r['stack']}: {name}"
+        for r in results
+        for name, code in r.get("checks", {}).items()
+        if code != 0
+    ]
 
 
 if __name__ == "__main__":

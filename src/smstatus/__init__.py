@@ -32,6 +32,7 @@ from smstatus.errors import (
     ValidationError,
 )
 from smstatus.fetch.collector import Collection, CollectionSummary, collect
+from smstatus.fetch.options import ClientOptions, JobFilter, Pacing
 from smstatus.history import JobHistory
 from smstatus.io import load
 from smstatus.io.describe import to_describe_records, write_describe_jsonl
@@ -79,14 +80,17 @@ __all__ = [
     "Basis",
     "Bottlenecks",
     "CacheLockedError",
+    "ClientOptions",
     "Collection",
     "CollectionSummary",
     "Edge",
     "FetchError",
     "InputNotFoundError",
+    "JobFilter",
     "JobHistory",
     "MachineDefinitionError",
     "MissingDependencyError",
+    "Pacing",
     "ParseError",
     "PrimaryStatus",
     "Report",

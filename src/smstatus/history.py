@@ -8,7 +8,7 @@ loaded (``unparsed``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ __all__ = [
     "TRANSITIONS_SCHEMA",
     "UNPARSED_SCHEMA",
     "WARM_START_MESSAGE",
+    "HistoryLike",
     "JobHistory",
     "as_history",
     "concat_histories",
@@ -180,7 +181,7 @@ def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
         ok = codes >= 0
         for col in ("start_time", "end_time"):
             np.maximum.at(per_code, codes[ok], utc_ns(transitions[col])[ok])
-        row_code = names.cat.categories.get_indexer(jobs["job_name"].astype(object))
+        row_code = names.cat.categories.get_indexer(jobs["job_name"].astype(object))  # type: ignore[arg-type]
         has = row_code >= 0
         latest[has] = np.maximum(latest[has], per_code[row_code[has]])
     observed = utc_ns(jobs["observed_at"])
@@ -228,7 +229,7 @@ def warm_starts(job_names: pd.Series, transitions: pd.DataFrame) -> pd.arrays.Bo
         )
         status = transitions["status"]
         if isinstance(status.dtype, pd.CategoricalDtype):
-            starting_code = status.cat.categories.get_indexer(["Starting"])[0]
+            starting_code = status.cat.categories.get_indexer(["Starting"])[0]  # type: ignore[arg-type]
             starting = status.cat.codes.to_numpy() == starting_code if starting_code >= 0 else None
         else:
             starting = status.astype(object).to_numpy() == "Starting"
@@ -501,14 +502,15 @@ class JobHistory:
         if job_name not in set(self.jobs["job_name"]):
             raise KeyError(f"no job named {job_name!r} in this history")
         rows = self.transitions[self.transitions["job_name"] == job_name]
+        columns = ("status", "start_time", "end_time", "status_message")
         return [
             SecondaryStatusTransition(
-                status=str(r.status),
-                start_time=r.start_time,
-                end_time=None if pd.isna(r.end_time) else r.end_time,
-                status_message=None if pd.isna(r.status_message) else str(r.status_message),
+                status=str(status),
+                start_time=start,
+                end_time=None if pd.isna(end) else end,
+                status_message=None if pd.isna(message) else str(message),
             )
-            for r in rows.itertuples(index=False)
+            for status, start, end, message in zip(*(rows[c] for c in columns), strict=True)
         ]
 
     def select(self, jobs: Iterable[str] | pd.Series | np.ndarray) -> JobHistory:
@@ -530,10 +532,10 @@ class JobHistory:
     def _repr_html_(self) -> str:
         head = self.transitions.head(10).to_html(index=False)
         counts = self.transitions["status"].value_counts()
-        counts = counts[counts > 0].to_frame("entries").to_html()
+        counts_html = counts[counts > 0].to_frame("entries").to_html()
         return (
             f"<div><b>JobHistory</b>: {self.n_jobs} jobs, {len(self.transitions)} entries, "
-            f"{len(self.unparsed)} unparsed records<br>{counts}<br>"
+            f"{len(self.unparsed)} unparsed records<br>{counts_html}<br>"
             f"<details><summary>first entries</summary>{head}</details></div>"
         )
 
@@ -569,3 +571,8 @@ def as_history(value: Any, name: str = "history") -> JobHistory:
         f"{name} must be a JobHistory or a transitions DataFrame (smstatus.load(...) returns "
         f"a JobHistory), got {got}"
     )
+
+
+HistoryLike: TypeAlias = "JobHistory | pd.DataFrame"
+"""What the plotting functions draw: a :class:`JobHistory`, or its ``transitions`` frame alone
+(a history without job metadata is made of it)."""

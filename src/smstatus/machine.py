@@ -269,7 +269,8 @@ class StatusMachine:
         for event in self.machine.events.values():
             for source, trans in event.transitions.items():
                 for t in trans:
-                    out[self.index[source], self.index[t.dest]] = True
+                    if t.dest is not None:  # an internal transition changes no status
+                        out[self.index[source], self.index[t.dest]] = True
         out.setflags(write=False)
         return out
 
@@ -394,8 +395,8 @@ class StatusMachine:
                     f"{self.version}"
                 )
             del edges[key]
-        for spec in add_edges:
-            edge = _coerce_edge(spec)
+        for edge_spec in add_edges:
+            edge = _coerce_edge(edge_spec)
             edges[(edge.source, edge.dest)] = edge
         return StatusMachine(
             edges=tuple(edges.values()),

@@ -349,7 +349,7 @@ def utc_ns(values: Any) -> np.ndarray:
     dtype = getattr(values, "dtype", None)
     if isinstance(dtype, pd.DatetimeTZDtype) and dtype.unit == "ns" and str(dtype.tz) == "UTC":
         array = values.array if isinstance(values, pd.Series) else pd.DatetimeIndex(values)
-        return np.asarray(array.asi8, dtype=np.int64)
+        return np.asarray(array.asi8, dtype=np.int64)  # type: ignore[union-attr]
     if not isinstance(dtype, pd.DatetimeTZDtype | np.dtypes.DateTime64DType):
         values = pd.to_datetime(values, utc=True)
     return _datetime_ns(values)

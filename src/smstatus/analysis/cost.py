@@ -15,7 +15,7 @@ import csv
 import io
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from smstatus.analysis.phases import entries
 from smstatus.errors import InputNotFoundError, ParseError
 from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
+from smstatus.typing import TimeLike
 
 __all__ = ["PRICE_COLUMNS", "job_costs", "load_prices", "phase_costs"]
 
@@ -64,7 +65,7 @@ def _price(value: Any, *, file: str, line: int | None, field: str, optional: boo
     return price
 
 
-def _from_rows(rows: list[tuple[Any, Any, Any, int | None]], file: str) -> pd.DataFrame:
+def _from_rows(rows: Sequence[tuple[Any, Any, Any, int | None]], file: str) -> pd.DataFrame:
     types, hourly, spot = [], [], []
     seen: dict[str, int | None] = {}
     for itype, price, spot_price, line in rows:
@@ -138,7 +139,7 @@ def load_prices(source: Prices) -> pd.DataFrame:
                 hint=f"Give the columns {list(PRICE_COLUMNS)}.",
             )
         spot = source["spot_hourly_price"] if "spot_hourly_price" in source.columns else None
-        rows = [
+        rows: list[tuple[Any, Any, Any, int | None]] = [
             (t, p, None if spot is None else spot.iloc[i], i + 1)
             for i, (t, p) in enumerate(
                 zip(source["instance_type"], source["hourly_price"], strict=True)
@@ -235,7 +236,7 @@ def _labels(cases: list[tuple[np.ndarray, str]]) -> pd.Categorical:
     codes = np.full(n, -1, dtype=np.int8)
     for i, (mask, _) in enumerate(cases):
         codes[mask] = i
-    return pd.Categorical.from_codes(codes, categories=[label for _, label in cases])
+    return pd.Categorical.from_codes(codes, categories=[label for _, label in cases])  # type: ignore[call-overload]
 
 
 def _float(series: pd.Series) -> np.ndarray:
@@ -246,7 +247,7 @@ def job_costs(
     history: JobHistory,
     prices: Prices,
     *,
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """The cost of each job, and the savings of managed spot training.
@@ -341,7 +342,7 @@ def phase_costs(
     history: JobHistory,
     prices: Prices,
     *,
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """The cost of the time each job spent in each status.
@@ -387,7 +388,7 @@ def phase_costs(
     )
     out = pd.DataFrame(
         {
-            "job_name": pd.Categorical.from_codes(
+            "job_name": pd.Categorical.from_codes(  # type: ignore[call-overload]
                 code, dtype=history.transitions["job_name"].dtype
             ),
             "status": pd.Categorical.from_codes(

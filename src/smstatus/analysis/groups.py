@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from smstatus.history import JobHistory
 
 __all__ = [
     "TIME_BASES",
@@ -61,7 +64,7 @@ def _period(times: pd.Series, freq: str) -> pd.Series:
     naive = times.dt.tz_convert("UTC").dt.tz_localize(None) if times.dt.tz else times
     codes, buckets = pd.factorize(naive.dt.to_period(freq), sort=True)  # NaT: code -1
     labels = [str(b) for b in buckets]
-    return pd.Series(pd.Categorical.from_codes(codes, categories=labels, ordered=True))
+    return pd.Series(pd.Categorical.from_codes(codes, categories=labels, ordered=True))  # type: ignore[call-overload]
 
 
 def _grouper_freq(grouper: pd.Grouper) -> str:
@@ -92,7 +95,7 @@ def _one(
         key = spec.key
         if key is None or spec.freq is None:
             raise ValueError("a pandas.Grouper in by= needs key=<time column> and freq=")
-        times = first_start() if key == "start" else jobs[key].reset_index(drop=True)
+        times = first_start() if key == "start" else jobs[key].reset_index(drop=True)  # type: ignore[assignment]
         freq = _grouper_freq(spec)
         try:
             return f"{key}_{freq}", _period(times, freq)
@@ -123,7 +126,7 @@ def _one(
 
 
 def group_frame(
-    history: Any,
+    history: JobHistory,
     by: By,
     *,
     first_start: Callable[[], np.ndarray] | None = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +14,7 @@ from smstatus.analysis.phases import Entries, entries
 from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
 from smstatus.timestamps import NAT_NS
+from smstatus.typing import TimeLike
 
 __all__ = ["Bottlenecks", "bottlenecks", "variants"]
 
@@ -55,8 +55,8 @@ class Bottlenecks:
     as_of: pd.Timestamp | None = None
 
     def __repr__(self) -> str:
-        top = self.per_job["bottleneck"].value_counts()
-        top = ", ".join(f"{k} {v}" for k, v in top[top > 0].head(5).items())
+        counts = self.per_job["bottleneck"].value_counts()
+        top = ", ".join(f"{k} {v}" for k, v in counts[counts > 0].head(5).items())
         return (
             f"<Bottlenecks: {len(self.per_job)} jobs; bottleneck of most jobs: {top or 'none'}; "
             f"excluding {list(self.exclude)}>"
@@ -64,14 +64,14 @@ class Bottlenecks:
 
     def _repr_html_(self) -> str:
         counts = self.per_job["bottleneck"].value_counts()
-        counts = counts[counts > 0].rename("jobs").to_frame().to_html()
+        counts_html = counts[counts > 0].rename("jobs").to_frame().to_html()
         shares = self.shares.assign(share=self.shares["share"].map("{:.1%}".format))
         slowest = self.slowest.head(30)
         as_of = "" if self.as_of is None or pd.isna(self.as_of) else self.as_of.isoformat()
         return (
             f"<div><b>Bottlenecks</b> of {len(self.per_job)} jobs (excluding "
             f"{html.escape(', '.join(self.exclude) or 'nothing')}; as of {as_of})"
-            f"<h4>Jobs per bottleneck</h4>{counts}"
+            f"<h4>Jobs per bottleneck</h4>{counts_html}"
             f"<h4>Share of time per phase</h4>{shares.to_html(index=False)}"
             f"<details><summary>Slowest jobs per phase</summary>"
             f"{slowest.to_html(index=False)}</details></div>"
@@ -89,7 +89,7 @@ def bottlenecks(
     *,
     by: By = None,
     exclude: Sequence[str] = ("Training",),
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     top: int = 5,
     machine: StatusMachine | None = None,
 ) -> Bottlenecks:
@@ -333,7 +333,7 @@ def _variant_ids(e: Entries) -> tuple[np.ndarray, list[np.ndarray]]:
 
 
 def variants(
-    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+    history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:
     """The distinct status sequences of the jobs, most common first.
 

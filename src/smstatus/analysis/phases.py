@@ -36,13 +36,14 @@ from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine, default_machine
 from smstatus.status import SecondaryStatus
 from smstatus.timestamps import NAT_NS, parse_timestamp, utc_ns
+from smstatus.typing import TimeLike
 
 __all__ = ["duration_stats", "durations", "phase_table", "resolve_as_of"]
 
 _NS = 1e9
 
 
-def resolve_as_of(history: JobHistory, as_of: Any = None) -> pd.Timestamp:
+def resolve_as_of(history: JobHistory, as_of: TimeLike | None = None) -> pd.Timestamp:
     """The latest time in the data, or the ``as_of`` given, as a UTC timestamp.
 
     Open entries are measured up to their own job's ``observed_at`` unless an ``as_of`` is
@@ -143,7 +144,7 @@ class Entries:
         if self.jobs_in_code_order:
             return np.arange(len(self.history.jobs), dtype=np.int64)
         jobs = self.history.jobs
-        codes = self.job_names.get_indexer(jobs["job_name"].astype(object))
+        codes = self.job_names.get_indexer(jobs["job_name"].astype(object))  # type: ignore[arg-type]
         if len(codes) and pd.Series(jobs["job_name"]).duplicated().any():
             dup = pd.unique(jobs["job_name"][jobs["job_name"].duplicated()].astype(object))
             warnings.warn(
@@ -184,7 +185,9 @@ class Entries:
 
     # -- per-job reductions (length n_codes) ------------------------------------------------
 
-    def per_job_sum(self, mask: np.ndarray | None = None, weights: np.ndarray | None = None):
+    def per_job_sum(
+        self, mask: np.ndarray | None = None, weights: np.ndarray | None = None
+    ) -> np.ndarray:
         """Sum (or count, without weights) over rows of each job; ``mask`` selects rows."""
         job = self.job if mask is None else self.job[mask]
         if weights is not None and mask is not None:
@@ -337,7 +340,7 @@ def _observed_by_code(history: JobHistory) -> np.ndarray:
     names = history.transitions["job_name"].cat.categories
     out = np.full(len(names), NAT_NS, dtype=np.int64)
     jobs = history.jobs
-    codes = names.get_indexer(jobs["job_name"].astype(object))
+    codes = names.get_indexer(jobs["job_name"].astype(object))  # type: ignore[arg-type]
     ok = codes >= 0
     np.maximum.at(out, codes[ok], utc_ns(jobs["observed_at"])[ok])
     return out
@@ -372,7 +375,7 @@ def _censoring_limits(
 
 
 def entries(
-    history: JobHistory, as_of: Any = None, machine: StatusMachine | None = None
+    history: JobHistory, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> Entries:
     """Measure every entry of ``history`` (see the module notes); internal building block.
 
@@ -439,7 +442,7 @@ def entries(
 
 
 def durations(
-    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+    history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:
     """The duration of every entry, with censoring.
 
@@ -496,7 +499,7 @@ def durations(
 
 
 def phase_table(
-    history: JobHistory, *, as_of: Any = None, machine: StatusMachine | None = None
+    history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:
     """One row per job: the time spent in each status, and what it says about the job.
 
@@ -579,7 +582,7 @@ def duration_stats(
     *,
     by: By = None,
     percentiles: Sequence[float] = (0.5, 0.9, 0.99),
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     machine: StatusMachine | None = None,
 ) -> pd.DataFrame:
     """Statistics of the duration of each status, overall or per group of jobs.
@@ -652,7 +655,7 @@ def duration_stats(
         mean_s=("duration_s", "mean"),
     )
     if len(percentiles):
-        q = grouped["duration_s"].quantile(list(percentiles)).unstack(-1)
+        q = grouped["duration_s"].quantile(list(percentiles)).unstack(-1)  # type: ignore[arg-type]
         q.columns = names
         stats = stats.join(q)
     stats["max_s"] = grouped["duration_s"].max()

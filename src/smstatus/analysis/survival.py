@@ -10,7 +10,6 @@ side by side so the size of the bias is visible. The estimator is this module's 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +18,7 @@ from smstatus.analysis.groups import By, group_frame, percentile_names
 from smstatus.analysis.phases import entries
 from smstatus.history import JobHistory, as_history
 from smstatus.timestamps import NAT_NS
+from smstatus.typing import TimeLike
 
 __all__ = ["km_quantiles", "km_stats"]
 
@@ -82,8 +82,7 @@ def km_quantiles(
     time, group = t[first], g[first]
     events = np.add.reduceat(event.astype(np.int64), first)
     at_risk = np.searchsorted(g, group, side="right") - first
-    survival = pd.Series(1.0 - events / at_risk).groupby(group, sort=False).cumprod()
-    survival = survival.to_numpy()
+    survival = pd.Series(1.0 - events / at_risk).groupby(group, sort=False).cumprod().to_numpy()
     out[np.unique(group)] = np.inf
     for k, q in enumerate(quantiles):
         hit = np.flatnonzero((events > 0) & (survival <= 1.0 - float(q) + TIE_TOLERANCE))
@@ -97,7 +96,7 @@ def km_stats(
     *,
     by: By = None,
     percentiles: Sequence[float] = (0.5, 0.9),
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
 ) -> pd.DataFrame:
     """Kaplan-Meier percentiles of each status's duration next to the naive ones.
 
@@ -154,8 +153,8 @@ def km_stats(
     out["status"] = pd.Categorical(
         out["status"], categories=history.transitions["status"].cat.categories
     )
-    for k in keys:
-        if isinstance(groups[k].dtype, pd.CategoricalDtype):
-            out[k] = pd.Categorical(out[k], categories=groups[k].cat.categories)
+    for key in keys:
+        if isinstance(groups[key].dtype, pd.CategoricalDtype):
+            out[key] = pd.Categorical(out[key], categories=groups[key].cat.categories)
     out.attrs["as_of"] = e.as_of
     return out

@@ -17,6 +17,7 @@ from smstatus.analysis.groups import By, group_frame
 from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
 from smstatus.timestamps import utc_ns
+from smstatus.typing import TimeLike
 
 __all__ = ["OTHER_GROUP", "TREND_COLUMNS", "phase_trend"]
 
@@ -81,7 +82,7 @@ def phase_trend(
     *,
     by: By = None,
     freq: str = "D",
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     top: int | None = None,
     machine: StatusMachine | None = None,
 ) -> pd.DataFrame:

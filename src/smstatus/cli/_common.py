@@ -332,7 +332,7 @@ def _report_missing_jobs_tables(
 
 
 @contextmanager
-def _byte_progress(total: int, stream: IO[str]) -> Iterator[Callable[[int], None] | None]:
+def _byte_progress(total: int, stream: IO[str]) -> Iterator[Callable[[int], object] | None]:
     """A tqdm bar of bytes loaded, for big inputs on a terminal; ``None`` otherwise."""
     if total < PROGRESS_MIN_BYTES or not getattr(stream, "isatty", lambda: False)():
         yield None

@@ -73,7 +73,7 @@ class PipeGuard:
 def guarded_streams() -> Iterator[PipeGuard]:
     """Guard ``sys.stdout`` and ``sys.stderr`` for one command; yields the stdout guard."""
     out, err = PipeGuard(sys.stdout), PipeGuard(sys.stderr)
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # type: ignore[type-var]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             yield out
         finally:

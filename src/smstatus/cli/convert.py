@@ -18,7 +18,7 @@ from smstatus.cli._common import (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `convert` command."""
     parser = subparsers.add_parser(
         "convert",

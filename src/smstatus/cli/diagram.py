@@ -19,7 +19,7 @@ from smstatus.cli._common import (
 DIAGRAM_FORMATS = ("mermaid", "png", "svg")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `diagram` command."""
     parser = subparsers.add_parser(
         "diagram",

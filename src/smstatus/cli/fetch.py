@@ -74,7 +74,7 @@ def _rate(text: str) -> float | None:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `fetch` command."""
     from smstatus.status import PrimaryStatus
 
@@ -161,7 +161,7 @@ def _report_failures(failures: Any, stream: IO[str], limit: int = 20) -> None:
 
 def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     """Run `fetch`."""
-    from smstatus.fetch.collector import Collector
+    from smstatus.fetch.collector import ClientOptions, Collector, JobFilter, Pacing
 
     stdout = stdout or sys.stdout
     stderr = sys.stderr
@@ -170,19 +170,23 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     check_folder(args.output)
     progress = stderr.isatty() if args.progress is None else args.progress
     collector = Collector(
-        region=args.region,
-        profile=args.profile,
-        endpoint_url=args.endpoint_url,
-        created_after=args.since,
-        created_before=args.until,
-        name_contains=args.name_contains,
-        status=args.status,
+        jobs=JobFilter(
+            created_after=args.since,
+            created_before=args.until,
+            name_contains=args.name_contains,
+            status=args.status,
+        ),
+        pacing=Pacing(
+            max_workers=args.max_workers,
+            list_rate=args.list_rate,
+            describe_rate=args.describe_rate,
+            retry_mode=args.retry_mode,
+            max_attempts=args.max_attempts,
+        ),
+        client_options=ClientOptions(
+            region=args.region, profile=args.profile, endpoint_url=args.endpoint_url
+        ),
         cache=args.output,
-        max_workers=args.max_workers,
-        list_rate=args.list_rate,
-        describe_rate=args.describe_rate,
-        retry_mode=args.retry_mode,
-        max_attempts=args.max_attempts,
         progress=progress,
         refresh_running=args.refresh_running,
     )

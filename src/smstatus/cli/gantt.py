@@ -22,7 +22,7 @@ from smstatus.cli._common import (
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `gantt` command."""
     parser = subparsers.add_parser(
         "gantt",

@@ -23,7 +23,7 @@ from smstatus.cli._common import (
 REPORT_STEPS = 8
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` command."""
     parser = subparsers.add_parser(
         "report",

@@ -39,7 +39,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `simulate` command."""
     parser = subparsers.add_parser(
         "simulate",

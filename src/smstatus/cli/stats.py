@@ -34,7 +34,7 @@ from smstatus.spans import format_duration
 WHAT = ("durations", "phases", "bottlenecks", "variants", "edges", "cost", "km", "trend")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `stats` command."""
     parser = subparsers.add_parser(
         "stats",

@@ -45,7 +45,7 @@ def _rows(text: str) -> int:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `validate` command."""
     parser = subparsers.add_parser(
         "validate",

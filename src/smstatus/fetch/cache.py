@@ -44,6 +44,7 @@ import numpy as np
 
 from smstatus.atomicfile import atomic_open, remove_stale_temporaries, resolve_target
 from smstatus.errors import CacheLockedError, ParseError, SmStatusError
+from smstatus.typing import TimeLike
 
 __all__ = [
     "TERMINAL_PRIMARY",
@@ -89,7 +90,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def to_record(response: Mapping[str, Any], *, observed_at: Any = None) -> dict[str, Any]:
+def to_record(
+    response: Mapping[str, Any], *, observed_at: TimeLike | None = None
+) -> dict[str, Any]:
     """A describe response as the cache stores it: JSON types, ISO UTC times, no metadata.
 
     The time the response was observed is kept as ``ObservedAt`` (what ``jobs.observed_at``
@@ -429,8 +432,8 @@ class DescribeCache:
         for name, status, offset, length in zip(
             scan.names, scan.statuses, scan.offsets, scan.lengths, strict=True
         ):
-            slot = self._slot.get(name)
-            if slot is None:
+            at = self._slot.get(name)
+            if at is None:
                 self._slot[name] = len(self._status)
                 self._status.append(status)
                 self._in_journal.append(journal)
@@ -438,10 +441,10 @@ class DescribeCache:
                 self._length.append(length)
                 continue
             repeated = True
-            self._status[slot] = status
-            self._in_journal[slot] = journal
-            self._offset[slot] = offset
-            self._length[slot] = length
+            self._status[at] = status
+            self._in_journal[at] = journal
+            self._offset[at] = offset
+            self._length[at] = length
         return repeated and not journal
 
     def _note_damage(self, path: Path, scan: _Scan) -> None:

@@ -16,24 +16,28 @@ import datetime as dt
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Unpack
 
 import pandas as pd
 
 from smstatus.errors import FetchError, MissingDependencyError
 from smstatus.fetch.cache import TERMINAL_PRIMARY, CacheWriteError, DescribeCache, to_record
+from smstatus.fetch.options import ClientOptions, FetchKeywords, JobFilter, Pacing, group_options
 from smstatus.history import JobHistory
 
 __all__ = [
     "LIST_PAGE_SIZE",
+    "ClientOptions",
     "Collection",
     "CollectionSummary",
     "Collector",
     "FetchError",
+    "JobFilter",
+    "Pacing",
     "RateLimiter",
     "collect",
 ]
@@ -248,25 +252,6 @@ def _require_boto3() -> Any:
     return boto3
 
 
-def _as_utc(value: Any, name: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a datetime or an ISO-8601 string, got {value!r}") from exc
-    if pd.isna(ts):
-        raise ValueError(f"{name} must be a datetime or an ISO-8601 string, got {value!r}")
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return ts.to_pydatetime()
-
-
-def _primary_statuses() -> tuple[str, ...]:
-    from smstatus.status import PrimaryStatus
-
-    return tuple(s.value for s in PrimaryStatus)
-
-
 class _Progress:
     """A tqdm bar on stderr, or a line every ``interval`` seconds when tqdm is missing."""
 
@@ -326,53 +311,26 @@ class Collector:
         self,
         *,
         client: Any = None,
-        session: Any = None,
-        region: str | None = None,
-        profile: str | None = None,
-        endpoint_url: str | None = None,
-        created_after: Any = None,
-        created_before: Any = None,
-        name_contains: str | None = None,
-        status: str | None = None,
+        jobs: JobFilter | None = None,
+        pacing: Pacing | None = None,
+        client_options: ClientOptions | None = None,
         cache: str | Path | None = None,
-        max_workers: int = 8,
-        list_rate: float | None = 2.0,
-        describe_rate: float | None = 10.0,
-        retry_mode: str = "adaptive",
-        max_attempts: int = 10,
         progress: bool = False,
         refresh_running: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        **keywords: Unpack[FetchKeywords],
     ) -> None:
-        if status is not None and status not in _primary_statuses():
-            raise ValueError(f"status must be one of {list(_primary_statuses())}, got {status!r}")
-        if max_workers < 1:
-            raise ValueError(f"max_workers must be at least 1, got {max_workers}")
-        if max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
-        if retry_mode not in ("adaptive", "standard", "legacy"):
-            raise ValueError(
-                f"retry_mode must be 'adaptive', 'standard' or 'legacy', got {retry_mode!r}"
-            )
+        self.jobs, self.pacing, self.client_options = group_options(
+            jobs, pacing, client_options, keywords
+        )
         self.client = client
-        self.session = session
-        self.region = region
-        self.profile = profile
-        self.endpoint_url = endpoint_url
-        self.created_after = _as_utc(created_after, "created_after")
-        self.created_before = _as_utc(created_before, "created_before")
-        self.name_contains = name_contains
-        self.status = status
         self.cache_path = Path(cache) if cache is not None else None
-        self.max_workers = max_workers
-        self.retry_mode = retry_mode
-        self.max_attempts = max_attempts
         self.progress = progress
         self.refresh_running = refresh_running
         self._clock = clock
-        self._list_limiter = RateLimiter(list_rate, clock=clock, sleep=sleep)
-        self._describe_limiter = RateLimiter(describe_rate, clock=clock, sleep=sleep)
+        self._list_limiter = RateLimiter(self.pacing.list_rate, clock=clock, sleep=sleep)
+        self._describe_limiter = RateLimiter(self.pacing.describe_rate, clock=clock, sleep=sleep)
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(
             ("listed", "described", "refreshed", "from_cache", "failed", "not_found"), 0
@@ -393,13 +351,17 @@ class Collector:
     def _build_client(self, session: Any) -> Any:
         from botocore.config import Config
 
+        pacing = self.pacing
         config = Config(
-            retries={"mode": self.retry_mode, "total_max_attempts": self.max_attempts},
-            max_pool_connections=max(10, self.max_workers + 2),
+            retries={"mode": pacing.retry_mode, "total_max_attempts": pacing.max_attempts},
+            max_pool_connections=max(10, pacing.max_workers + 2),
             user_agent_extra="smstatus-fetch",
         )
         return session.client(
-            "sagemaker", region_name=self.region, endpoint_url=self.endpoint_url, config=config
+            "sagemaker",
+            region_name=self.client_options.region,
+            endpoint_url=self.client_options.endpoint_url,
+            config=config,
         )
 
     def _hooks(self) -> list[tuple[str, Callable[..., None]]]:
@@ -439,18 +401,6 @@ class Collector:
                 cache=str(self.cache_path) if self.cache_path is not None else None,
                 notes=tuple(self._notes),
             )
-
-    def _list_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Ascending"}
-        if self.created_after is not None:
-            params["CreationTimeAfter"] = self.created_after
-        if self.created_before is not None:
-            params["CreationTimeBefore"] = self.created_before
-        if self.name_contains:
-            params["NameContains"] = self.name_contains
-        if self.status is not None:
-            params["StatusEquals"] = self.status
-        return params
 
     def _bump(self, **deltas: int) -> None:
         with self._lock:
@@ -528,8 +478,8 @@ class Collector:
             else:
                 # one client per API: adaptive retry mode keeps its client-side rate per
                 # client, so a throttled ListTrainingJobs (2 rps quota) does not slow describes
-                session = self.session or _require_boto3().session.Session(
-                    profile_name=self.profile, region_name=self.region
+                session = self.client_options.session or _require_boto3().session.Session(
+                    profile_name=self.client_options.profile, region_name=self.client_options.region
                 )
                 clients = [self._build_client(session), self._build_client(session)]
         except BotoCoreError as exc:  # e.g. an unknown profile, no region
@@ -549,7 +499,7 @@ class Collector:
         listed: list[str] = []
         close_error: CacheWriteError | None = None
         self._progress = _Progress(self.progress)
-        pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="smstatus-describe")
+        pool = ThreadPoolExecutor(self.pacing.max_workers, thread_name_prefix="smstatus-describe")
         futures: list[Future[None]] = []
         try:
             try:
@@ -602,7 +552,7 @@ class Collector:
         seen: set[str] = set()
         paginator = client.get_paginator("list_training_jobs")
         pages = paginator.paginate(
-            **self._list_params(), PaginationConfig={"PageSize": LIST_PAGE_SIZE}
+            **self.jobs.list_params(), PaginationConfig={"PageSize": LIST_PAGE_SIZE}
         )
         for page in pages:
             for summary in page.get("TrainingJobSummaries", ()):
@@ -702,31 +652,24 @@ def _history_from_cache(cache: DescribeCache, listed: list[str]) -> JobHistory:
     return from_describe(records, errors="collect", name=str(cache.path))
 
 
-def _raise_first_error(futures: Any) -> None:
+def _raise_first_error(futures: Iterable[Future[None]]) -> None:
     for fut in futures:
-        if fut.done() and not fut.cancelled() and fut.exception() is not None:
-            raise fut.exception()  # type: ignore[misc]
+        if fut.done() and not fut.cancelled():
+            error = fut.exception()
+            if error is not None:
+                raise error
 
 
 def collect(
     *,
     client: Any = None,
-    session: Any = None,
-    region: str | None = None,
-    profile: str | None = None,
-    endpoint_url: str | None = None,
-    created_after: Any = None,
-    created_before: Any = None,
-    name_contains: str | None = None,
-    status: str | None = None,
+    jobs: JobFilter | None = None,
+    pacing: Pacing | None = None,
+    client_options: ClientOptions | None = None,
     cache: str | Path | None = None,
-    max_workers: int = 8,
-    list_rate: float | None = 2.0,
-    describe_rate: float | None = 10.0,
-    retry_mode: str = "adaptive",
-    max_attempts: int = 10,
     progress: bool = False,
     refresh_running: bool = True,
+    **keywords: Unpack[FetchKeywords],
 ) -> Collection:
     """Fetch the status histories of training jobs from SageMaker.
 
@@ -740,32 +683,30 @@ def collect(
     ----------
     client
         A boto3 SageMaker client to use as is (its retry settings included).
-    session, region, profile, endpoint_url
-        How to build the client when none is given (the usual boto3 credential chain);
-        ``endpoint_url`` points at another endpoint (a VPC endpoint, or moto in tests).
-    created_after, created_before
-        ``CreationTimeAfter`` / ``CreationTimeBefore`` filters (datetimes or ISO strings;
-        naive values are UTC).
-    name_contains, status
-        ``NameContains`` and ``StatusEquals`` (a primary status: ``InProgress``, ``Completed``,
-        ``Failed``, ``Stopping``, ``Stopped``).
+    jobs
+        Which jobs to list: a :class:`~smstatus.JobFilter` (``created_after``,
+        ``created_before``, ``name_contains``, ``status``); all jobs when ``None``.
+    pacing
+        A :class:`~smstatus.Pacing`: describe threads (``max_workers``, 8),
+        client-side rates in requests per second (``list_rate`` 2, the account quota of
+        ``ListTrainingJobs``; ``describe_rate`` 10) and botocore's retries (``retry_mode``
+        adaptive, ``max_attempts`` 10) for the client this function builds.
+    client_options
+        A :class:`~smstatus.ClientOptions` (``session``, ``region``, ``profile``,
+        ``endpoint_url``): how to build the client when none is given.
     cache
         A JSON Lines file of describe responses (created when missing), readable by every
         other command (see :mod:`smstatus.fetch.cache`).
-    max_workers
-        Describe threads.
-    list_rate, describe_rate
-        Client-side limits in requests per second (``None``: none). ``ListTrainingJobs``'s
-        account quota is 2 per second and cannot be raised.
-    retry_mode, max_attempts
-        botocore's retry mode (``adaptive``, ``standard``, ``legacy``) and attempts per call,
-        for throttling and 5xx errors, applied to the client this function builds.
     progress
         Show a progress bar on stderr (tqdm, the ``progress`` extra; without it a line every
         10 seconds).
     refresh_running
         Describe again the jobs the cache holds in a running status (``InProgress``,
         ``Stopping``).
+    **keywords
+        The fields of the three groups as plain keywords, for the common case
+        (``collect(created_after="2024-06-01", max_workers=4)``); a group and its own fields in
+        one call raise ``ValueError``.
 
     Returns
     -------
@@ -783,26 +724,22 @@ def collect(
     Examples
     --------
     >>> result = collect(created_after="2024-06-01", cache="jobs.jsonl")  # doctest: +SKIP
+    >>> result = collect(  # doctest: +SKIP
+    ...     jobs=JobFilter(created_after="2024-06-01", status="Failed"),
+    ...     pacing=Pacing(max_workers=4, describe_rate=5),
+    ...     cache="jobs.jsonl",
+    ... )
     >>> print(result.summary)  # doctest: +SKIP
     fetched into jobs.jsonl: listed 120, described 120 (0 refreshed), from cache 0, failed 0
     requests: ListTrainingJobs 2, DescribeTrainingJob 120 in 12.3 s
     """
     return Collector(
         client=client,
-        session=session,
-        region=region,
-        profile=profile,
-        endpoint_url=endpoint_url,
-        created_after=created_after,
-        created_before=created_before,
-        name_contains=name_contains,
-        status=status,
+        jobs=jobs,
+        pacing=pacing,
+        client_options=client_options,
         cache=cache,
-        max_workers=max_workers,
-        list_rate=list_rate,
-        describe_rate=describe_rate,
-        retry_mode=retry_mode,
-        max_attempts=max_attempts,
         progress=progress,
         refresh_running=refresh_running,
+        **keywords,
     ).run()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from smstatus.machine import StatusMachine
 __all__ = [
     "SOURCES",
     "Errors",
+    "InputsLike",
     "Source",
     "detect_source",
     "expand_inputs",
@@ -70,6 +71,11 @@ def __getattr__(name: str) -> Any:
 
 
 Source = Literal["auto", "describe", "events", "sdk-log", "table"]
+InputsLike: TypeAlias = (
+    str | Path | Iterable[str | Path | InputFile] | Mapping[str, Any] | Iterable[Mapping[str, Any]]
+)
+"""What :func:`load` reads: paths (files, directories, globs, ``-``), or describe responses or
+EventBridge events as Python objects (one dict or an iterable of dicts)."""
 
 
 def _check_options(source: str, errors: str) -> None:
@@ -85,7 +91,7 @@ def read_file(
     source: Source = "auto",
     errors: Errors = "raise",
     naive_tz: str = "UTC",
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     machine: StatusMachine | None = None,
 ) -> JobHistory:
     """Read one input file of the given (or detected) source.
@@ -118,12 +124,12 @@ def read_file(
 
 
 def load(
-    inputs: str | Path | Iterable[str | Path] | Mapping[str, Any] | Iterable[Mapping[str, Any]],
+    inputs: InputsLike,
     *,
     source: Source = "auto",
     errors: Errors = "raise",
     naive_tz: str = "UTC",
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     machine: StatusMachine | None = None,
 ) -> JobHistory:
     """Load histories from files, directories, globs, ``-`` or describe dicts.
@@ -172,7 +178,7 @@ def load(
     if isinstance(inputs, Mapping):
         inputs = [inputs]
     if not isinstance(inputs, str | Path):
-        items = list(inputs)
+        items: list[Any] = list(inputs)
         paths = [isinstance(i, str | Path) for i in items]
         if items and any(isinstance(i, Mapping) for i in items):
             if any(paths):
@@ -200,7 +206,7 @@ def _load_files(
     source: Source,
     errors: Errors,
     naive_tz: str,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
     machine: StatusMachine | None = None,
 ) -> JobHistory:
     from smstatus.io.describe import add_describe_file, use_fast_path
@@ -293,8 +299,8 @@ def _rejects_in_input_order(history: JobHistory, files: list[InputFile]) -> JobH
     rank_of: dict[str, int] = {}
     for i, file in enumerate(files):
         rank_of.setdefault(file.name, i)
-    rank = pd.Series(rejects["file"].astype(object).map(rank_of), dtype=float)
-    rank = rank.ffill().fillna(len(files)).to_numpy()
+    ranks = pd.Series(rejects["file"].astype(object).map(rank_of), dtype=float)
+    rank = ranks.ffill().fillna(len(files)).to_numpy()
     line = rejects["line"].astype("Float64").fillna(-1.0).to_numpy(dtype=float)  # file-wide first
     order = np.lexsort((np.arange(len(rejects)), line, rank))
     if (order != np.arange(len(rejects))).any():

@@ -19,7 +19,7 @@ import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -132,7 +132,7 @@ def read_describe_jsonl(
     errors: Errors = "raise",
     naive_tz: str = "UTC",
     block_size: int = DEFAULT_BLOCK_SIZE,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> JobHistory:
     """Read a JSON Lines file of describe responses, streaming it in blocks.
 
@@ -181,6 +181,7 @@ def read_describe_jsonl(
                 parsed = parsing.submit(_parse, block, options)
             else:
                 parsed = None
+            assert current is not None  # a block is parsed only when there is one
             rejects = state.add_block(current, table)
             if progress is not None:
                 progress(current.end)
@@ -386,13 +387,13 @@ class _State:
         self.transitions: list[pa.Table] = []
         self.n_jobs = 0
         self.statuses: dict[str, int] = {s: i for i, s in enumerate(_KNOWN_STATUSES)}
-        self.rejects: list[dict] = []
+        self.rejects: list[dict[str, Any]] = []
 
-    def add_block(self, block: _Block, table: pa.Table | None) -> list[dict]:
+    def add_block(self, block: _Block, table: pa.Table | None) -> list[dict[str, Any]]:
         """Add a block parsed by Arrow (``table``), or record by record when ``table`` is
         ``None`` or not as expected; return its rejects."""
         parts = None if table is None else self._columns(table)
-        rejects: list[dict] = []
+        rejects: list[dict[str, Any]] = []
         if parts is None:
             parts, rejects = self._slow(block)
         jobs, transitions = parts
@@ -495,7 +496,7 @@ class _State:
 
     # -- the record-by-record path ----------------------------------------------------------
 
-    def _slow(self, block: _Block) -> tuple[tuple[pa.Table, pa.Table], list[dict]]:
+    def _slow(self, block: _Block) -> tuple[tuple[pa.Table, pa.Table], list[dict[str, Any]]]:
         builder = DescribeBuilder(source="describe", naive_tz=self.naive_tz)
         offset = block.first_line - 1
         for record, line, problem in jsonl_records(io.BytesIO(block.view)):
@@ -506,7 +507,7 @@ class _State:
                 builder.add(record, file=self.name, line=where, errors="collect")
         history = builder.build(errors="collect")
         rejects = [
-            {k: (None if pd.isna(v) else v) for k, v in row.items()}
+            {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
             for row in history.unparsed.astype(object).to_dict("records")
         ]
         return self._from_frames(history), rejects
@@ -552,20 +553,20 @@ class _State:
         n = jobs_t.num_rows
         names = jobs_t.column("job_name").combine_chunks()
         jobs: dict[str, object] = {
-            "job_name": STRING.__from_arrow__(names),
+            "job_name": STRING.__from_arrow__(names),  # type: ignore[attr-defined]
             "training_job_status": None,
             "secondary_status": None,
-            "failure_reason": STRING.__from_arrow__(jobs_t.column("failure_reason")),
+            "failure_reason": STRING.__from_arrow__(jobs_t.column("failure_reason")),  # type: ignore[attr-defined]
         }
         for c in _JOB_TIMES:
             jobs[c] = _utc(_ints(jobs_t.column(c)))
         for c in _JOB_CATEGORIES:
             jobs[c] = _sorted_categorical(jobs_t.column(c).combine_chunks())
-        jobs["instance_count"] = pd.Int64Dtype().__from_arrow__(jobs_t.column("instance_count"))
-        jobs["spot"] = pd.BooleanDtype().__from_arrow__(jobs_t.column("spot"))
+        jobs["instance_count"] = pd.Int64Dtype().__from_arrow__(jobs_t.column("instance_count"))  # type: ignore[attr-defined]
+        jobs["spot"] = pd.BooleanDtype().__from_arrow__(jobs_t.column("spot"))  # type: ignore[attr-defined]
         for c in _JOB_INTS[1:]:
-            jobs[c] = pd.Int64Dtype().__from_arrow__(jobs_t.column(c))
-        jobs["tuning_job_arn"] = STRING.__from_arrow__(jobs_t.column("tuning_job_arn"))
+            jobs[c] = pd.Int64Dtype().__from_arrow__(jobs_t.column(c))  # type: ignore[attr-defined]
+        jobs["tuning_job_arn"] = STRING.__from_arrow__(jobs_t.column("tuning_job_arn"))  # type: ignore[attr-defined]
         jobs["source"] = pd.Categorical.from_codes(
             np.zeros(n, dtype=np.int8), categories=pd.Index(["describe"] if n else [], dtype=object)
         )
@@ -589,7 +590,7 @@ class _State:
                 ),
                 "start_time": _utc(_ints(trans_t.column("start_time"))),
                 "end_time": _utc(_ints(trans_t.column("end_time"))),
-                "status_message": STRING.__from_arrow__(trans_t.column("status_message")),
+                "status_message": STRING.__from_arrow__(trans_t.column("status_message")),  # type: ignore[attr-defined]
             },
             copy=False,
         )
@@ -714,4 +715,4 @@ def _sorted_categorical(values: pa.Array) -> pd.Categorical:
     indices = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
     codes = np.where(indices >= 0, rank[np.maximum(indices, 0)] if len(rank) else -1, -1)
     categories = pd.Index(dictionary.take(pa.array(order)).to_pylist(), dtype=object)
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))  # type: ignore[return-value]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -74,7 +74,7 @@ _RANGE = " (from 1677-09-22 to 2262-04-11)"
 _UNPARSED_COLUMNS = list(UNPARSED_SCHEMA)
 
 
-def _is_mapping(value: Any) -> bool:
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
     """``isinstance(value, Mapping)``, with a fast path for plain dicts (the ABC check is slow)."""
     return type(value) is dict or isinstance(value, Mapping)
 

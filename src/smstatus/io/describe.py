@@ -146,7 +146,7 @@ def read_describe(
     errors: Errors = "raise",
     naive_tz: str = "UTC",
     source: str = "describe",
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> JobHistory:
     """Read a file of describe responses: a JSON document (object or list) or JSON Lines.
 
@@ -249,7 +249,7 @@ def to_describe_records(history: JobHistory, *, as_datetime: bool = False) -> li
     end = times(trans["end_time"])
     message = _plain(trans["status_message"])
     categories = list(trans["job_name"].cat.categories)
-    first_row = {}
+    first_row: dict[str, int] = {}
     for i, name in enumerate(jobs["job_name"].astype(object)):
         first_row.setdefault(name, i)
     owner = np.array([first_row.get(n, -1) for n in categories], dtype=np.int64)

@@ -190,7 +190,7 @@ class _Gunzip(io.RawIOBase):
 
 
 def _gunzipped(raw: BinaryIO, name: str) -> BinaryIO:
-    return io.BufferedReader(_Gunzip(raw, name), _READ_BLOCK)  # type: ignore[return-value]
+    return io.BufferedReader(_Gunzip(raw, name), _READ_BLOCK)
 
 
 def _open_path(path: Path, name: str) -> BinaryIO:
@@ -200,8 +200,8 @@ def _open_path(path: Path, name: str) -> BinaryIO:
     except OSError as exc:
         raise ParseError(_unreadable(exc), file=name) from exc
     if magic == GZIP_MAGIC:
-        return _gunzipped(fh, name)  # type: ignore[arg-type]
-    return fh  # type: ignore[return-value]
+        return _gunzipped(fh, name)
+    return fh
 
 
 def _file(path: Path) -> InputFile:

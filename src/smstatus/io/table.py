@@ -168,8 +168,7 @@ class _Rows:
 
     def flag(self, mask: np.ndarray, field: str, reason: Any) -> None:
         """Mark the rows of ``mask`` bad (the first problem of a row is kept)."""
-        for i in np.flatnonzero(mask):
-            i = int(i)
+        for i in map(int, np.flatnonzero(mask)):
             if i not in self.bad:
                 self.bad[i] = (field, reason(i) if callable(reason) else reason)
 
@@ -360,6 +359,7 @@ def _is_parquet(file: InputFile) -> bool:
 
 
 def _read_arrow(file: InputFile, errors: Errors) -> tuple[pa.Table, str, list[dict[str, Any]]]:
+    rejects: list[dict[str, Any]]
     if _is_parquet(file):
         table, kind, rejects = _read_parquet(file), "parquet", []
     else:
@@ -537,7 +537,7 @@ def _categorical(array: pa.Array) -> pd.Categorical:
     if pa.types.is_dictionary(array.type):
         codes = np.asarray(array.indices.fill_null(-1), dtype=np.int64)
         categories = [str(c) for c in array.dictionary.to_pylist()]
-        return pd.Categorical.from_codes(codes, categories=categories)
+        return pd.Categorical.from_codes(codes, categories=categories)  # type: ignore[call-overload]
     return pd.Categorical(_objects(array))
 
 

@@ -23,6 +23,12 @@ from smstatus.timestamps import utc_ns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.typing import LineStyleType
+
+    from smstatus.analysis.groups import By
+    from smstatus.history import HistoryLike
+    from smstatus.machine import StatusMachine
+    from smstatus.typing import TimeLike
 
 __all__ = ["plot_durations"]
 
@@ -30,7 +36,14 @@ KINDS = ("box", "ecdf", "violin")
 MAX_GROUPS = 6
 """Groups drawn side by side; the least frequent beyond these are pooled as ``other``."""
 GROUP_HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "oo")
-GROUP_LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
+GROUP_LINESTYLES: tuple[LineStyleType, ...] = (
+    "-",
+    "--",
+    ":",
+    "-.",
+    (0, (5, 1, 1, 1, 1, 1)),
+    (0, (1, 3)),
+)
 OTHER = "other"
 MISSING = "(missing)"
 
@@ -57,15 +70,15 @@ def _group_labels(history: Any, by: Any, job_names: pd.Series) -> tuple[pd.Serie
 
 
 def plot_durations(
-    history: Any,
+    history: HistoryLike,
     *,
     ax: Axes | None = None,
-    by: Any = None,
+    by: By = None,
     kind: str = "box",
     log: bool = True,
     statuses: Sequence[str] | None = None,
-    as_of: Any = None,
-    machine: Any = None,
+    as_of: TimeLike | None = None,
+    machine: StatusMachine | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Draw the distribution of each status's duration (one row per status).
@@ -381,7 +394,7 @@ def _draw_violins(
         }
         style.update(kwargs)
         parts = ax.violin(stats, positions=[c[2] for c in fit], **style)
-        for body, cell in zip(parts["bodies"], fit, strict=True):
+        for body, cell in zip(parts["bodies"], fit, strict=True):  # type: ignore[call-overload]
             body.set_facecolor(colors[shown[cell[0]]])
             body.set_edgecolor("#333333")
             body.set_alpha(0.9)
@@ -413,7 +426,7 @@ def _draw_ecdf(
     for i, j, _pos, closed, _still in cells:
         if not len(closed):
             continue
-        style = {
+        style: dict[str, Any] = {
             "color": colors[shown[i]],
             "linestyle": GROUP_LINESTYLES[j % len(GROUP_LINESTYLES)],
             "linewidth": 1.6,

@@ -22,6 +22,11 @@ from smstatus.timestamps import NAT_NS, utc_ns
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from smstatus.history import HistoryLike
+    from smstatus.machine import StatusMachine
+    from smstatus.typing import TimeLike
+    from smstatus.validation.report import ValidationReport
+
 __all__ = ["gantt_figsize", "plot_gantt"]
 
 ALIGNS = ("absolute", "start", "training")
@@ -78,7 +83,7 @@ def _selected_jobs(history: Any, jobs: Any, categories: pd.Index) -> np.ndarray 
     else:
         names = values
     names = pd.unique(pd.Series(names, dtype=object))
-    pos = categories.get_indexer(names)
+    pos = categories.get_indexer(names)  # type: ignore[arg-type]
     if (pos < 0).any():
         missing = [str(n) for n in np.asarray(names)[pos < 0][:5]]
         raise ValueError(f"jobs= names job(s) not in the history: {missing}")
@@ -438,16 +443,16 @@ def _violation_points(
 
 
 def plot_gantt(
-    history: Any,
+    history: HistoryLike,
     *,
     ax: Axes | None = None,
     jobs: Iterable[str] | np.ndarray | pd.Series | None = None,
     sort_by: str | list[str] | None = "start",
     align: str = "absolute",
     max_jobs: int | None = 200,
-    as_of: Any = None,
-    machine: Any = None,
-    violations: Any = None,
+    as_of: TimeLike | None = None,
+    machine: StatusMachine | None = None,
+    violations: ValidationReport | pd.DataFrame | None = None,
     legend: bool = True,
     **kwargs: Any,
 ) -> Axes:

@@ -22,6 +22,11 @@ from smstatus.plotting.units import format_duration, plural
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from smstatus.analysis.groups import By
+    from smstatus.history import HistoryLike
+    from smstatus.machine import StatusMachine
+    from smstatus.typing import TimeLike
+
 __all__ = ["plot_bottlenecks"]
 
 LABEL_MIN_SHARE = 0.06
@@ -29,13 +34,13 @@ LABEL_MIN_SHARE = 0.06
 
 
 def plot_bottlenecks(
-    history: Any,
+    history: HistoryLike,
     *,
     ax: Axes | None = None,
-    by: Any = None,
+    by: By = None,
     exclude: Sequence[str] = ("Training",),
-    as_of: Any = None,
-    machine: Any = None,
+    as_of: TimeLike | None = None,
+    machine: StatusMachine | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Draw the share of time each phase takes, one stacked bar per group of jobs.

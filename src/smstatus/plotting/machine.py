@@ -29,6 +29,7 @@ from smstatus.plotting.units import format_duration, plural
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from smstatus.history import HistoryLike
     from smstatus.machine import StatusMachine
 
 __all__ = ["MACHINE_LAYOUT", "plot_machine"]
@@ -220,7 +221,7 @@ def _annotate(
     for row, med in zip(taken.itertuples(index=False), median, strict=True):
         key = (str(row.source), str(row.dest))
         if key in specs:
-            specs[key].count = int(row.count)
+            specs[key].count = int(row.count)  # type: ignore[call-overload]
             specs[key].median_s = None if np.isnan(med) else float(med)
     illegal = taken[~taken["in_machine"].astype(bool)]
     drawable = illegal["source"].astype(str).isin(order) & illegal["dest"].astype(str).isin(order)
@@ -228,13 +229,13 @@ def _annotate(
     shown = shown.head(max(max_illegal, 0))
     for row in shown.itertuples(index=False):
         key = (str(row.source), str(row.dest))
-        med = float(row.median_s)
+        med = float(row.median_s)  # type: ignore[arg-type]
         specs[key] = _EdgeSpec(
             *key,
             in_machine=False,
             inferred=False,
             back=_is_back(*key, order, machine.terminal),
-            count=int(row.count),
+            count=int(row.count),  # type: ignore[call-overload]
             median_s=None if np.isnan(med) else med,
         )
     scene.hidden_edges = len(illegal) - len(shown)
@@ -368,7 +369,7 @@ def _is_back(source: str, dest: str, order: Mapping[str, int], terminal: frozens
 def plot_machine(
     machine: StatusMachine | None = None,
     *,
-    history: Any = None,
+    history: HistoryLike | None = None,
     ax: Axes | None = None,
     max_labels: int | None = 20,
     max_illegal: int = 3,

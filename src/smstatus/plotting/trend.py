@@ -15,6 +15,11 @@ from smstatus.plotting.units import duration_axis, format_duration, plural
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from smstatus.analysis.groups import By
+    from smstatus.history import HistoryLike
+    from smstatus.machine import StatusMachine
+    from smstatus.typing import TimeLike
+
 __all__ = ["TREND_STATS", "plot_trend"]
 
 TREND_STATS: dict[str, str] = {
@@ -83,16 +88,16 @@ def _lines(frame: pd.DataFrame, keys: list[str], freq: str) -> list[tuple[str, p
 
 
 def plot_trend(
-    data: Any,
+    data: HistoryLike,
     status: str = "Pending",
     *,
-    by: Any = None,
+    by: By = None,
     freq: str = "D",
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     top: int | None = 6,
     stat: str = "p90",
     ax: Axes | None = None,
-    machine: Any = None,
+    machine: StatusMachine | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Draw how long a status takes over calendar time, one line per group of jobs.
@@ -163,7 +168,7 @@ def _draw_line(
     """One group's line, hollow markers where entries are open; the highest point so far."""
     from smstatus.analysis.trend import OTHER_GROUP
 
-    x = rows.index.tz_convert("UTC").tz_localize(None).to_numpy()
+    x = rows.index.tz_convert("UTC").tz_localize(None).to_numpy()  # type: ignore[attr-defined]
     y = rows[column].to_numpy(dtype=float)
     open_ = rows["censored"].fillna(0).to_numpy() > 0
     entries = int(rows["entries"].fillna(0).sum())

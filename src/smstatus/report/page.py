@@ -23,6 +23,7 @@ from smstatus.escaping import neutralize_csv_cells
 from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine, default_machine
 from smstatus.spans import format_duration
+from smstatus.typing import TimeLike
 
 __all__ = ["REPORT_SECTIONS", "Report", "build_report"]
 
@@ -206,7 +207,7 @@ def build_report(
     *,
     machine: StatusMachine | None = None,
     strict: bool = False,
-    as_of: Any = None,
+    as_of: TimeLike | None = None,
     title: str = "SageMaker training jobs: status report",
     slowest: int = 40,
     aligned_sample: int = 150,

@@ -484,7 +484,7 @@ class _Rand:
         return weighted[-1][0]
 
 
-def _weighted_index(u: np.ndarray, weights: Sequence[float]) -> np.ndarray:
+def _weighted_index(u: np.ndarray, weights: Sequence[float] | np.ndarray) -> np.ndarray:
     cum = np.cumsum(np.asarray(weights, dtype=float))
     return np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(cum) - 1)
 
@@ -2168,7 +2168,7 @@ def write_jsonl(
     return _write_lines(responses, path)
 
 
-def _write_lines(responses: Iterable[Mapping[str, Any]], stream: IO[bytes]) -> int:
+def _write_lines(responses: Iterable[Mapping[str, Any]], stream: IO[bytes] | gzip.GzipFile) -> int:
     count = 0
     buffer = io.BytesIO()
     for response in responses:

@@ -212,11 +212,11 @@ def _unparsed_violations(history: JobHistory) -> tuple[pd.DataFrame, np.ndarray]
         {
             "job_name": pd.array(job.to_numpy(), dtype=text),
             "step": pd.array([pd.NA] * n, dtype="Int64"),
-            "code": pd.Categorical.from_codes(
+            "code": pd.Categorical.from_codes(  # type: ignore[call-overload]
                 np.full(n, _CODE_RANK[ViolationCode.UNPARSED_RECORD.value], dtype=np.int8),
                 categories=list(_CODES),
             ),
-            "severity": pd.Categorical.from_codes(
+            "severity": pd.Categorical.from_codes(  # type: ignore[call-overload]
                 np.full(n, _SEV["error"], dtype=np.int8),
                 categories=list(SEVERITY_ORDER),
                 ordered=True,
@@ -412,13 +412,13 @@ class _Checks:
         if aligned:
             return
         obj = names.astype(object)
-        self.job_cat = self.cats.get_indexer(obj).astype(np.int64)
+        self.job_cat = self.cats.get_indexer(obj).astype(np.int64)  # type: ignore[arg-type]
         dup = obj.duplicated(keep=False).to_numpy(dtype=bool)
         if dup.any():
             self.dup_rows = dup
             first = dup & ~obj.duplicated(keep="first").to_numpy(dtype=bool)
             self.dup_first_rows = np.flatnonzero(first)
-            self.dup_counts = obj.map(obj.value_counts()).to_numpy(dtype=np.int64)[first]
+            self.dup_counts = obj.map(obj.value_counts()).to_numpy(dtype=np.int64)[first]  # type: ignore[assignment]
             self.dup_cat = np.zeros(n_cat, dtype=bool)
             cats = self.job_cat[dup]
             self.dup_cat[cats[cats >= 0]] = True
@@ -585,6 +585,7 @@ class _Checks:
         sc = self.sc
         # verdict of rows 1..n-1 against the row before (across jobs too: masked below)
         small = self.k * self.k <= np.iinfo(np.int16).max  # int16 pairs: less memory traffic
+        flat: np.ndarray[Any, np.dtype[np.signedinteger[Any]]]
         flat = sc[:-1].astype(np.int16 if small else np.intp)
         flat *= self.k
         flat += sc[1:]
@@ -1001,8 +1002,8 @@ class _Checks:
             {
                 "job_name": pd.array(names, dtype=pd.StringDtype("pyarrow")),
                 "step": pd.arrays.IntegerArray(step, ~has_step),
-                "code": pd.Categorical.from_codes(code[order], categories=list(_CODES)),
-                "severity": pd.Categorical.from_codes(
+                "code": pd.Categorical.from_codes(code[order], categories=list(_CODES)),  # type: ignore[call-overload]
+                "severity": pd.Categorical.from_codes(  # type: ignore[call-overload]
                     severity[order], categories=list(SEVERITY_ORDER), ordered=True
                 ),
                 "message": pd.array(message, dtype=pd.StringDtype("pyarrow")),
