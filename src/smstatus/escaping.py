@@ -47,7 +47,9 @@ def _escape_of(code: int) -> str:
 
 
 _TABLE = {code: _escape_of(code) for code in _CONTROLS}
-_PATTERN = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROLS) + "]")
+_PATTERN_TEXT = "[" + "".join(f"\\x{c:02x}" if c < 0x100 else chr(c) for c in _CONTROLS) + "]"
+"""The controls as a character class that Python's ``re`` and Arrow's RE2 both read."""
+_PATTERN = re.compile(_PATTERN_TEXT)
 
 
 def escape_control(text: str) -> str:
@@ -82,7 +84,7 @@ def escape_control_series(values: pd.Series) -> pd.Series:
         if escaped.duplicated().any():  # two names that differ only by a control character
             return escape_control_series(values.astype(object)).astype("category")
         return values.cat.rename_categories(pd.Index(escaped, dtype=cats.dtype))
-    hit = values.str.contains(_PATTERN, regex=True, na=False)
+    hit = values.str.contains(_PATTERN_TEXT, regex=True, na=False)
     if not hit.any():
         return values
     out = values.copy()
