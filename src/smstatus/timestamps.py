@@ -264,10 +264,12 @@ def _parse_strings(
     text = pc.utf8_trim_whitespace(strings)
     present = np.asarray(text.is_valid(), dtype=bool)
     n = len(text)
-    try:  # the common case: every value is ISO-8601 with a zone
-        return _arrow_ns(pc.cast(text, pa.timestamp("ns", "UTC"))), np.zeros(n, dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+    far = _outside_ns_years(text)  # Arrow before 16 wraps these silently: pandas reads them
+    if not far.any():
+        try:  # the common case: every value is ISO-8601 with a zone
+            return _arrow_ns(pc.cast(text, pa.timestamp("ns", "UTC"))), np.zeros(n, dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     out = np.full(n, NAT_NS, dtype="int64")
     bad = np.zeros(n, dtype=bool)
     text = pc.replace_substring_regex(text, r"(\d\d:\d\d:\d\d),(\d)", r"\1.\2")  # ISO comma
@@ -285,6 +287,8 @@ def _parse_strings(
             continue
         subset = text.filter(pa.array(mask))
         try:
+            if far[mask].any():
+                raise pa.ArrowInvalid("a year nanoseconds cannot hold")
             ns = _arrow_ns(pc.cast(subset, pa.timestamp("ns", "UTC" if zone else None)))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             ns = _pandas_iso_ns(subset.to_pylist(), zoned=zone)
@@ -295,6 +299,16 @@ def _parse_strings(
         out[mask] = ns
         bad[mask] = ns == NAT_NS
     return out, bad
+
+
+def _outside_ns_years(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Mask of the strings whose first four characters are no year nanoseconds can hold.
+
+    Such a string is out of range (or no ISO time at all) and must go to the pandas parser,
+    which refuses it: Arrow's cast before version 16 wraps a year like 9999 into 1816.
+    """
+    year = pc.utf8_slice_codeunits(text, 0, 4)
+    return _mask(pc.or_(pc.less(year, "1678"), pc.greater(year, "2261")))
 
 
 def _pandas_iso_ns(values: list[str], *, zoned: bool) -> np.ndarray:
