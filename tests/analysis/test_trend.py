@@ -83,6 +83,14 @@ def test_weeks_several_statuses_and_no_groups():
         phase_trend(h, [])
 
 
+def test_a_status_neither_known_nor_in_the_data_is_refused():
+    h, _ = spiky_fleet()
+    assert phase_trend(h, "Restarting").empty  # known to the machine, absent from the data
+    for typo in ("pending", ["Pending", "Nope"]):
+        with pytest.raises(ValueError, match="not a status"):
+            phase_trend(h, typo)
+
+
 def test_a_simulated_fleet_with_a_capacity_shortage_shows_it_on_its_day():
     """Two weeks of lognormal waits on three instance types; a shortage on day 9 for one."""
     rng = np.random.default_rng(7)

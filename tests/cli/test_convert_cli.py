@@ -68,12 +68,15 @@ def test_unparsed_records_are_reported_and_the_rest_written(tmp_path, capsys):
         (["GOOD", "-o", "out.xlsx"], "cannot tell the table format"),
         (["GOOD", "-o", "missing-dir/out.csv"], "cannot write"),
         (["GOOD", "--jobs-out", "-"], "needs a file name"),
+        (["GOOD", "--jobs-out", "out.csv"], "cannot write the jobs table over"),
+        (["GOOD", "--jobs-out", "./sub/../out.csv"], "cannot write the jobs table over"),
     ],
 )
 def test_unreadable_input_or_output_exits_2(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "BAD").write_text("not any source\n")
     (tmp_path / "GOOD").write_text(json.dumps({"TrainingJobName": "x"}))
+    (tmp_path / "sub").mkdir()
     if "-o" not in args:
         args = [*args, "-o", "out.csv"]
     assert main(["convert", *args]) == 2

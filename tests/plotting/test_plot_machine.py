@@ -98,6 +98,12 @@ def test_history_labels_edges_with_counts_and_median_times():
     assert "2 jobs" in ax.get_title(loc="left")
 
 
+def test_a_history_given_as_the_machine_is_refused_with_a_hint():
+    h = history_of({"a": [("Starting", 0, 60), ("Training", 60, 120)]})
+    with pytest.raises(TypeError, match="history="):
+        plot_machine(h, ax=axes())
+
+
 def test_edges_missing_from_the_machine_are_red():
     h = history_of({"j": [("Starting", 0, 10), ("Completed", 10, 10)]})
     ax = plot_machine(history=h, ax=axes())

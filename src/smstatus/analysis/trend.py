@@ -44,6 +44,20 @@ def _statuses(status: str | Sequence[str]) -> list[str]:
     return wanted
 
 
+def _check_known(wanted: list[str], measured: pd.DataFrame, machine: Any) -> None:
+    """Refuse a status neither of AWS's, of the machine (the default one when ``None``) nor
+    of the data: a typo would otherwise give an empty table."""
+    from smstatus.history import KNOWN_STATUSES
+    from smstatus.machine import default_machine
+
+    machine = machine if machine is not None else default_machine()
+    known = set(KNOWN_STATUSES) | set(machine.statuses)
+    known |= set(measured["status"].astype(str).unique())
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a status of AWS, of the machine or of the data")
+
+
 def _period_starts(times: pd.Series, freq: str) -> pd.Series:
     """The start (UTC) of the period of ``freq`` that holds each time."""
     naive = times.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -146,6 +160,7 @@ def phase_trend(
 
     wanted = _statuses(status)
     measured = durations(history, as_of=as_of, machine=machine)
+    _check_known(wanted, measured, machine)
     first_start = _first_start_of_jobs(history, measured)
     groups = group_frame(history, by, first_start=lambda: first_start)
     keys = list(groups.columns)

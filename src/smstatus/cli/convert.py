@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from pathlib import Path
 
 from smstatus.atomicfile import atomic_named_path
 from smstatus.cli._common import (
@@ -69,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     jobs_out = args.jobs_out
     if jobs_out is None and args.output != "-":
         jobs_out = str(jobs_sibling(args.output))
+    if jobs_out is not None and Path(jobs_out).resolve() == Path(args.output).resolve():
+        raise CliError(f"cannot write the jobs table over the transitions table {args.output!r}")
     for target in (args.output, jobs_out):
         if target is not None and target != "-":
             check_folder(target)

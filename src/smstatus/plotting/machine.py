@@ -410,8 +410,13 @@ def plot_machine(
     Solid edges are documented or seen, dashed ones inferred only; edges that go back to an
     earlier status (retries, interruptions) are purple and bent.
     """
-    from smstatus.machine import default_machine
+    from smstatus.machine import StatusMachine, default_machine
 
+    if machine is not None and not isinstance(machine, StatusMachine):
+        raise TypeError(
+            f"machine must be a StatusMachine, got {type(machine).__name__}; "
+            "annotate with the data by history=..."
+        )
     machine = machine or default_machine()
     ax = get_ax(ax)
     scene = _scene(machine, history, max_illegal)
