@@ -424,6 +424,8 @@ def test_corpus_is_what_make_corpus_writes(tmp_path: Path) -> None:
         if name.endswith(".parquet"):
             import pyarrow.parquet as pq
 
-            assert pq.read_table(tmp_path / name).equals(pq.read_table(BAD / name)), name
+            # by value: older pyarrow orders a struct's fields otherwise
+            fresh_rows = pq.read_table(tmp_path / name).to_pylist()
+            assert fresh_rows == pq.read_table(BAD / name).to_pylist(), name
         else:
             assert (tmp_path / name).read_bytes() == (BAD / name).read_bytes(), name

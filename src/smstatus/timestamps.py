@@ -22,7 +22,13 @@ import pyarrow.compute as pc
 
 from smstatus.errors import ParseError
 
-__all__ = ["EPOCH_MS_THRESHOLD", "format_iso", "parse_timestamp", "parse_timestamps"]
+__all__ = [
+    "EPOCH_MS_THRESHOLD",
+    "format_iso",
+    "outside_ns_years",
+    "parse_timestamp",
+    "parse_timestamps",
+]
 
 EPOCH_MS_THRESHOLD = 1e11
 """Epoch numbers at or above this are milliseconds (1e11 seconds is the year 5138)."""
@@ -264,7 +270,7 @@ def _parse_strings(
     text = pc.utf8_trim_whitespace(strings)
     present = np.asarray(text.is_valid(), dtype=bool)
     n = len(text)
-    far = _outside_ns_years(text)  # Arrow before 16 wraps these silently: pandas reads them
+    far = outside_ns_years(text)  # Arrow before 16 wraps these silently: pandas reads them
     if not far.any():
         try:  # the common case: every value is ISO-8601 with a zone
             return _arrow_ns(pc.cast(text, pa.timestamp("ns", "UTC"))), np.zeros(n, dtype=bool)
@@ -301,7 +307,7 @@ def _parse_strings(
     return out, bad
 
 
-def _outside_ns_years(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def outside_ns_years(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Mask of the strings whose first four characters are no year nanoseconds can hold.
 
     Such a string is out of range (or no ISO time at all) and must go to the pandas parser,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -68,7 +69,7 @@ def test_parse_timestamps_never_wraps():
     values = [dt.datetime(9999, 1, 1, tzinfo=dt.UTC), dt.datetime(2262, 4, 12, tzinfo=dt.UTC)]
     parsed, bad = parse_timestamps(values)
     assert parsed.isna().all() and bad.all()
-    typed = pd.Series(pd.to_datetime(["9999-01-01", "2020-01-01"]).as_unit("us"))
+    typed = pd.Series(np.array(["9999-01-01", "2020-01-01"], dtype="datetime64[us]"))
     parsed, bad = parse_timestamps(typed)
     assert bad.tolist() == [True, False] and parsed[1] == pd.Timestamp("2020-01-01", tz="UTC")
 

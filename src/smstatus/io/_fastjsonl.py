@@ -34,7 +34,7 @@ from smstatus.io.inputs import InputFile
 from smstatus.io.jsonlines import jsonl_records
 from smstatus.status import SecondaryStatus
 from smstatus.timestamps import NAT_NS as _NAT
-from smstatus.timestamps import parse_timestamps
+from smstatus.timestamps import outside_ns_years, parse_timestamps
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "read_describe_jsonl"]
 
@@ -647,6 +647,8 @@ def _utc_ns(raw: pa.Array, naive_tz: str) -> np.ndarray | None:
     any other column goes through :func:`parse_timestamps` itself.
     """
     try:
+        if outside_ns_years(raw).any():  # Arrow before 16 wraps these: the parser refuses them
+            raise pa.ArrowInvalid("a year nanoseconds cannot hold")
         stamps = pc.cast(raw, pa.timestamp("ns", "UTC"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         parsed, bad = parse_timestamps(raw, naive_tz=naive_tz)
