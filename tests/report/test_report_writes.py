@@ -167,3 +167,12 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_failed_write_names_the_target_not_its_temporary(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, err = _report([str(GOOD), "-o", "/proc/smstatus-report"], capsys)
+    assert code == 2 and "cannot write the report to /proc/smstatus-report:" in err
+    assert ".tmp" not in err and "Traceback" not in err

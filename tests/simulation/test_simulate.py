@@ -449,11 +449,12 @@ def test_validation_finds_every_corruption_and_nothing_else(fleet):
         {"end": "2024-01-01"},
         {"start": "2016-01-01", "days": 30},  # before SageMaker existed
         {"growth": -1},
+        {"start": "2262-04-01", "days": 5},  # past what nanoseconds hold: no loader reads it
     ],
 )
 def test_bad_arguments_name_the_parameter(kwargs):
     n = kwargs.pop("n", 10)
-    with pytest.raises(ValueError, match=r"n|seed|share|days|end|growth|SageMaker"):
+    with pytest.raises(ValueError, match=r"n|seed|share|days|end|growth|SageMaker|window"):
         simulate(n, **kwargs)
 
 

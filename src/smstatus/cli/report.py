@@ -101,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
                 progress=step,
             )
         except OSError as exc:
-            where = exc.filename or args.out
-            raise CliError(f"cannot write the report to {where}: {exc.strerror or exc}") from exc
+            # the target the user named, never the temporary the report is built in
+            raise CliError(f"cannot write the report to {args.out}: {exc.strerror or exc}") from exc
     print(
         f"wrote {result.path} ({history.n_jobs:,} jobs) and {len(result.frames)} CSV frames "
         f"beside it",

@@ -212,6 +212,7 @@ _OFFSETS = (
 """Offsets (minutes) of the clocks that described the jobs; ``None`` writes ``Z``."""
 
 _SAGEMAKER_GA = pd.Timestamp("2017-11-29", tz="UTC")
+_LATEST_END = pd.Timestamp("2262-01-01", tz="UTC")  # nanoseconds end on 2262-04-11
 _LAUNCH = {
     "spot": pd.Timestamp("2019-08-26", tz="UTC"),
     "fastfile": pd.Timestamp("2021-10-27", tz="UTC"),
@@ -1047,6 +1048,11 @@ def simulate_with_truth(
         days = 120.0 if days is None else float(days)
         _check("days", days, 1e-3, 36500.0)
         as_of_ms = _to_ms(start) + round(days * 86_400_000)
+    if as_of_ms > _to_ms(_LATEST_END):
+        raise ValueError(
+            f"the window must end by {_LATEST_END:%Y-%m-%d}: later times do not fit the "
+            "nanoseconds every loader reads them into"
+        )
     if as_of_ms <= _to_ms(_SAGEMAKER_GA) + 7_200_000:
         raise ValueError(
             f"the window ends before SageMaker existed (it launched on {_SAGEMAKER_GA:%Y-%m-%d})"
