@@ -33,8 +33,7 @@ from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.io.jsonlines import jsonl_records
 from smstatus.status import SecondaryStatus
-from smstatus.timestamps import NAT_NS as _NAT
-from smstatus.timestamps import outside_ns_years, parse_timestamps
+from smstatus.timestamps import NAT_NS, outside_ns_years, parse_timestamps
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "read_describe_jsonl"]
 
@@ -653,7 +652,7 @@ def _utc_ns(raw: pa.Array, naive_tz: str) -> np.ndarray | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         parsed, bad = parse_timestamps(raw, naive_tz=naive_tz)
         return None if bad.any() else parsed.asi8
-    return np.asarray(pc.cast(stamps, pa.int64()).fill_null(_NAT))
+    return np.asarray(pc.cast(stamps, pa.int64()).fill_null(NAT_NS))
 
 
 def _instances(resources: pa.Array) -> tuple[pa.Array, pa.Array] | None:
