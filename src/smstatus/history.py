@@ -7,8 +7,10 @@ loaded (``unparsed``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from smstatus.status import SecondaryStatus
 from smstatus.timestamps import NAT_NS, utc_ns
 
 __all__ = [
+    "ENGINE_PROTOCOL",
     "JOBS_SCHEMA",
     "TRANSITIONS_REQUIRED",
     "TRANSITIONS_SCHEMA",
@@ -28,6 +31,7 @@ __all__ = [
     "JobHistory",
     "as_history",
     "concat_histories",
+    "dispatch_to_engine",
     "fill_observed_at",
     "fill_warm_start",
     "is_transitions_frame",
@@ -550,6 +554,36 @@ def is_transitions_frame(frame: pd.DataFrame) -> bool:
     return set(TRANSITIONS_REQUIRED) <= set(frame.columns)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+ENGINE_PROTOCOL = "__smstatus_function__"
+"""The method by which a history kept elsewhere (partitions on a Dask cluster) runs a function.
+
+A class that defines ``__smstatus_function__(self, func, args, kwargs)`` is handed every call of a
+function decorated with :func:`dispatch_to_engine` whose history is one of its instances, with
+``func`` the in-memory function itself (as NumPy's ``__array_function__`` does): the engine runs it
+on each partition and merges the results. Nothing below the engine imports it.
+"""
+
+
+def dispatch_to_engine(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Let a history kept by another engine run ``func`` its own way (see
+    :data:`ENGINE_PROTOCOL`); an in-memory history is passed straight through."""
+    first = next(iter(inspect.signature(func).parameters))
+
+    @functools.wraps(func)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        value = args[0] if args else kwargs.get(first)
+        handler = getattr(type(value), ENGINE_PROTOCOL, None)
+        if handler is None:
+            return func(*args, **kwargs)
+        result: _R = handler(value, func, args, kwargs)
+        return result
+
+    return call
+
+
 def as_history(value: Any, name: str = "history") -> JobHistory:
     """The one input rule of every public function that takes a history.
 
@@ -560,6 +594,11 @@ def as_history(value: Any, name: str = "history") -> JobHistory:
     """
     if isinstance(value, JobHistory):
         return value
+    if hasattr(type(value), ENGINE_PROTOCOL):
+        raise TypeError(
+            f"{name} must be a history in memory: {type(value).__name__} keeps its jobs in "
+            "partitions; pass a computed part of it (.head(n), .sample(n) or .compute())"
+        )
     if isinstance(value, pd.DataFrame) and is_transitions_frame(value):
         return JobHistory(None, value)
     if isinstance(value, pd.DataFrame):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.phases import entries
-from smstatus.history import JobHistory, as_history, is_transitions_frame
+from smstatus.history import JobHistory, as_history, dispatch_to_engine, is_transitions_frame
 from smstatus.machine import StatusMachine, default_machine
 
 __all__ = ["missing_from_machine", "never_seen", "observed_edges"]
@@ -19,6 +19,7 @@ __all__ = ["missing_from_machine", "never_seen", "observed_edges"]
 _COLUMNS = ("source", "dest", "count", "median_s", "in_machine", "basis")
 
 
+@dispatch_to_engine
 def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None) -> pd.DataFrame:
     """Count every edge seen in the histories, next to the machine's edges.
 

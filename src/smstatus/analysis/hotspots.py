@@ -11,7 +11,7 @@ import pandas as pd
 
 from smstatus.analysis.groups import By, group_frame
 from smstatus.analysis.phases import Entries, entries
-from smstatus.history import JobHistory, as_history
+from smstatus.history import JobHistory, as_history, dispatch_to_engine
 from smstatus.machine import StatusMachine
 from smstatus.timestamps import NAT_NS
 from smstatus.typing import TimeLike
@@ -84,6 +84,7 @@ def _check_exclude(exclude: Sequence[str] | str) -> tuple[str, ...]:
     return tuple(str(s) for s in exclude)
 
 
+@dispatch_to_engine
 def bottlenecks(
     history: JobHistory,
     *,
@@ -332,6 +333,7 @@ def _variant_ids(e: Entries) -> tuple[np.ndarray, list[np.ndarray]]:
     return ids, sequences
 
 
+@dispatch_to_engine
 def variants(
     history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:

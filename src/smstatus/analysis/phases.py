@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.groups import By, decode_groups, encode_groups, group_frame, percentile_names
-from smstatus.history import JobHistory, as_history
+from smstatus.history import JobHistory, as_history, dispatch_to_engine
 from smstatus.machine import StatusMachine, default_machine
 from smstatus.status import SecondaryStatus
 from smstatus.timestamps import NAT_NS, parse_timestamp, utc_ns
@@ -441,6 +441,7 @@ def entries(
     )
 
 
+@dispatch_to_engine
 def durations(
     history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:
@@ -498,6 +499,7 @@ def durations(
     return out
 
 
+@dispatch_to_engine
 def phase_table(
     history: JobHistory, *, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> pd.DataFrame:
@@ -577,6 +579,7 @@ def phase_table(
     return out
 
 
+@dispatch_to_engine
 def duration_stats(
     history: JobHistory,
     *,

@@ -62,7 +62,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from smstatus.history import JobHistory, as_history
+from smstatus.history import JobHistory, as_history, dispatch_to_engine
 from smstatus.machine import BASIS_EVIDENCED, StatusMachine, default_machine
 from smstatus.spans import as_span
 from smstatus.timestamps import NAT_NS, utc_ns
@@ -89,6 +89,7 @@ _VERDICT, _F_UNKNOWN, _F_DEPRECATED = 7, 8, 16
 _J_EMPTY, _J_NOT_TERMINAL, _J_SECONDARY, _J_PRIMARY = 1, 2, 4, 8
 
 
+@dispatch_to_engine
 def validate(
     history: JobHistory | pd.DataFrame,
     *,

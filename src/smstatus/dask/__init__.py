@@ -1,0 +1,15 @@
+"""The Dask engine: histories too big for one machine, kept as partitions of whole jobs.
+
+A :class:`DaskHistory` is a list of partitions, each an in-memory
+:class:`~smstatus.history.JobHistory` built on a Dask worker; a job never straddles two
+partitions, so per-job work runs partition by partition without a shuffle and fleet figures are
+merged from per-partition reductions. The public functions of smstatus that take a history
+(:func:`smstatus.validate`, :func:`smstatus.durations`, ...) accept a :class:`DaskHistory` as they
+accept an in-memory one.
+
+Needs the optional packages ``dask`` and ``distributed``: ``pip install 'smstatus[dask]'``.
+"""
+
+from smstatus.dask.history import DaskHistory, from_history
+
+__all__ = ["DaskHistory", "from_history"]
