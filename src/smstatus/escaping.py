@@ -80,7 +80,10 @@ def escape_control_series(values: pd.Series) -> pd.Series:
         cats = values.cat.categories
         if not (pd.api.types.is_string_dtype(cats) or cats.dtype == object):
             return values
-        escaped = escape_control_series(pd.Series(cats, dtype=cats.dtype))
+        plain = pd.Series(cats, dtype=cats.dtype)
+        escaped = escape_control_series(plain)
+        if escaped is plain:  # nothing to escape: the very same column, not a renamed copy
+            return values
         if escaped.duplicated().any():  # two names that differ only by a control character
             return escape_control_series(values.astype(object)).astype("category")
         return values.cat.rename_categories(pd.Index(escaped, dtype=cats.dtype))
