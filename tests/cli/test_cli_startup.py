@@ -13,11 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas.testing as pd_testing
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import smstatus
 from smstatus.cli._common import escaped_history
-from smstatus.escaping import escape_control_series
+from smstatus.escaping import escape_control, escape_control_series
 
 XGB = "describe/desc-xgb-20250516.json"
 
@@ -136,3 +139,57 @@ def test_clean_categories_come_back_as_the_same_column() -> None:
     assert escape_control_series(clean) is clean
     dirty = pd.Series(["Starting", "Train\x1bing"], dtype="category")
     assert escape_control_series(dirty).tolist() == ["Starting", "Train\\x1bing"]
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=20))
+def test_arrow_strings_are_escaped_as_each_value_alone(values: list[str | None]) -> None:
+    import pandas as pd
+
+    series = pd.Series(values, dtype=pd.StringDtype("pyarrow"))
+    out = escape_control_series(series)
+    assert out.dtype == series.dtype
+    assert [None if pd.isna(v) else v for v in out] == [
+        None if v is None else escape_control(v) for v in values
+    ]
+
+
+def _hostile_history() -> smstatus.JobHistory:
+    """Two jobs, one named with a terminal escape, a message with line ends."""
+    entry = {"Status": "Starting", "StartTime": "2024-01-01T00:00:00Z"}
+    evil = smstatus.JobHistory.from_transitions(
+        "evil\x1b[2J", [{**entry, "StatusMessage": "one\ntwo\r"}], training_job_status="InProgress"
+    )
+    plain = smstatus.JobHistory.from_transitions(
+        "plain", [entry], training_job_status="InProgress", failure_reason="a\tb"
+    )
+    return smstatus.JobHistory.concat([evil, plain])
+
+
+def test_an_escaped_history_is_consistent_without_a_second_check() -> None:
+    history = _hostile_history()
+    escaped = escaped_history(history)
+    assert escaped is not history
+    names = ["evil\\x1b[2J", "plain"]
+    assert escaped.jobs["job_name"].tolist() == names
+    assert escaped.transitions["job_name"].tolist() == names
+    assert list(escaped.transitions["job_name"].cat.categories) == names
+    assert escaped.transitions["status_message"].tolist()[0] == "one\\ntwo\\r"
+    assert escaped.jobs["failure_reason"].tolist()[1] == "a\\tb"
+    rebuilt = smstatus.JobHistory(escaped.jobs.copy(), escaped.transitions.copy())
+    pd_testing.assert_frame_equal(escaped.jobs, rebuilt.jobs)
+    pd_testing.assert_frame_equal(escaped.transitions, rebuilt.transitions)
+    assert escaped.job_codes().tolist() == history.job_codes().tolist()
+
+
+def test_names_that_meet_once_escaped_are_checked_again() -> None:
+    entry = {"Status": "Starting", "StartTime": "2024-01-01T00:00:00Z"}
+    history = smstatus.JobHistory.concat(
+        [
+            smstatus.JobHistory.from_transitions(name, [entry], training_job_status="InProgress")
+            for name in ("a\x1b", "a\\x1b")  # the first, escaped, reads as the second
+        ]
+    )
+    escaped = escaped_history(history)
+    assert escaped.transitions["job_name"].tolist() == ["a\\x1b", "a\\x1b"]
+    assert escaped.jobs["job_name"].tolist() == ["a\\x1b", "a\\x1b"]
+    assert set(smstatus.validate(escaped).violations["code"]) >= {"duplicate_job"}
