@@ -299,9 +299,17 @@ class ValidationReport:
     def to_json(self, *, extra: Mapping[str, Any] | None = None) -> str:
         """:meth:`to_dict` as JSON text, exactly ``json.dumps({**self.to_dict(), **extra})``.
 
-        Built column by column rather than through a dict per violation: a million violations
-        take a second, not ten. ``extra`` adds keys after the report's own (a key of the report
-        is a ``ValueError``).
+        Built column by column rather than through a dict per violation (about half the time of
+        ``json.dumps`` for a million violations, and far less memory). ``extra`` adds keys
+        after the report's own (a key of the report is a ``ValueError``).
+
+        Examples
+        --------
+        >>> import json, smstatus
+        >>> report = smstatus.validate(smstatus.load_sample())
+        >>> report.to_json() == json.dumps(report.to_dict())
+        True
+
         """
         text = io.StringIO()
         self.write_json(text, extra=extra)
