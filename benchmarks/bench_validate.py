@@ -11,7 +11,10 @@ Figures:
    loading, validation, JSON to ``/dev/null``) against DuckDB's ``read_json`` of what
    validation needs (job names and entries: status, start, end; timestamps parsed) into Arrow,
    in this process. Target: at most 1.25x its time (skipped when DuckDB is not installed).
-   For information, against reading the file's bytes.
+   For information, against reading the file's bytes, and where the time goes: the same
+   steps in a child that stamps the time between them (start-up, imports, load, the escaping
+   of the loaded text, ``validate()``, the JSON out, the interpreter's exit), each part as a
+   share of DuckDB's time (the parts add up to the end-to-end ratio, within noise).
 
 The first figure runs on the first shape only (validation works on the frames, whatever the
 file's shape).
@@ -20,6 +23,9 @@ file's shape).
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pyarrow.compute as pc
@@ -104,6 +110,49 @@ def _duckdb_s(path, shape: str, n_jobs: int, ctx: Context) -> float:
     return seconds
 
 
+# the steps of ``smstatus validate FILE --format json`` (cli/validate.py), stamped in between
+_PARTS_CHILD = """
+import time
+stamps = [("start-up", time.time())]
+import gc, os, sys
+import smstatus.cli, smstatus.io, smstatus.validation.checks
+from smstatus.cli._common import escaped_history
+stamps.append(("imports", time.time()))
+history = smstatus.io.load([sys.argv[1]], errors="collect")
+stamps.append(("load", time.time()))
+history = escaped_history(history)
+stamps.append(("escape", time.time()))
+report = smstatus.validation.checks.validate(history)
+stamps.append(("validate()", time.time()))
+with open(os.devnull, "w") as out:
+    report.write_json(out, extra={"unparsed": []})
+    out.write("\\n")
+del report, history
+stamps.append(("output", time.time()))
+print(" ".join(f"{name}={t!r}" for name, t in stamps), flush=True)
+gc.freeze()  # as the program does before its exit
+"""
+
+
+def _parts(path) -> dict[str, float]:
+    """Seconds of each step of ``validate --format json`` in a fresh child (best of two)."""
+    best: dict[str, float] = {}
+    for _ in range(2):
+        t0 = time.time()
+        done = subprocess.run(
+            [sys.executable, "-c", _PARTS_CHILD, str(path)], capture_output=True, text=True
+        )
+        t_exit = time.time()
+        if done.returncode:
+            raise RuntimeError(f"the parts' child failed: {done.stderr[-2000:]}")
+        stamps = [(k, float(v)) for k, v in (w.split("=") for w in done.stdout.split())]
+        times = [t0] + [t for _, t in stamps] + [t_exit]
+        names = [k for k, _ in stamps] + ["teardown"]
+        for name, a, b in zip(names, times[:-1], times[1:], strict=True):
+            best[name] = min(best.get(name, float("inf")), b - a)
+    return best
+
+
 def _end_to_end(ctx: Context, shape: str) -> list[Figure]:
     path = ctx.jsonl(shape)
     baselines = ctx.read_baselines(path)
@@ -113,14 +162,20 @@ def _end_to_end(ctx: Context, shape: str) -> list[Figure]:
     name = f"smstatus validate --format json [{shape}] (end to end)"
     extra = {"exit_code": run.returncode, "file": f"{path.stat().st_size / 1e9:.2f} GB"}
     baseline = "DuckDB read_json of job names + entries into Arrow"
+    parts: list[Figure] = []
     if _peers.available():
         duck_s = _duckdb_s(path, shape, ctx.n_jobs, ctx)
         duck = Figure(name, run.seconds, baseline, duck_s, DUCKDB_TARGET, "within", extra)
+        parts = [
+            Figure(f"  part [{shape}]: {part}", seconds, "DuckDB", duck_s, None, kind="within")
+            for part, seconds in _parts(path).items()
+        ]
     else:
         duck = Figure.skip(name, baseline, f"DuckDB is not installed ({_peers.INSTALL_HINT})")
     return [
         duck,
         *(Figure(name, run.seconds, label, s, None, kind="within") for label, s in baselines),
+        *parts,
     ]
 
 

@@ -1,8 +1,6 @@
 """``python -m smstatus``."""
 
-import sys
-
-from smstatus.cli import main
+from smstatus.cli import run_command_line
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_command_line()

@@ -270,7 +270,21 @@ def escaped_history(history: Any) -> Any:
     if all(new is old for new, old in zip(escaped, frames, strict=True)):
         return history
     jobs, transitions, unparsed = escaped
-    return JobHistory(jobs, transitions, unparsed=unparsed)
+    # text rewritten in place (rows, dtypes and category codes kept) leaves the history as
+    # consistent as it was: it is not coerced and checked again (a second of a million jobs)
+    in_place = all(_codes_kept(new, old) for new, old in zip(escaped, frames, strict=True))
+    return JobHistory(jobs, transitions, unparsed=unparsed, check=not in_place)
+
+
+def _codes_kept(new: pd.DataFrame, old: pd.DataFrame) -> bool:
+    """Whether each categorical column of ``old`` kept its categories' number (and so its codes)
+    in ``new``: escaping renames them in place unless two names became one."""
+    return all(
+        isinstance(new[name].dtype, pd.CategoricalDtype)
+        and len(new[name].cat.categories) == len(old[name].cat.categories)
+        for name in old.columns
+        if isinstance(old[name].dtype, pd.CategoricalDtype)
+    )
 
 
 def _escaped_frame(frame: pd.DataFrame) -> pd.DataFrame:

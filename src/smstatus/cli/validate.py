@@ -8,7 +8,6 @@ Exit codes: 0 when no violation reaches ``--fail-on`` (``error`` by default), 1 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import IO, Any
 
@@ -99,9 +98,8 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     history = load_inputs(args, machine=machine)
     report = validate(history, machine=machine, strict=args.strict, tolerance=args.tolerance)
     if args.format == "json":
-        doc = report.to_dict()
-        doc["unparsed"] = _unparsed(history.unparsed)
-        out.write(json.dumps(doc) + "\n")  # dumps (not dump) uses the C encoder
+        report.write_json(out, extra={"unparsed": _unparsed(history.unparsed)})
+        out.write("\n")
     elif args.format == "csv":
         report.violations.to_csv(out, index=False)
     else:
