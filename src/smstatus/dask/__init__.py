@@ -11,5 +11,6 @@ Needs the optional packages ``dask`` and ``distributed``: ``pip install 'smstatu
 """
 
 from smstatus.dask.history import DaskHistory, from_history
+from smstatus.dask.readers import load
 
-__all__ = ["DaskHistory", "from_history"]
+__all__ = ["DaskHistory", "from_history", "load"]
