@@ -283,7 +283,7 @@ def input_file(ref: FileRef, options: Mapping[str, Any]) -> InputFile:
             raise ParseError(f"cannot read it: {exc}", file=ref.name) from exc
         if magic == GZIP_MAGIC:
             return io.BufferedReader(_GzipErrors(raw, ref.name), 1 << 16)
-        return raw
+        return io.BufferedReader(raw, 1 << 16)
 
     stem = PurePosixPath(ref.path).name
     return InputFile(ref.name, None, opener, Path(stem.removesuffix(".gz")).stem)

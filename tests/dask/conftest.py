@@ -1,0 +1,38 @@
+"""Fixtures of the Dask engine's tests: a local cluster of processes, histories compared."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("dask")
+pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="session")
+def local_client() -> Iterator[Any]:
+    """A ``distributed`` client of two single-threaded worker processes on 127.0.0.1 (one per
+    test session: starting it costs seconds)."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            processes=True,
+            n_workers=2,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def same_history() -> Any:
+    """:func:`_dask_compare.assert_same_history`, for the tests of this folder."""
+    from _dask_compare import assert_same_history
+
+    return assert_same_history
