@@ -326,6 +326,9 @@ def _plan(
     errors: Errors,
     options: Mapping[str, Any],
 ) -> list[_Plan]:
+    """The partitions to read, in input order: consecutive small files packed up to ``size``
+    bytes, each table (with its jobs table) alone, big JSON Lines files in blocks, every
+    events file in one partition where the first is."""
     refs = [f for f in files if isinstance(f, FileRef)]
     with ThreadPoolExecutor(min(_DETECT_THREADS, max(len(refs), 1))) as pool:
         found = pool.map(lambda r: _kind_or_error(r, size, source, options), refs)
@@ -333,44 +336,50 @@ def _plan(
     names = {r.name: r for r in refs}
     plans: list[_Plan] = []
     pack: list[FileRef] = []
-    packed = 0
     events: list[FileRef] = []
     for item in files:
         kind = "reject" if isinstance(item, JobHistory) else kinds[item]
         if isinstance(kind, ParseError) and errors == "raise":
             raise kind
-        if kind == "table" and isinstance(item, FileRef):
-            kind = "pack"
-            if item.remote and _jobs_name(item) in names:
-                item = replace(item, jobs=names[_jobs_name(item)])
-        if kind == "pack" and isinstance(item, FileRef):
-            if pack and packed + item.size > size:
+        if isinstance(item, FileRef) and kind == "sibling" and _table_of(item) in names:
+            continue  # read with its transitions table
+        if isinstance(item, FileRef) and kind == "pack":
+            if pack and sum(f.size for f in pack) + item.size > size:
                 plans.append(_Plan("pack", tuple(pack)))
-                pack, packed = [], 0
+                pack = []
             pack.append(item)
-            packed += item.size
             continue
         if pack:
             plans.append(_Plan("pack", tuple(pack)))
-            pack, packed = [], 0
-        if isinstance(item, JobHistory):
-            plans.append(_Plan("reject", (), reject=item))
-        elif isinstance(kind, ParseError):
-            plans.append(_Plan("reject", (), reject=_reject(item.name, kind)))
-        elif kind == "events":
-            if not events:
-                plans.append(_Plan("events", ()))
+            pack = []
+        plans.extend(_plans_of(item, kind, names, size, first_events=not events))
+        if kind == "events" and isinstance(item, FileRef):
             events.append(item)
-        elif kind == "sibling":
-            if _table_of(item) not in names:
-                plans.append(_Plan("pack", (item,)))
-        else:
-            plans.extend(
-                _Plan("block", (item,), offset, size) for offset in range(0, item.size, size)
-            )
     if pack:
         plans.append(_Plan("pack", tuple(pack)))
     return [_Plan("events", tuple(events)) if p.kind == "events" else p for p in plans]
+
+
+def _plans_of(
+    item: FileRef | JobHistory,
+    kind: str | ParseError,
+    names: Mapping[str, FileRef],
+    size: int,
+    *,
+    first_events: bool,
+) -> list[_Plan]:
+    """The partitions of one input that is not packed with others."""
+    if isinstance(item, JobHistory):
+        return [_Plan("reject", (), reject=item)]
+    if isinstance(kind, ParseError):
+        return [_Plan("reject", (), reject=_reject(item.name, kind))]
+    if kind == "events":
+        return [_Plan("events", ())] if first_events else []
+    if kind in ("table", "sibling"):
+        if item.remote and _jobs_name(item) in names:
+            item = replace(item, jobs=names[_jobs_name(item)])
+        return [_Plan("pack", (item,))]
+    return [_Plan("block", (item,), offset, size) for offset in range(0, item.size, size)]
 
 
 def _kind_or_error(
