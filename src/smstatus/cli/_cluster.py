@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import logging
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from smstatus.cli._common import CliError, escaped_history, positive_int, report_unparsed
+from smstatus.cli._common import (
+    CliError,
+    escaped_history,
+    load_inputs,
+    positive_int,
+    report_unparsed,
+)
 from smstatus.dask.history import DaskHistory
 from smstatus.errors import SmStatusError
 
@@ -23,8 +32,11 @@ __all__ = [
     "ClusterHistory",
     "add_cluster_arguments",
     "cluster",
+    "convert_on_cluster",
+    "load_history",
     "load_on_cluster",
     "uses_cluster",
+    "with_cluster",
 ]
 
 CONNECT_TIMEOUT_S = 10
@@ -75,25 +87,35 @@ def cluster(args: argparse.Namespace) -> Iterator[Any]:
     with contextlib.ExitStack() as stack:
         try:
             if args.scheduler is not None:
+                distributed.comm.get_address_host_port(args.scheduler)  # before a Client
                 client = distributed.Client(
                     args.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False
                 )
             else:
-                local = distributed.LocalCluster(
-                    n_workers=args.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    host="127.0.0.1",
-                )
-                stack.enter_context(local)
+                local = stack.enter_context(_local_cluster(distributed, args.workers))
                 client = distributed.Client(local, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            where = args.scheduler or "a local cluster"
-            raise CliError(f"cannot reach the Dask scheduler at {where}: {exc}") from exc
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            if args.scheduler is None:
+                raise CliError(f"cannot start a local Dask cluster: {exc}") from exc
+            raise CliError(f"cannot reach the Dask scheduler at {args.scheduler}: {exc}") from exc
         stack.enter_context(client)
         stack.enter_context(dask.config.set(scheduler=client))
         yield client
+
+
+def _local_cluster(distributed: Any, workers: int) -> Any:
+    """A cluster of ``workers`` single-threaded processes on 127.0.0.1, without dashboard, its
+    logs (a worker's heartbeat failing at shutdown) and its port warnings kept quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "port 8787 is already in use": it takes another
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+            silence_logs=logging.CRITICAL,
+        )
 
 
 class ClusterHistory(DaskHistory):
@@ -161,3 +183,82 @@ def _concat_rejects(frames: list[Any]) -> Any:
 
     kept = [f for f in frames if len(f)]
     return pd.concat(kept, ignore_index=True) if kept else JobHistory.empty().unparsed
+
+
+def with_cluster(run: Callable[..., int]) -> Callable[..., int]:
+    """``run`` of a command, on the cluster of ``--scheduler``/``--workers`` when given: the
+    client is ``args.dask_client`` while it runs (``None`` in memory)."""
+
+    @functools.wraps(run)
+    def call(args: argparse.Namespace, **kwargs: Any) -> int:
+        if not uses_cluster(args):
+            args.dask_client = None
+            return run(args, **kwargs)
+        with cluster(args) as client:
+            args.dask_client = client
+            return run(args, **kwargs)
+
+    return call
+
+
+def load_history(args: argparse.Namespace, **options: Any) -> Any:
+    """The inputs of a command: loaded in memory by
+    :func:`~smstatus.cli._common.load_inputs`, or on the command's cluster (``options`` other
+    than ``machine``, ``as_is`` and ``stderr`` apply in memory only)."""
+    client = getattr(args, "dask_client", None)
+    if client is None:
+        return load_inputs(args, **options)
+    keep = {k: v for k, v in options.items() if k in ("machine", "as_is", "stderr")}
+    return load_on_cluster(args, client, **keep)
+
+
+def sample_for_report(args: argparse.Namespace, history: Any) -> Any:
+    """A history loaded on a cluster, cut to the first :data:`REPORT_SAMPLE` jobs in memory for
+    ``report`` (with every reject of the whole), its title and stderr saying so; an in-memory
+    history as it is."""
+    if not isinstance(history, ClusterHistory) or history.n_jobs <= REPORT_SAMPLE:
+        return history if not isinstance(history, ClusterHistory) else _whole(history)
+    from smstatus.history import JobHistory
+
+    head = history.head(REPORT_SAMPLE)
+    note = f"a sample of the first {head.n_jobs:,} of {history.n_jobs:,} jobs"
+    print(f"smstatus report: the page shows {note} (figures and tables)", file=sys.stderr)
+    args.title = f"{args.title} ({note})"
+    return JobHistory(head.jobs, head.transitions, unparsed=history.unparsed, check=False)
+
+
+def _whole(history: ClusterHistory) -> Any:
+    from smstatus.history import JobHistory
+
+    whole = history.compute()
+    return JobHistory(whole.jobs, whole.transitions, unparsed=history.unparsed, check=False)
+
+
+def convert_on_cluster(args: argparse.Namespace) -> int:
+    """``convert`` on a cluster: the inputs as a partitioned Parquet dataset in the folder
+    ``-o`` (see :mod:`smstatus.dask.dataset`)."""
+    from smstatus.cli._common import check_folder
+    from smstatus.dask.dataset import write_dataset
+
+    if args.output == "-" or args.jobs_out is not None:
+        raise CliError(
+            "on a cluster, convert writes a dataset folder (-o FOLDER): no '-o -' or --jobs-out"
+        )
+    check_folder(args.output.rstrip("/") or args.output)
+    history = load_history(args, machine=_machine(args), as_is=True)
+    try:
+        summary = write_dataset(history, args.output)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    print(
+        f"wrote {summary.n_entries} entries of {summary.n_jobs} jobs to the dataset "
+        f"{args.output} ({summary.parts} part pairs)",
+        file=sys.stderr,
+    )
+    return 1 if len(history.unparsed) else 0
+
+
+def _machine(args: argparse.Namespace) -> Any:
+    from smstatus.cli._common import load_machine
+
+    return load_machine(getattr(args, "machine", None))
