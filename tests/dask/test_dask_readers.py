@@ -78,6 +78,13 @@ def test_rejects_name_the_file_and_the_line_they_are_on(fleet):
     assert got.unparsed["line"].tolist() == bad
 
 
+def test_a_file_given_twice_numbers_its_lines_from_1_each_time(fleet):
+    path, bad = fleet
+    got = _sync(smstatus.dask.load(path, path, blocksize=6000))
+    lines = got.unparsed["line"].dropna().tolist()
+    assert lines == bad + bad
+
+
 def test_errors_raise_names_the_true_line_of_a_later_block(fleet):
     path, bad = fleet
     with pytest.raises(ParseError) as caught:

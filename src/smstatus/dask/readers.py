@@ -562,7 +562,7 @@ def _build(
             parts.append(delayed(plan.reject, traverse=False))
         elif plan.kind == "block":
             ref = plan.files[0]
-            if ref != previous:
+            if ref != previous or plan.offset == 0:  # a file given twice starts again
                 lines_before = 0
             history, count = delayed(_read_block, nout=2, pure=True)(
                 ref, plan.offset, plan.length, naive_tz=naive_tz, options=options
