@@ -186,3 +186,15 @@ def test_a_local_cluster_of_workers_runs_convert(capsys, fleet, tmp_path):
     assert "Traceback" not in err
     expected = smstatus.load(fleet, errors="collect")
     assert smstatus.load(tmp_path / "ds").n_jobs == expected.n_jobs
+
+
+def test_report_on_a_cluster_never_reads_its_own_output(capsys, local_client, fleet, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "fleet.jsonl").write_bytes(fleet.read_bytes())
+    argv = ["report", str(folder), "-o", str(folder / "report"), "--no-progress"]
+    argv += ["--scheduler", local_client.scheduler.address]
+    first = _run(capsys, argv)
+    second = _run(capsys, argv)
+    assert first[0] == second[0] == 1
+    assert first[2] == second[2]  # the same rejects: none from the CSVs of the first report

@@ -142,16 +142,23 @@ def load_on_cluster(
     machine: Any = None,
     as_is: bool = False,
     stderr: IO[str] | None = None,
+    exclude: tuple[str, ...] = (),
 ) -> ClusterHistory:
     """Load the inputs with the Dask engine into the cluster's memory; report the rejects on
-    stderr as the in-memory path does (:class:`CliError` when nothing could be read)."""
+    stderr as the in-memory path does (:class:`CliError` when nothing could be read).
+    ``exclude`` names local files and folders a directory's walk leaves out (a command's own
+    output)."""
     import smstatus.dask
     from smstatus.dask.dependency import import_optional
 
     stderr = stderr or sys.stderr
     try:
         loaded = smstatus.dask.load(
-            args.inputs, errors="collect", naive_tz=args.tz, source=args.source, machine=machine
+            _inputs(args.inputs, exclude),
+            errors="collect",
+            naive_tz=args.tz,
+            source=args.source,
+            machine=machine,
         )
     except ValueError as exc:
         if isinstance(exc, SmStatusError):
@@ -170,6 +177,21 @@ def load_on_cluster(
     if history.n_jobs == 0 and len(history.unparsed):
         raise CliError(f"no record could be read from {' '.join(args.inputs)}")
     return history
+
+
+def _inputs(inputs: list[str], exclude: tuple[str, ...]) -> list[str]:
+    """The inputs, local folders walked without ``exclude`` when there is one."""
+    if not exclude:
+        return inputs
+    from smstatus.io import expand_inputs
+
+    out: list[str] = []
+    for text in inputs:
+        if "://" in text:
+            out.append(text)
+        else:
+            out.extend(f.name for f in expand_inputs(text, exclude=exclude))
+    return out
 
 
 def _count(history: Any) -> tuple[int, Any]:
@@ -203,12 +225,12 @@ def with_cluster(run: Callable[..., int]) -> Callable[..., int]:
 
 def load_history(args: argparse.Namespace, **options: Any) -> Any:
     """The inputs of a command: loaded in memory by
-    :func:`~smstatus.cli._common.load_inputs`, or on the command's cluster (``options`` other
-    than ``machine``, ``as_is`` and ``stderr`` apply in memory only)."""
+    :func:`~smstatus.cli._common.load_inputs`, or on the command's cluster (``options`` are
+    those of :func:`load_on_cluster` there)."""
     client = getattr(args, "dask_client", None)
     if client is None:
         return load_inputs(args, **options)
-    keep = {k: v for k, v in options.items() if k in ("machine", "as_is", "stderr")}
+    keep = {k: v for k, v in options.items() if k in ("machine", "as_is", "stderr", "exclude")}
     return load_on_cluster(args, client, **keep)
 
 
