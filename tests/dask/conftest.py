@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,16 +18,18 @@ def local_client() -> Iterator[Any]:
     test session: starting it costs seconds)."""
     from distributed import Client, LocalCluster
 
-    with (
-        LocalCluster(
+    with warnings.catch_warnings():
+        # its HTTP server takes another port when 8787 is in use (another cluster on the
+        # machine), and says so in a warning, which the test settings make an error
+        warnings.simplefilter("ignore")
+        cluster = LocalCluster(
             processes=True,
             n_workers=2,
             threads_per_worker=1,
             host="127.0.0.1",
             dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+        )
+    with cluster, Client(cluster) as client:
         yield client
 
 

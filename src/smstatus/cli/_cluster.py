@@ -15,7 +15,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from smstatus.cli._common import (
     CliError,
@@ -24,12 +24,13 @@ from smstatus.cli._common import (
     positive_int,
     report_unparsed,
 )
-from smstatus.dask.history import DaskHistory
 from smstatus.errors import SmStatusError
+
+if TYPE_CHECKING:
+    from smstatus.cli._cluster_history import ClusterHistory
 
 __all__ = [
     "REPORT_SAMPLE",
-    "ClusterHistory",
     "add_cluster_arguments",
     "cluster",
     "convert_on_cluster",
@@ -118,23 +119,6 @@ def _local_cluster(distributed: Any, workers: int) -> Any:
         )
 
 
-class ClusterHistory(DaskHistory):
-    """A :class:`DaskHistory` kept in the cluster's memory, with what every command prints
-    about it computed once: the rejects (``unparsed``, a pandas frame) and the job count."""
-
-    __slots__ = ("_rejects", "n_jobs")
-
-    def __init__(self, partitions: list[Any], unparsed: Any, n_jobs: int) -> None:
-        super().__init__(partitions)
-        self._rejects = unparsed
-        self.n_jobs = n_jobs
-
-    @property
-    def unparsed(self) -> Any:
-        """The input records that could not be loaded, as a pandas frame."""
-        return self._rejects
-
-
 def load_on_cluster(
     args: argparse.Namespace,
     client: Any,
@@ -149,7 +133,9 @@ def load_on_cluster(
     ``exclude`` names local files and folders a directory's walk leaves out (a command's own
     output)."""
     import smstatus.dask
+    from smstatus.cli._cluster_history import ClusterHistory
     from smstatus.dask.dependency import import_optional
+    from smstatus.dask.history import DaskHistory
 
     stderr = stderr or sys.stderr
     try:
@@ -238,8 +224,10 @@ def sample_for_report(args: argparse.Namespace, history: Any) -> Any:
     """A history loaded on a cluster, cut to the first :data:`REPORT_SAMPLE` jobs in memory for
     ``report`` (with every reject of the whole), its title and stderr saying so; an in-memory
     history as it is."""
-    if not isinstance(history, ClusterHistory) or history.n_jobs <= REPORT_SAMPLE:
-        return history if not isinstance(history, ClusterHistory) else _whole(history)
+    if getattr(args, "dask_client", None) is None:
+        return history
+    if history.n_jobs <= REPORT_SAMPLE:
+        return _whole(history)
     from smstatus.history import JobHistory
 
     head = history.head(REPORT_SAMPLE)

@@ -550,7 +550,7 @@ def _build(
     machine: StatusMachine | None,
     options: Mapping[str, Any],
 ) -> DaskHistory:
-    delayed = import_optional("dask").delayed
+    delayed = import_optional("dask").delayed  # impure: a file loaded again is read again
     read = {"source": source, "errors": errors, "naive_tz": naive_tz, "machine": machine}
     parts: list[Any] = []
     lines_before: Any = 0
@@ -564,19 +564,19 @@ def _build(
             ref = plan.files[0]
             if ref != previous or plan.offset == 0:  # a file given twice starts again
                 lines_before = 0
-            history, count = delayed(_read_block, nout=2, pure=True)(
+            history, count = delayed(_read_block, nout=2)(
                 ref, plan.offset, plan.length, naive_tz=naive_tz, options=options
             )
-            parts.append(delayed(_shift_lines, pure=True)(history, lines_before, errors))
-            lines_before = delayed(operator.add, pure=True)(lines_before, count)
+            parts.append(delayed(_shift_lines)(history, lines_before, errors))
+            lines_before = delayed(operator.add)(lines_before, count)
             previous = ref
             continue
         else:
             pack = plan.files
-            parts.append(delayed(_read_pack, pure=True)(pack, options=options, **read))
+            parts.append(delayed(_read_pack)(pack, options=options, **read))
         previous = None
     if len(parts) > 1:
-        names = [delayed(_job_names, pure=True)(p) for p in parts]
+        names = [delayed(_job_names)(p) for p in parts]
         labels = [_label(p) for p in plans]
-        parts.append(delayed(_duplicates, pure=True)(labels, errors, *names))
+        parts.append(delayed(_duplicates)(labels, errors, *names))
     return DaskHistory(parts)
