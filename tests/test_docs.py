@@ -144,6 +144,13 @@ def test_api_page_documents_every_public_name(site: Path) -> None:
             assert f'id="smstatus.{name}"' in page, name
 
 
+def test_api_page_documents_the_dask_engine(site: Path) -> None:
+    dask_engine = pytest.importorskip("smstatus.dask")
+    page = (site / "api.html").read_text(encoding="utf-8")
+    for name in dask_engine.__all__:
+        assert f'id="smstatus.dask.{name}"' in page, name
+
+
 def test_an_undocumented_code_or_column_fails_the_build(tmp_path: Path) -> None:
     """The drift guards: a code without a section, a column without a meaning."""
     (tmp_path / "conf.py").write_text(

@@ -8,6 +8,12 @@ import sys
 from pathlib import Path
 
 from smstatus.atomicfile import atomic_named_path
+from smstatus.cli._cluster import (
+    add_cluster_arguments,
+    convert_on_cluster,
+    uses_cluster,
+    with_cluster,
+)
 from smstatus.cli._common import (
     CliError,
     add_input_arguments,
@@ -49,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="write the jobs frame there instead of beside OUT (default: OUT.jobs.csv, or "
         ".jobs.parquet..., which every command reads with OUT; none with '-o -')",
     )
-    parser.set_defaults(run=run)
+    add_cluster_arguments(parser)
+    parser.set_defaults(run=with_cluster(run))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     cannot be read or the output written."""
     from smstatus.io.table import TABLE_SUFFIXES, jobs_sibling, write_table
 
+    if uses_cluster(args):
+        return convert_on_cluster(args)
     for target in (args.output, args.jobs_out):
         if target is None or target == "-":
             continue

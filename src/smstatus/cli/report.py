@@ -9,13 +9,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from smstatus.cli._cluster import (
+    add_cluster_arguments,
+    load_history,
+    sample_for_report,
+    with_cluster,
+)
 from smstatus.cli._common import (
     CliError,
     add_input_arguments,
     add_machine_argument,
     check_folder,
     exit_status,
-    load_inputs,
     load_machine,
     time_option,
 )
@@ -52,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--title", default="SageMaker training jobs: status report")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.set_defaults(run=run)
+    add_cluster_arguments(parser)
+    parser.set_defaults(run=with_cluster(run))
 
 
 @contextmanager
@@ -87,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     show = not args.no_progress and sys.stderr.isatty()
     with _progress(show, REPORT_STEPS + 1) as step:
         step("loading")
-        history = load_inputs(args, machine=machine, exclude=(args.out,))  # never its own files
+        history = load_history(args, machine=machine, exclude=(args.out,))  # not its own files
+        history = sample_for_report(args, history)
         if history.n_jobs == 0:
             raise CliError("the inputs hold no job")
         try:

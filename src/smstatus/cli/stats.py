@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from smstatus.cli._cluster import add_cluster_arguments, load_history, with_cluster
 from smstatus.cli._common import (
     CliError,
     add_format_argument,
@@ -25,7 +26,6 @@ from smstatus.cli._common import (
     columns,
     emit_frame,
     exit_status,
-    load_inputs,
     load_machine,
     time_option,
 )
@@ -99,7 +99,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="rows of each list in the summary (variants, edges; default: 10)",
     )
     add_format_argument(parser)
-    parser.set_defaults(run=run)
+    add_cluster_arguments(parser)
+    parser.set_defaults(run=with_cluster(run))
 
 
 # -- the tables -------------------------------------------------------------------------------
@@ -418,7 +419,7 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     if args.top < 0:
         raise CliError("--top must be 0 or more")
     machine = load_machine(args.machine)
-    history = load_inputs(args, stderr=err, machine=machine)
+    history = load_history(args, stderr=err, machine=machine)
     if args.what is None:
         if args.format == "csv":
             raise CliError("--format csv prints one table: choose it with --what")

@@ -13,10 +13,10 @@ from typing import IO, Any
 
 import pandas as pd
 
+from smstatus.cli._cluster import add_cluster_arguments, load_history, with_cluster
 from smstatus.cli._common import (
     add_format_argument,
     add_input_arguments,
-    load_inputs,
     load_machine,
     parse_span,
 )
@@ -86,7 +86,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="SPAN",
         help="slack of the time checks: gap, overlap, out_of_order (default: 1s)",
     )
-    parser.set_defaults(run=run)
+    add_cluster_arguments(parser)
+    parser.set_defaults(run=with_cluster(run))
 
 
 def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
 
     out = stdout or sys.stdout
     machine = load_machine(args.machine)
-    history = load_inputs(args, machine=machine)
+    history = load_history(args, machine=machine)
     report = validate(history, machine=machine, strict=args.strict, tolerance=args.tolerance)
     if args.format == "json":
         report.write_json(out, extra={"unparsed": _unparsed(history.unparsed)})

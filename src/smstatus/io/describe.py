@@ -29,6 +29,7 @@ __all__ = [
     "from_describe",
     "iter_json_records",
     "read_describe",
+    "read_describe_block",
     "to_describe_records",
     "write_describe_json",
     "write_describe_jsonl",
@@ -161,6 +162,44 @@ def read_describe(
     builder = DescribeBuilder(source=source, naive_tz=naive_tz)
     add_describe_file(builder, file, errors=errors)
     return builder.build(errors=errors)
+
+
+def read_describe_block(
+    data: bytes,
+    *,
+    name: str,
+    first_line: int = 1,
+    errors: Errors = "raise",
+    naive_tz: str = "UTC",
+) -> JobHistory:
+    """Read a block of whole lines cut from a JSON Lines file of describe responses.
+
+    For engines that split a file among workers: the block is parsed as the fast path parses
+    a big file, and its rejects (or the error raised) name the file ``name`` and the line of
+    that file, counting the block's first line as ``first_line``.
+    """
+    from smstatus.io._fastjsonl import read_describe_jsonl
+
+    shift = first_line - 1
+    file = InputFile(name, None, lambda: io.BytesIO(data))
+    try:
+        history = read_describe_jsonl(
+            file, errors=errors, naive_tz=naive_tz, block_size=max(len(data), 1)
+        )
+    except ParseError as exc:
+        if exc.line is None or not shift:
+            raise
+        raise ParseError(
+            exc.reason, file=exc.file, line=exc.line + shift, field=exc.field, hint=exc.hint
+        ) from exc
+    if shift and len(history.unparsed):
+        history.unparsed = history.unparsed.assign(line=history.unparsed["line"] + shift)
+    return history
+
+
+def is_json_lines(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is JSON Lines (its first line a JSON object)."""
+    return _is_jsonl(head)
 
 
 def use_fast_path(file: InputFile) -> bool:

@@ -1,0 +1,274 @@
+"""``--scheduler ADDRESS`` and ``--workers N``: run a command on a Dask cluster.
+
+Given either, the command loads its inputs with :func:`smstatus.dask.load` and computes on
+the cluster: on the scheduler at ``ADDRESS``, or on a cluster of ``N`` local worker processes
+started for the run. The partitions are kept in the workers' memory (persisted) while the
+command runs, so the rejects, the summaries and the tables are computed from one reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from smstatus.cli._common import (
+    CliError,
+    escaped_history,
+    load_inputs,
+    positive_int,
+    report_unparsed,
+)
+from smstatus.errors import SmStatusError
+
+if TYPE_CHECKING:
+    from smstatus.cli._cluster_history import ClusterHistory
+
+__all__ = [
+    "REPORT_SAMPLE",
+    "add_cluster_arguments",
+    "cluster",
+    "convert_on_cluster",
+    "load_history",
+    "load_on_cluster",
+    "uses_cluster",
+    "with_cluster",
+]
+
+CONNECT_TIMEOUT_S = 10
+"""How long to wait for the scheduler of ``--scheduler`` before giving up (exit 2)."""
+
+REPORT_SAMPLE = 20_000
+"""Jobs ``report`` draws its page from on a cluster (the first ones, in input order)."""
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS`` and ``--workers N``."""
+    group = parser.add_argument_group("Dask engine (needs smstatus[dask])")
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); the "
+        "inputs are read by its workers, so they must reach them (shared paths, s3:// URLs)",
+    )
+    group.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="run on a Dask cluster of N local worker processes started for this run",
+    )
+
+
+def uses_cluster(args: argparse.Namespace) -> bool:
+    """Whether the command was asked to run on a Dask cluster."""
+    return (
+        getattr(args, "scheduler", None) is not None or getattr(args, "workers", None) is not None
+    )
+
+
+@contextlib.contextmanager
+def cluster(args: argparse.Namespace) -> Iterator[Any]:
+    """A ``distributed.Client`` of ``--scheduler`` or ``--workers``, the scheduler of every
+    computation inside the block; a scheduler that cannot be reached is a :class:`CliError`."""
+    if args.scheduler is not None and args.workers is not None:
+        raise CliError("give --scheduler ADDRESS or --workers N, not both")
+    if not args.inputs:
+        raise CliError("--scheduler/--workers need inputs the workers can read (files, s3://)")
+    if "-" in args.inputs:
+        raise CliError("standard input cannot be read on a cluster: name files or s3:// URLs")
+    from smstatus.dask.dependency import import_optional
+
+    dask = import_optional("dask")
+    distributed = import_optional("distributed")
+    with contextlib.ExitStack() as stack:
+        try:
+            if args.scheduler is not None:
+                distributed.comm.get_address_host_port(args.scheduler)  # before a Client
+                client = distributed.Client(
+                    args.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False
+                )
+            else:
+                local = stack.enter_context(_local_cluster(distributed, args.workers))
+                client = distributed.Client(local, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            if args.scheduler is None:
+                raise CliError(f"cannot start a local Dask cluster: {exc}") from exc
+            raise CliError(f"cannot reach the Dask scheduler at {args.scheduler}: {exc}") from exc
+        stack.enter_context(client)
+        stack.enter_context(dask.config.set(scheduler=client))
+        yield client
+
+
+def _local_cluster(distributed: Any, workers: int) -> Any:
+    """A cluster of ``workers`` single-threaded processes on 127.0.0.1, without dashboard, its
+    logs (a worker's heartbeat failing at shutdown) and its port warnings kept quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "port 8787 is already in use": it takes another
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+            silence_logs=logging.CRITICAL,
+        )
+
+
+def load_on_cluster(
+    args: argparse.Namespace,
+    client: Any,
+    *,
+    machine: Any = None,
+    as_is: bool = False,
+    stderr: IO[str] | None = None,
+    exclude: tuple[str, ...] = (),
+) -> ClusterHistory:
+    """Load the inputs with the Dask engine into the cluster's memory; report the rejects on
+    stderr as the in-memory path does (:class:`CliError` when nothing could be read).
+    ``exclude`` names local files and folders a directory's walk leaves out (a command's own
+    output)."""
+    import smstatus.dask
+    from smstatus.cli._cluster_history import ClusterHistory
+    from smstatus.dask.dependency import import_optional
+    from smstatus.dask.history import DaskHistory
+
+    stderr = stderr or sys.stderr
+    try:
+        loaded = smstatus.dask.load(
+            _inputs(args.inputs, exclude),
+            errors="collect",
+            naive_tz=args.tz,
+            source=args.source,
+            machine=machine,
+        )
+    except ValueError as exc:
+        if isinstance(exc, SmStatusError):
+            raise
+        raise CliError(str(exc)) from exc
+    parts = loaded.to_delayed() if as_is else loaded.map_partitions(escaped_history)
+    parts = client.persist(parts)
+    counts = DaskHistory(parts).map_partitions(_count)
+    per_part = import_optional("dask").compute(*counts)
+    history = ClusterHistory(
+        parts,
+        _concat_rejects([rejects for _, rejects in per_part]),
+        sum(n for n, _ in per_part),
+    )
+    report_unparsed(history, stream=stderr)
+    if history.n_jobs == 0 and len(history.unparsed):
+        raise CliError(f"no record could be read from {' '.join(args.inputs)}")
+    return history
+
+
+def _inputs(inputs: list[str], exclude: tuple[str, ...]) -> list[str]:
+    """The inputs, local folders walked without ``exclude`` when there is one."""
+    if not exclude:
+        return inputs
+    from smstatus.io import expand_inputs
+
+    out: list[str] = []
+    for text in inputs:
+        if "://" in text:
+            out.append(text)
+        else:
+            out.extend(f.name for f in expand_inputs(text, exclude=exclude))
+    return out
+
+
+def _count(history: Any) -> tuple[int, Any]:
+    return history.n_jobs, history.unparsed
+
+
+def _concat_rejects(frames: list[Any]) -> Any:
+    import pandas as pd
+
+    from smstatus.history import JobHistory
+
+    kept = [f for f in frames if len(f)]
+    return pd.concat(kept, ignore_index=True) if kept else JobHistory.empty().unparsed
+
+
+def with_cluster(run: Callable[..., int]) -> Callable[..., int]:
+    """``run`` of a command, on the cluster of ``--scheduler``/``--workers`` when given: the
+    client is ``args.dask_client`` while it runs (``None`` in memory)."""
+
+    @functools.wraps(run)
+    def call(args: argparse.Namespace, **kwargs: Any) -> int:
+        if not uses_cluster(args):
+            args.dask_client = None
+            return run(args, **kwargs)
+        with cluster(args) as client:
+            args.dask_client = client
+            return run(args, **kwargs)
+
+    return call
+
+
+def load_history(args: argparse.Namespace, **options: Any) -> Any:
+    """The inputs of a command: loaded in memory by
+    :func:`~smstatus.cli._common.load_inputs`, or on the command's cluster (``options`` are
+    those of :func:`load_on_cluster` there)."""
+    client = getattr(args, "dask_client", None)
+    if client is None:
+        return load_inputs(args, **options)
+    keep = {k: v for k, v in options.items() if k in ("machine", "as_is", "stderr", "exclude")}
+    return load_on_cluster(args, client, **keep)
+
+
+def sample_for_report(args: argparse.Namespace, history: Any) -> Any:
+    """A history loaded on a cluster, cut to the first :data:`REPORT_SAMPLE` jobs in memory for
+    ``report`` (with every reject of the whole), its title and stderr saying so; an in-memory
+    history as it is."""
+    if getattr(args, "dask_client", None) is None:
+        return history
+    if history.n_jobs <= REPORT_SAMPLE:
+        return _whole(history)
+    from smstatus.history import JobHistory
+
+    head = history.head(REPORT_SAMPLE)
+    note = f"a sample of the first {head.n_jobs:,} of {history.n_jobs:,} jobs"
+    print(f"smstatus report: the page shows {note} (figures and tables)", file=sys.stderr)
+    args.title = f"{args.title} ({note})"
+    return JobHistory(head.jobs, head.transitions, unparsed=history.unparsed, check=False)
+
+
+def _whole(history: ClusterHistory) -> Any:
+    from smstatus.history import JobHistory
+
+    whole = history.compute()
+    return JobHistory(whole.jobs, whole.transitions, unparsed=history.unparsed, check=False)
+
+
+def convert_on_cluster(args: argparse.Namespace) -> int:
+    """``convert`` on a cluster: the inputs as a partitioned Parquet dataset in the folder
+    ``-o`` (see :mod:`smstatus.dask.dataset`)."""
+    from smstatus.cli._common import check_folder
+    from smstatus.dask.dataset import write_dataset
+
+    if args.output == "-" or args.jobs_out is not None:
+        raise CliError(
+            "on a cluster, convert writes a dataset folder (-o FOLDER): no '-o -' or --jobs-out"
+        )
+    check_folder(args.output.rstrip("/") or args.output)
+    history = load_history(args, machine=_machine(args), as_is=True)
+    try:
+        summary = write_dataset(history, args.output)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
+    print(
+        f"wrote {summary.n_entries} entries of {summary.n_jobs} jobs to the dataset "
+        f"{args.output} ({summary.parts} part pairs)",
+        file=sys.stderr,
+    )
+    return 1 if len(history.unparsed) else 0
+
+
+def _machine(args: argparse.Namespace) -> Any:
+    from smstatus.cli._common import load_machine
+
+    return load_machine(getattr(args, "machine", None))
