@@ -138,7 +138,7 @@ def plot_durations(
     group, groups, by_name = _entry_groups(history, by, d, finite)
 
     positive = secs > 0 if log else np.ones(len(secs), dtype=bool)
-    status = d["status"].astype(str).to_numpy(dtype=object)
+    status = _status_text(d)
     n_hidden = int((finite & ~positive & np.isin(status, shown)).sum())
     unit, unit_s = ("s", 1.0) if log else time_unit(float(np.nanmax(secs[finite], initial=0)))
     slot = 0.8 / len(groups)
@@ -165,13 +165,21 @@ def plot_durations(
     return ax
 
 
+def _status_text(d: pd.DataFrame) -> np.ndarray:
+    """The status of each entry as text (``None`` where missing), taken from the categories
+    rather than converting every row."""
+    names = np.asarray([str(c) for c in d["status"].cat.categories] + [None], dtype=object)
+    return names[d["status"].cat.codes.to_numpy()]  # code -1 (missing) reads the last
+
+
 def _shown_statuses(
     d: pd.DataFrame, finite: np.ndarray, statuses: Sequence[str] | None, machine: Any
 ) -> list[str]:
     """The rows: ``statuses`` (each a status of the machine or of the data) or, by default,
     every non-terminal status with a duration in ``d``, in the order of its categories."""
-    status = d["status"].astype(str).to_numpy(dtype=object)
-    present = [str(s) for s in d["status"].cat.categories if (finite & (status == s)).any()]
+    codes = d["status"].cat.codes.to_numpy()
+    used = np.unique(codes[finite & (codes >= 0)])
+    present = [str(s) for s in d["status"].cat.categories.take(used)]
     if statuses is None:
         return [s for s in present if s not in machine.terminal]
     shown = [str(s) for s in statuses]
@@ -214,7 +222,7 @@ def _cells(
     durations, open durations), durations divided by ``scale``."""
     secs = d["duration_s"].to_numpy(dtype=float)
     censored = d["censored"].to_numpy(dtype=bool)
-    status = d["status"].astype(str).to_numpy(dtype=object)
+    status = _status_text(d)
     slot = 0.8 / len(groups)
     cells = []
     for i, s in enumerate(shown):

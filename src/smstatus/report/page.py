@@ -256,33 +256,15 @@ def build_report(
             f"frames_format must be one of {', '.join(FRAME_FORMATS)}, got {frames_format!r}"
         )
     history = as_history(history)
-    from smstatus.analysis.phases import durations, phase_table, resolve_as_of
-    from smstatus.validation.checks import validate
+    from smstatus.analysis.phases import reuse_entries
 
     step = progress or (lambda _name: None)
     machine = machine or default_machine()
     out = Path(out_dir)
     check_report_folder(out)
-
-    step("validating")
-    report = validate(history, machine=machine, strict=strict)
-    step("measuring durations")
-    as_of_used = durations(history, as_of=as_of, machine=machine).attrs.get("as_of")
-    phases = phase_table(history, as_of=as_of_used, machine=machine)
-    data_end = resolve_as_of(history, as_of_used)
-    ctx = _Context(history, machine, strict, report, phases, as_of_used, data_end)
+    with reuse_entries():  # a dozen analyses of one history: its entries measured once
+        ctx, body = _sections(history, machine, strict, as_of, slowest, aligned_sample, step)
     ctx.frames_format = frames_format
-    ctx.frames.update(phase_table=phases, violations=report.violations)
-    body = [_overview(ctx), _validation(ctx)]
-    step("computing statistics")
-    body.append(_phases(ctx))
-    step("finding bottlenecks")
-    body += [_bottlenecks(ctx), _warm_starts(ctx), _trend(ctx), _variants(ctx)]
-    step("drawing Gantt charts")
-    body += [_gantt_slowest(ctx, slowest), _gantt_aligned(ctx, aligned_sample)]
-    body.append(_distributions(ctx))
-    step("drawing the machine")
-    body.append(_machine(ctx))
     step("writing")
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)  # what a killed report left beside its folder
@@ -295,6 +277,40 @@ def build_report(
     index = out / "index.html"
     shown = tuple(s for s, _ in REPORT_SECTIONS if f'<section id="{s}">' in "".join(body))
     return Report(path=index, frames=written, sections=shown)
+
+
+def _sections(
+    history: JobHistory,
+    machine: StatusMachine,
+    strict: bool,
+    as_of: TimeLike | None,
+    slowest: int,
+    aligned_sample: int,
+    step: Callable[[str], None],
+) -> tuple[_Context, list[str]]:
+    """Validate, measure and draw: the context (its frames) and the HTML of every section."""
+    from smstatus.analysis.phases import durations, phase_table, resolve_as_of
+    from smstatus.validation.checks import validate
+
+    step("validating")
+    report = validate(history, machine=machine, strict=strict)
+    step("measuring durations")
+    as_of_used = durations(history, as_of=as_of, machine=machine).attrs.get("as_of")
+    phases = phase_table(history, as_of=as_of_used, machine=machine)
+    data_end = resolve_as_of(history, as_of_used)
+    ctx = _Context(history, machine, strict, report, phases, as_of_used, data_end)
+    ctx.frames.update(phase_table=phases, violations=report.violations)
+    body = [_overview(ctx), _validation(ctx)]
+    step("computing statistics")
+    body.append(_phases(ctx))
+    step("finding bottlenecks")
+    body += [_bottlenecks(ctx), _warm_starts(ctx), _trend(ctx), _variants(ctx)]
+    step("drawing Gantt charts")
+    body += [_gantt_slowest(ctx, slowest), _gantt_aligned(ctx, aligned_sample)]
+    body.append(_distributions(ctx))
+    step("drawing the machine")
+    body.append(_machine(ctx))
+    return ctx, body
 
 
 REPORT_MARKER = ".smstatus-report"
