@@ -182,7 +182,7 @@ def phase_trend(
             values = groups[k].astype(object).to_numpy()
             data[k] = np.where(at >= 0, values[np.maximum(at, 0)], None)
     data["status"] = part["status"].astype(str).to_numpy()
-    data["period"] = _period_starts(part["start_time"], freq).to_numpy()
+    data["period"] = _period_starts(part["start_time"], freq).array  # not one object a row
     data["duration_s"] = part["duration_s"].to_numpy(dtype=float)
     data["censored"] = part["censored"].to_numpy(dtype=bool)
     frame = _merge_small_groups(pd.DataFrame(data), keys, top)

@@ -66,6 +66,14 @@ def _group_labels(history: Any, by: Any, job_names: pd.Series) -> tuple[pd.Serie
         .groupby(level=0, sort=False)
         .first()
     )
+    if isinstance(job_names.dtype, pd.CategoricalDtype):  # each name looked up once
+        per_code = pd.Series(job_names.cat.categories.astype(object)).map(per_job)
+        labels = per_code.fillna(MISSING).to_numpy(dtype=object)
+        codes = job_names.cat.codes.to_numpy()
+        text = np.where(
+            codes >= 0, labels[np.maximum(codes, 0)] if len(labels) else MISSING, MISSING
+        )
+        return pd.Series(text, index=job_names.index, dtype=object), " / ".join(names)
     return job_names.astype(object).map(per_job).fillna(MISSING), " / ".join(names)
 
 
@@ -222,13 +230,17 @@ def _cells(
     durations, open durations), durations divided by ``scale``."""
     secs = d["duration_s"].to_numpy(dtype=float)
     censored = d["censored"].to_numpy(dtype=bool)
-    status = _status_text(d)
+    # integer keys compared per cell, not text: each entry's status and group by position
+    status_of = {v: k for k, v in enumerate(pd.unique(np.asarray(shown, dtype=object)))}
+    group_of = {v: k for k, v in enumerate(pd.unique(np.asarray(groups, dtype=object)))}
+    status_key = pd.Index(list(status_of)).get_indexer(_status_text(d))
+    group_key = pd.Index(list(group_of)).get_indexer(group)
     slot = 0.8 / len(groups)
     cells = []
     for i, s in enumerate(shown):
-        is_s = (status == s) & drawable
+        is_s = (status_key == status_of[s]) & drawable
         for j, g in enumerate(groups):
-            m = is_s & (group == g)
+            m = is_s & (group_key == group_of[g])
             pos = i - 0.4 + slot * (j + 0.5)
             cells.append((i, j, pos, secs[m & ~censored] / scale, secs[m & censored] / scale))
     return cells
