@@ -193,10 +193,10 @@ class _Context:
     history: JobHistory
     machine: StatusMachine
     strict: bool
-    report: Any
-    phases: pd.DataFrame
-    as_of: Any  # the as_of given, or None: each job measured up to its own observed_at
-    data_end: Any  # the latest time in the data (or as_of): where the drawn trend window ends
+    report: Any = None  # the ValidationReport
+    phases: pd.DataFrame = field(default_factory=pd.DataFrame)
+    as_of: Any = None  # the as_of given, or None: each job measured up to its own observed_at
+    data_end: Any = None  # the latest time in the data (or as_of): where the trend window ends
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     main_phases: list[str] = field(default_factory=list)
     frames_format: FrameFormat = "csv"  # the suffix of the frame files the page names
@@ -263,8 +263,8 @@ def build_report(
     out = Path(out_dir)
     check_report_folder(out)
     with reuse_entries():  # a dozen analyses of one history: its entries measured once
-        ctx, body = _sections(history, machine, strict, as_of, slowest, aligned_sample, step)
-    ctx.frames_format = frames_format
+        ctx = _Context(history, machine, strict, frames_format=frames_format)
+        body = _sections(ctx, as_of, slowest, aligned_sample, step)
     step("writing")
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)  # what a killed report left beside its folder
@@ -280,26 +280,24 @@ def build_report(
 
 
 def _sections(
-    history: JobHistory,
-    machine: StatusMachine,
-    strict: bool,
+    ctx: _Context,
     as_of: TimeLike | None,
     slowest: int,
     aligned_sample: int,
     step: Callable[[str], None],
-) -> tuple[_Context, list[str]]:
-    """Validate, measure and draw: the context (its frames) and the HTML of every section."""
-    from smstatus.analysis.phases import durations, phase_table, resolve_as_of
+) -> list[str]:
+    """Validate, measure and draw into ``ctx`` (its frames): the HTML of every section."""
+    from smstatus.analysis.phases import entries, phase_table, resolve_as_of
     from smstatus.validation.checks import validate
 
+    history, machine = ctx.history, ctx.machine
     step("validating")
-    report = validate(history, machine=machine, strict=strict)
+    ctx.report = report = validate(history, machine=machine, strict=ctx.strict)
     step("measuring durations")
-    as_of_used = durations(history, as_of=as_of, machine=machine).attrs.get("as_of")
-    phases = phase_table(history, as_of=as_of_used, machine=machine)
-    data_end = resolve_as_of(history, as_of_used)
-    ctx = _Context(history, machine, strict, report, phases, as_of_used, data_end)
-    ctx.frames.update(phase_table=phases, violations=report.violations)
+    ctx.as_of = entries(history, as_of, machine).as_of  # as the frames' attrs["as_of"] say
+    ctx.phases = phase_table(history, as_of=ctx.as_of, machine=machine)
+    ctx.data_end = resolve_as_of(history, ctx.as_of)
+    ctx.frames.update(phase_table=ctx.phases, violations=report.violations)
     body = [_overview(ctx), _validation(ctx)]
     step("computing statistics")
     body.append(_phases(ctx))
@@ -310,7 +308,7 @@ def _sections(
     body.append(_distributions(ctx))
     step("drawing the machine")
     body.append(_machine(ctx))
-    return ctx, body
+    return body
 
 
 REPORT_MARKER = ".smstatus-report"
