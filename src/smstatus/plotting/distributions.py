@@ -233,7 +233,9 @@ def _cells(
     # integer keys compared per cell, not text: each entry's status and group by position
     status_of = {v: k for k, v in enumerate(pd.unique(np.asarray(shown, dtype=object)))}
     group_of = {v: k for k, v in enumerate(pd.unique(np.asarray(groups, dtype=object)))}
-    status_key = pd.Index(list(status_of)).get_indexer(_status_text(d))
+    names = [str(c) for c in d["status"].cat.categories]
+    lookup = np.asarray([status_of.get(n, -1) for n in names] + [-1])  # code -1: the last
+    status_key = lookup[d["status"].cat.codes.to_numpy()]
     group_key = pd.Index(list(group_of)).get_indexer(group)
     slot = 0.8 / len(groups)
     cells = []
