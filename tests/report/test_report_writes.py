@@ -3,6 +3,7 @@ open in a spreadsheet, never over files it did not write."""
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 import signal
@@ -67,10 +68,49 @@ def test_report_csvs_cannot_run_formulas(tmp_path: Path) -> None:
     transitions = pd.read_csv(report.frames["transitions"], dtype=str, keep_default_na=False)
     assert transitions["status_message"].tolist() == ["'-1+1"]
     for path in report.frames.values():  # no cell of any frame starts a formula
-        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
-            for cell in line.split(","):
-                assert not cell.startswith(("=", "@", "+")), (path.name, line)
+        with path.open(newline="", encoding="utf-8") as file:
+            for row in list(csv.reader(file))[1:]:
+                for cell in row:
+                    assert not cell.startswith(("=", "@", "+", "\t", "\r")), (path.name, row)
+                    assert not cell.startswith("-") or _is_number(cell), (path.name, row)
     assert (tmp_path / "r" / REPORT_MARKER).exists()
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_report_writes_parquet_frames_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r"
+    code, err = _report([str(GOOD), "-o", str(out), "--frames-format", "parquet"], capsys)
+    assert code == 0, err
+    written = sorted(p.name for p in out.iterdir())
+    assert "transitions.parquet" in written and "jobs.parquet" in written
+    assert not [n for n in written if n.endswith(".csv")]
+    assert f"and {len(list(out.glob('*.parquet')))} Parquet frames" in err
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="violations.parquet"' in page and "violations.parquet)" in page
+    assert ".csv" not in page
+    jobs = pd.read_parquet(out / "jobs.parquet")
+    assert str(jobs["creation_time"].dtype) == "datetime64[ns, UTC]"
+    # a second report over it, as CSV this time, replaces it whole
+    code, err = _report([str(GOOD), "-o", str(out)], capsys)
+    assert code == 0 and not list(out.glob("*.parquet")), err
+
+
+def test_an_unknown_frames_format_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["report", str(GOOD), "-o", str(tmp_path / "r"), "--frames-format", "xlsx"])
+    err = capsys.readouterr().err
+    assert code == 2 and "'csv', 'parquet'" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
 
 
 def test_report_never_replaces_a_folder_of_other_files(

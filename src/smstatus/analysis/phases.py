@@ -23,7 +23,9 @@ over the job codes); no Python work per job.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -158,19 +160,9 @@ class Entries:
 
     @cached_property
     def jobs_in_code_order(self) -> bool:
-        """Whether row ``i`` of ``jobs`` is the job of code ``i`` (no duplicates, same order).
-
-        ``JobHistory`` builds the categories from the jobs' names in order, so equal lengths
-        mean this holds; a sample of positions is checked for histories built unchecked.
-        """
-        jobs, names = self.history.jobs, self.job_names
-        if len(names) != len(jobs):
-            return False
-        if not len(jobs):
-            return True
-        probe = np.unique(np.linspace(0, len(jobs) - 1, num=min(len(jobs), 1024)).astype(int))
-        listed = jobs["job_name"].take(probe).astype(object).to_numpy()
-        return bool(np.array_equal(listed, names.take(probe).to_numpy(dtype=object)))
+        """Whether row ``i`` of ``jobs`` is the job of code ``i`` (see
+        :func:`_jobs_in_code_order`)."""
+        return _jobs_in_code_order(self.history)
 
     @cached_property
     def code_row(self) -> np.ndarray:
@@ -335,8 +327,26 @@ class Entries:
         return pd.RangeIndex(self.n_rows)
 
 
+def _jobs_in_code_order(history: JobHistory) -> bool:
+    """Whether row ``i`` of ``jobs`` is the job of code ``i`` (no duplicates, same order).
+
+    ``JobHistory`` builds the categories from the jobs' names in order, so equal lengths
+    mean this holds; a sample of positions is checked for histories built unchecked.
+    """
+    jobs, names = history.jobs, history.transitions["job_name"].cat.categories
+    if len(names) != len(jobs):
+        return False
+    if not len(jobs):
+        return True
+    probe = np.unique(np.linspace(0, len(jobs) - 1, num=min(len(jobs), 1024)).astype(int))
+    listed = jobs["job_name"].take(probe).astype(object).to_numpy()
+    return bool(np.array_equal(listed, names.take(probe).to_numpy(dtype=object)))
+
+
 def _observed_by_code(history: JobHistory) -> np.ndarray:
     """``observed_at`` (ns) of each job-name code; the latest when a name is listed twice."""
+    if _jobs_in_code_order(history):  # no name to look up: row i is code i
+        return utc_ns(history.jobs["observed_at"])
     names = history.transitions["job_name"].cat.categories
     out = np.full(len(names), NAT_NS, dtype=np.int64)
     jobs = history.jobs
@@ -374,16 +384,70 @@ def _censoring_limits(
     return np.full(len(job), when.value, dtype=np.int64)
 
 
+_SHARED: ContextVar[dict[tuple[Any, ...], Entries] | None] = ContextVar(
+    "smstatus_shared_entries", default=None
+)
+"""The entries measured inside :func:`reuse_entries` (``None`` outside it)."""
+
+
+@contextmanager
+def reuse_entries() -> Iterator[None]:
+    """Measure the entries of a history once for every analysis run inside the block.
+
+    Each function of :mod:`smstatus.analysis` (and each plot) measures the entries of the
+    history it is given; inside this block the measure of one history object, ``as_of`` and
+    set of terminal statuses is made once and shared (its arrays read-only), so that a report
+    that runs a dozen analyses of one history measures it once. The history must not be
+    changed inside the block (a :class:`JobHistory` holds mutable frames: outside the block
+    nothing is kept, so nothing can go stale). Scoped to the block and to its thread or task
+    (a context variable): no global state is changed.
+
+    Examples
+    --------
+    >>> from smstatus.simulation.sample import load_sample
+    >>> history = load_sample()
+    >>> with reuse_entries():
+    ...     phases = phase_table(history)
+    ...     stats = duration_stats(history, by="instance_type")
+    """
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 def entries(
     history: JobHistory, as_of: TimeLike | None = None, machine: StatusMachine | None = None
 ) -> Entries:
     """Measure every entry of ``history`` (see the module notes); internal building block.
 
-    ``machine`` says which statuses are terminal (the default machine when ``None``).
+    ``machine`` says which statuses are terminal (the default machine when ``None``). Inside
+    :func:`reuse_entries`, one measure per history, ``as_of`` and terminal set is shared.
     """
     terminal_set = (machine if machine is not None else default_machine()).terminal
     history = as_history(history)
     when = None if as_of is None else parse_timestamp(as_of, field="as_of")
+    shared = _SHARED.get()
+    if shared is None:
+        return _measure(history, when, terminal_set)
+    # the Entries kept holds the history: its id cannot be reused while the block lasts
+    key = (id(history), None if when is None else when.value, frozenset(terminal_set))
+    found = shared.get(key)
+    if found is None or found.history is not history:
+        found = shared[key] = _measure(history, when, terminal_set)
+        for array in (found.job, found.status, found.start, found.end):
+            array.flags.writeable = False
+        found.duration_s.flags.writeable = False
+        found.censored.flags.writeable = False
+    return found
+
+
+def _measure(
+    history: JobHistory, when: pd.Timestamp | None, terminal_set: frozenset[str] | set[str]
+) -> Entries:
+    """The entries of ``history``, open ones measured up to ``when`` (or each job's
+    ``observed_at``); ``terminal_set`` ends a job."""
     t = history.transitions
     job = t["job_name"].cat.codes.to_numpy().astype(np.int64)
     if len(job) and job.min() < 0:
@@ -547,6 +611,8 @@ def phase_table(
     history = as_history(history)
     e = entries(history, as_of, machine)
     secs = e.phase_seconds
+    if _SHARED.get() is not None:  # the matrix serves later analyses too: hand out a copy
+        secs = secs.copy()
     cols: dict[str, Any] = {"job_name": history.jobs["job_name"].array.copy()}
     for i, k in enumerate(e.present_codes):
         # rows of a fresh matrix: views are safe to hand out, no copy needed

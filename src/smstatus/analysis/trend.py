@@ -16,7 +16,7 @@ import pandas as pd
 from smstatus.analysis.groups import By, group_frame
 from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
-from smstatus.timestamps import utc_ns
+from smstatus.timestamps import NAT_NS
 from smstatus.typing import TimeLike
 
 __all__ = ["OTHER_GROUP", "TREND_COLUMNS", "phase_trend"]
@@ -52,7 +52,12 @@ def _check_known(wanted: list[str], measured: pd.DataFrame, machine: Any) -> Non
 
     machine = machine if machine is not None else default_machine()
     known = set(KNOWN_STATUSES) | set(machine.statuses)
-    known |= set(measured["status"].astype(str).unique())
+    status = measured["status"]
+    if isinstance(status.dtype, pd.CategoricalDtype):  # the categories in use, no row as text
+        codes = np.unique(status.cat.codes.to_numpy())
+        known |= {str(c) for c in status.cat.categories.take(codes[codes >= 0])}
+    else:
+        known |= set(status.astype(str).unique())
     unknown = [w for w in wanted if w not in known]
     if unknown:
         raise ValueError(f"{unknown[0]!r} is not a status of AWS, of the machine or of the data")
@@ -156,28 +161,28 @@ def phase_trend(
     0 2024-01-01 00:00:00+00:00        1    3600.0   3600.0
     """
     history = as_history(history)
-    from smstatus.analysis.phases import durations
+    from smstatus.analysis.phases import durations, entries
 
     wanted = _statuses(status)
     measured = durations(history, as_of=as_of, machine=machine)
     _check_known(wanted, measured, machine)
-    first_start = _first_start_of_jobs(history, measured)
-    groups = group_frame(history, by, first_start=lambda: first_start)
+    e = entries(history, as_of, machine)  # rows in the order of ``measured``
+    groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))
     keys = list(groups.columns)
 
-    rows = measured["status"].astype(str).isin(wanted).to_numpy()
+    rows = measured["status"].isin(wanted).to_numpy()
     part = measured.loc[rows, ["job_name", "status", "start_time", "duration_s", "censored"]]
     timed = part["start_time"].notna().to_numpy() & np.isfinite(part["duration_s"].to_numpy())
     untimed = int((~timed).sum())
     part = part[timed]
     data: dict[str, Any] = {}
     if keys:
-        at = _job_rows(history, part["job_name"])
+        at = e.code_row[e.job[rows][timed]]  # each entry's job row (its first when repeated)
         for k in keys:
             values = groups[k].astype(object).to_numpy()
             data[k] = np.where(at >= 0, values[np.maximum(at, 0)], None)
     data["status"] = part["status"].astype(str).to_numpy()
-    data["period"] = _period_starts(part["start_time"], freq).to_numpy()
+    data["period"] = _period_starts(part["start_time"], freq).array  # not one object a row
     data["duration_s"] = part["duration_s"].to_numpy(dtype=float)
     data["censored"] = part["censored"].to_numpy(dtype=bool)
     frame = _merge_small_groups(pd.DataFrame(data), keys, top)
@@ -186,21 +191,6 @@ def phase_trend(
     out.attrs["untimed"] = untimed
     out.attrs["freq"] = freq
     return out
-
-
-def _job_rows(history: JobHistory, names: pd.Series) -> np.ndarray:
-    """The ``history.jobs`` row of each name (its first row when repeated; -1 when absent)."""
-    jobs = history.jobs["job_name"].astype(object)
-    first = pd.Series(np.arange(len(jobs)), index=jobs.to_numpy())
-    first = first[~first.index.duplicated(keep="first")]
-    return first.reindex(names.astype(object).to_numpy()).fillna(-1).to_numpy(dtype=np.int64)
-
-
-def _first_start_of_jobs(history: JobHistory, measured: pd.DataFrame) -> np.ndarray:
-    """The first entry's start (ns, NaT when none) of each ``history.jobs`` row."""
-    first = measured.groupby(measured["job_name"].astype(object), sort=False)["start_time"].min()
-    times = first.reindex(history.jobs["job_name"].astype(object).to_numpy())
-    return utc_ns(times)
 
 
 def _summarise(frame: pd.DataFrame, keys: list[str], wanted: list[str]) -> pd.DataFrame:

@@ -26,6 +26,9 @@ from smstatus.cli._common import (
 )
 
 REPORT_STEPS = 8
+FRAME_FORMATS = ("csv", "parquet")
+"""The choices of ``--frames-format`` (:data:`smstatus.report.frames.FRAME_FORMATS`; not
+imported from there, so that ``smstatus --help`` stays fast)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "report",
         help="write one self-contained HTML page (and the frames as CSV) about the jobs",
         description="Validate, measure and plot the inputs (the bundled sample when none) into "
-        "DIR/index.html, with every frame as CSV beside it.",
+        "DIR/index.html, with every frame as CSV (or Parquet) beside it.",
     )
     add_input_arguments(parser)
     parser.add_argument(
@@ -54,6 +57,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="TIME",
         help="measure the open entries of every job up to TIME (default: each up to when its "
         "job was observed, its observed_at)",
+    )
+    parser.add_argument(
+        "--frames-format",
+        choices=FRAME_FORMATS,
+        default="csv",
+        help="how the frames beside the page are written: csv (default; ISO-8601 UTC times, "
+        "text cells safe to open in a spreadsheet) or parquet (every dtype kept)",
     )
     parser.add_argument("--title", default="SageMaker training jobs: status report")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -106,13 +116,15 @@ def run(args: argparse.Namespace) -> int:
                 as_of=args.as_of,
                 title=args.title,
                 progress=step,
+                frames_format=args.frames_format,
             )
         except OSError as exc:
             # the target the user named, never the temporary the report is built in
             raise CliError(f"cannot write the report to {args.out}: {exc.strerror or exc}") from exc
     print(
-        f"wrote {result.path} ({history.n_jobs:,} jobs) and {len(result.frames)} CSV frames "
-        f"beside it",
+        f"wrote {result.path} ({history.n_jobs:,} jobs) and {len(result.frames)} "
+        f"{args.frames_format.upper() if args.frames_format == 'csv' else 'Parquet'} frames "
+        "beside it",
         file=sys.stderr,
     )
     return exit_status(history)

@@ -66,6 +66,14 @@ def _group_labels(history: Any, by: Any, job_names: pd.Series) -> tuple[pd.Serie
         .groupby(level=0, sort=False)
         .first()
     )
+    if isinstance(job_names.dtype, pd.CategoricalDtype):  # each name looked up once
+        per_code = pd.Series(job_names.cat.categories.astype(object)).map(per_job)
+        labels = per_code.fillna(MISSING).to_numpy(dtype=object)
+        codes = job_names.cat.codes.to_numpy()
+        text = np.where(
+            codes >= 0, labels[np.maximum(codes, 0)] if len(labels) else MISSING, MISSING
+        )
+        return pd.Series(text, index=job_names.index, dtype=object), " / ".join(names)
     return job_names.astype(object).map(per_job).fillna(MISSING), " / ".join(names)
 
 
@@ -138,7 +146,7 @@ def plot_durations(
     group, groups, by_name = _entry_groups(history, by, d, finite)
 
     positive = secs > 0 if log else np.ones(len(secs), dtype=bool)
-    status = d["status"].astype(str).to_numpy(dtype=object)
+    status = _status_text(d)
     n_hidden = int((finite & ~positive & np.isin(status, shown)).sum())
     unit, unit_s = ("s", 1.0) if log else time_unit(float(np.nanmax(secs[finite], initial=0)))
     slot = 0.8 / len(groups)
@@ -165,13 +173,21 @@ def plot_durations(
     return ax
 
 
+def _status_text(d: pd.DataFrame) -> np.ndarray:
+    """The status of each entry as text (``None`` where missing), taken from the categories
+    rather than converting every row."""
+    names = np.asarray([str(c) for c in d["status"].cat.categories] + [None], dtype=object)
+    return names[d["status"].cat.codes.to_numpy()]  # code -1 (missing) reads the last
+
+
 def _shown_statuses(
     d: pd.DataFrame, finite: np.ndarray, statuses: Sequence[str] | None, machine: Any
 ) -> list[str]:
     """The rows: ``statuses`` (each a status of the machine or of the data) or, by default,
     every non-terminal status with a duration in ``d``, in the order of its categories."""
-    status = d["status"].astype(str).to_numpy(dtype=object)
-    present = [str(s) for s in d["status"].cat.categories if (finite & (status == s)).any()]
+    codes = d["status"].cat.codes.to_numpy()
+    used = np.unique(codes[finite & (codes >= 0)])
+    present = [str(s) for s in d["status"].cat.categories.take(used)]
     if statuses is None:
         return [s for s in present if s not in machine.terminal]
     shown = [str(s) for s in statuses]
@@ -214,13 +230,19 @@ def _cells(
     durations, open durations), durations divided by ``scale``."""
     secs = d["duration_s"].to_numpy(dtype=float)
     censored = d["censored"].to_numpy(dtype=bool)
-    status = d["status"].astype(str).to_numpy(dtype=object)
+    # integer keys compared per cell, not text: each entry's status and group by position
+    status_of = {v: k for k, v in enumerate(pd.unique(np.asarray(shown, dtype=object)))}
+    group_of = {v: k for k, v in enumerate(pd.unique(np.asarray(groups, dtype=object)))}
+    names = [str(c) for c in d["status"].cat.categories]
+    lookup = np.asarray([status_of.get(n, -1) for n in names] + [-1])  # code -1: the last
+    status_key = lookup[d["status"].cat.codes.to_numpy()]
+    group_key = pd.Index(list(group_of)).get_indexer(group)
     slot = 0.8 / len(groups)
     cells = []
     for i, s in enumerate(shown):
-        is_s = (status == s) & drawable
+        is_s = (status_key == status_of[s]) & drawable
         for j, g in enumerate(groups):
-            m = is_s & (group == g)
+            m = is_s & (group_key == group_of[g])
             pos = i - 0.4 + slot * (j + 0.5)
             cells.append((i, j, pos, secs[m & ~censored] / scale, secs[m & censored] / scale))
     return cells

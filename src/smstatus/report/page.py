@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from smstatus.atomicfile import atomic_folder, remove_stale_temporaries, resolve_target
-from smstatus.escaping import neutralize_csv_cells
 from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine, default_machine
+from smstatus.report.frames import FRAME_FORMATS, FrameFormat, write_frames
 from smstatus.spans import format_duration
 from smstatus.typing import TimeLike
 
@@ -193,12 +193,17 @@ class _Context:
     history: JobHistory
     machine: StatusMachine
     strict: bool
-    report: Any
-    phases: pd.DataFrame
-    as_of: Any  # the as_of given, or None: each job measured up to its own observed_at
-    data_end: Any  # the latest time in the data (or as_of): where the drawn trend window ends
+    report: Any = None  # the ValidationReport
+    phases: pd.DataFrame = field(default_factory=pd.DataFrame)
+    as_of: Any = None  # the as_of given, or None: each job measured up to its own observed_at
+    data_end: Any = None  # the latest time in the data (or as_of): where the trend window ends
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     main_phases: list[str] = field(default_factory=list)
+    frames_format: FrameFormat = "csv"  # the suffix of the frame files the page names
+
+    def file(self, name: str) -> str:
+        """The file name of a frame beside the page (``violations.csv``)."""
+        return f"{name}.{self.frames_format}"
 
 
 def build_report(
@@ -212,8 +217,9 @@ def build_report(
     slowest: int = 40,
     aligned_sample: int = 150,
     progress: Callable[[str], None] | None = None,
+    frames_format: FrameFormat = "csv",
 ) -> Report:
-    """Write ``index.html`` and the CSV frames of a history into ``out_dir``.
+    """Write ``index.html`` and the frames behind it into ``out_dir``.
 
     The pictures are drawn on their own :class:`matplotlib.figure.Figure` objects: the
     caller's pyplot state, backend and ``rcParams`` are left as they were.
@@ -236,39 +242,29 @@ def build_report(
         Lanes in the Gantt of the slowest jobs and in the aligned sample.
     progress
         Called with the name of each step as it starts (for a progress bar).
+    frames_format
+        ``"csv"`` (default) or ``"parquet"``: how the frames beside the page are written
+        (see :mod:`smstatus.report.frames`).
 
     Returns
     -------
     Report
-        The page's path and the CSV files written.
+        The page's path and the frame files written.
     """
+    if frames_format not in FRAME_FORMATS:
+        raise ValueError(
+            f"frames_format must be one of {', '.join(FRAME_FORMATS)}, got {frames_format!r}"
+        )
     history = as_history(history)
-    from smstatus.analysis.phases import durations, phase_table, resolve_as_of
-    from smstatus.validation.checks import validate
+    from smstatus.analysis.phases import reuse_entries
 
     step = progress or (lambda _name: None)
     machine = machine or default_machine()
     out = Path(out_dir)
     check_report_folder(out)
-
-    step("validating")
-    report = validate(history, machine=machine, strict=strict)
-    step("measuring durations")
-    as_of_used = durations(history, as_of=as_of, machine=machine).attrs.get("as_of")
-    phases = phase_table(history, as_of=as_of_used, machine=machine)
-    data_end = resolve_as_of(history, as_of_used)
-    ctx = _Context(history, machine, strict, report, phases, as_of_used, data_end)
-    ctx.frames.update(phase_table=phases, violations=report.violations)
-    body = [_overview(ctx), _validation(ctx)]
-    step("computing statistics")
-    body.append(_phases(ctx))
-    step("finding bottlenecks")
-    body += [_bottlenecks(ctx), _warm_starts(ctx), _trend(ctx), _variants(ctx)]
-    step("drawing Gantt charts")
-    body += [_gantt_slowest(ctx, slowest), _gantt_aligned(ctx, aligned_sample)]
-    body.append(_distributions(ctx))
-    step("drawing the machine")
-    body.append(_machine(ctx))
+    with reuse_entries():  # a dozen analyses of one history: its entries measured once
+        ctx = _Context(history, machine, strict, frames_format=frames_format)
+        body = _sections(ctx, as_of, slowest, aligned_sample, step)
     step("writing")
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)  # what a killed report left beside its folder
@@ -281,6 +277,38 @@ def build_report(
     index = out / "index.html"
     shown = tuple(s for s, _ in REPORT_SECTIONS if f'<section id="{s}">' in "".join(body))
     return Report(path=index, frames=written, sections=shown)
+
+
+def _sections(
+    ctx: _Context,
+    as_of: TimeLike | None,
+    slowest: int,
+    aligned_sample: int,
+    step: Callable[[str], None],
+) -> list[str]:
+    """Validate, measure and draw into ``ctx`` (its frames): the HTML of every section."""
+    from smstatus.analysis.phases import entries, phase_table, resolve_as_of
+    from smstatus.validation.checks import validate
+
+    history, machine = ctx.history, ctx.machine
+    step("validating")
+    ctx.report = report = validate(history, machine=machine, strict=ctx.strict)
+    step("measuring durations")
+    ctx.as_of = entries(history, as_of, machine).as_of  # as the frames' attrs["as_of"] say
+    ctx.phases = phase_table(history, as_of=ctx.as_of, machine=machine)
+    ctx.data_end = resolve_as_of(history, ctx.as_of)
+    ctx.frames.update(phase_table=ctx.phases, violations=report.violations)
+    body = [_overview(ctx), _validation(ctx)]
+    step("computing statistics")
+    body.append(_phases(ctx))
+    step("finding bottlenecks")
+    body += [_bottlenecks(ctx), _warm_starts(ctx), _trend(ctx), _variants(ctx)]
+    step("drawing Gantt charts")
+    body += [_gantt_slowest(ctx, slowest), _gantt_aligned(ctx, aligned_sample)]
+    body.append(_distributions(ctx))
+    step("drawing the machine")
+    body.append(_machine(ctx))
+    return body
 
 
 REPORT_MARKER = ".smstatus-report"
@@ -316,23 +344,14 @@ def check_report_folder(out: Path) -> None:
 
 
 def _write_frames(ctx: _Context, out: Path) -> dict[str, Path]:
-    """Every frame behind the page as CSV, at full precision; text cells that a spreadsheet
-    would run as a formula (``=``, ``+``, ``-``, ``@``) start with a quote."""
-    written: dict[str, Path] = {}
-    for name, frame in ctx.frames.items():
-        path = out / f"{name}.csv"
-        keep_index = not isinstance(frame.index, pd.RangeIndex)
-        safe = neutralize_csv_cells(frame)
-        if keep_index:  # statuses or job names as the index: neutralized too
-            index = neutralize_csv_cells(frame.index.to_frame(index=False))
-            safe.index = pd.MultiIndex.from_frame(index) if index.shape[1] > 1 else index.iloc[:, 0]
-        safe.to_csv(path, index=keep_index)
-        written[name] = path
-    for name, frame in (("jobs", ctx.history.jobs), ("transitions", ctx.history.transitions)):
-        path = out / f"{name}.csv"
-        neutralize_csv_cells(frame).to_csv(path, index=False)
-        written[name] = path
-    return written
+    """Every frame behind the page, then the history's jobs and transitions, at full
+    precision (see :mod:`smstatus.report.frames`)."""
+    frames = {
+        **ctx.frames,
+        "jobs": ctx.history.jobs,
+        "transitions": ctx.history.transitions,
+    }
+    return write_frames(frames, out, frames_format=ctx.frames_format)
 
 
 def _page(title: str, ctx: _Context, body: list[str], written: dict[str, Path]) -> str:
@@ -429,7 +448,7 @@ def _validation(ctx: _Context) -> str:
             summary.reset_index() if summary.index.name else summary, left=("code", "severity")
         )
         + f"<h3>Worst violations (the first {len(shown):,} of {len(worst):,}, errors first; "
-        "every one is in violations.csv)</h3>"
+        f"every one is in {ctx.file('violations')})</h3>"
         + _table(shown, left=("job_name", "code", "severity", "message"), scroll=True),
     )
 
@@ -475,7 +494,8 @@ def _phases(ctx: _Context) -> str:
         + "<h3>Median time of an entry in each phase, on-demand and spot</h3>"
         + _table(spot_view, seconds=tuple(main_phases), left=("spot",))
         + '<p class="note">Every percentile of every group is in '
-        "duration_stats_by_instance_type.csv and duration_stats_by_spot.csv.</p>"
+        f"{ctx.file('duration_stats_by_instance_type')} and "
+        f"{ctx.file('duration_stats_by_spot')}.</p>"
         + _img(_png(fig), "distribution of each phase's duration"),
     )
 
@@ -607,8 +627,8 @@ def _warm_starts(ctx: _Context) -> str:
         + '<p class="note">The median and p90 are Kaplan-Meier estimates: a job still before '
         "Training at as_of counts as having waited at least its time so far (censored), so "
         "running jobs do not make the figures too short; ∞ where too many are still waiting to "
-        "tell. “unknown”: the history has no Starting message to tell. warm_starts.csv holds "
-        "the table.</p>",
+        "tell. “unknown”: the history has no Starting message to tell. "
+        f"{ctx.file('warm_starts')} holds the table.</p>",
     )
 
 
@@ -655,8 +675,9 @@ def _trend(ctx: _Context) -> str:
         f"the Pending and Starting entries that started each {unit}, {window}, for the four "
         "instance types with the most entries (the others together as “other”). Entries still "
         "open are left out of the percentiles (hollow markers); a spike is a shortage. "
-        "phase_trend.csv holds every period and instance type, with the median, the entries "
-        "and the total time.</p>" + ("".join(pictures) or "<p>No Pending or Starting entry.</p>"),
+        f"{ctx.file('phase_trend')} holds every period and instance type, with the median, the "
+        "entries and the total time.</p>"
+        + ("".join(pictures) or "<p>No Pending or Starting entry.</p>"),
     )
 
 
