@@ -12,6 +12,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from smstatus.errors import ParseError, SmStatusError
 from smstatus.records import SecondaryStatusTransition
@@ -165,6 +166,21 @@ def _normalise_categories(frame: pd.DataFrame, schema: Mapping[str, Any]) -> Non
         )
 
 
+def _rows_of(categories: pd.Index, job_names: pd.Series) -> np.ndarray:
+    """Position of each job name among ``categories`` (-1 when absent); no name is hashed when
+    both hold the same names in the same order, as every history built by a loader does."""
+    if len(categories) == len(job_names):
+        try:
+            same = pa.chunked_array([pa.array(categories.array)], type=pa.large_string()).equals(
+                pa.chunked_array([pa.array(job_names.array)], type=pa.large_string())
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            same = False  # names that are not all text: compared one by one below
+        if same:
+            return np.arange(len(categories))
+    return categories.get_indexer(pd.Index(job_names.astype(object)))  # type: ignore[no-any-return]
+
+
 def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
     """Fill and bound ``jobs.observed_at`` in place (vectorised over the entries).
 
@@ -181,7 +197,7 @@ def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
         ok = codes >= 0
         for col in ("start_time", "end_time"):
             np.maximum.at(per_code, codes[ok], utc_ns(transitions[col])[ok])
-        row_code = names.cat.categories.get_indexer(jobs["job_name"].astype(object))  # type: ignore[arg-type]
+        row_code = _rows_of(names.cat.categories, jobs["job_name"])
         has = row_code >= 0
         latest[has] = np.maximum(latest[has], per_code[row_code[has]])
     observed = utc_ns(jobs["observed_at"])
@@ -241,7 +257,7 @@ def warm_starts(job_names: pd.Series, transitions: pd.DataFrame) -> pd.arrays.Bo
             if starting is not None
             else np.zeros(n_codes, dtype=bool)
         )
-        row = names.cat.categories.get_indexer(pd.Index(job_names.astype(object)))
+        row = _rows_of(names.cat.categories, job_names)
         has = row >= 0
         reused[has] = per_reused[row[has]]
         known[has] = per_known[row[has]]

@@ -35,7 +35,10 @@ from smstatus.history import (
     JobHistory,
     as_history,
     concat_histories,
+    fill_observed_at,
+    fill_warm_start,
     status_categorical,
+    string_categories_dtype,
 )
 from smstatus.io.builder import Errors, unparsed_frame
 from smstatus.io.inputs import InputFile, expand_inputs
@@ -646,6 +649,284 @@ def _load_jobs(
     return frame, rejects + rows.rejects
 
 
+# -- the columnar path ------------------------------------------------------------------------
+#
+# Whole columns at once, no Python work per row: a table that passes every check of the
+# row-level path above as a whole is turned into its frames directly. Anything these checks do
+# not decide (a bad value, a type they do not know) raises _RowLevel, and the row-level path
+# reads the table again to report each bad row as it always has.
+
+
+class _RowLevel(Exception):
+    """The columnar path does not decide this table: the row-level path reads it."""
+
+
+_NS_MIN = np.iinfo(np.int64).min
+
+
+def _chunks(table: pa.Table, name: str) -> pa.ChunkedArray | None:
+    return table.column(name) if name in table.column_names else None
+
+
+def _is_string_type(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _is_text_dictionary(kind: pa.DataType) -> bool:
+    """Dictionary-encoded text whose order the row-level path keeps (it decodes the others)."""
+    return pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type)
+
+
+def _dictionary_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes (-1 where missing) and the dictionary of a column of dictionary-encoded text, or
+    of plain text encoded in order of first appearance."""
+    kind = column.type
+    if pa.types.is_dictionary(kind) and not _is_text_dictionary(kind):
+        column = pc.cast(column, kind.value_type)
+        kind = column.type
+    if _is_text_dictionary(kind):
+        chunks = column.chunks
+        if not chunks:
+            return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
+        dictionary = chunks[0].dictionary
+        if any(not c.dictionary.equals(dictionary) for c in chunks[1:]):
+            raise _RowLevel("chunks with dictionaries of their own")
+        codes = np.concatenate(
+            [np.asarray(c.indices.fill_null(-1), dtype=np.int64) for c in chunks]
+        )
+    elif _is_string_type(kind):
+        encoded = (
+            column.combine_chunks() if column.num_chunks else pa.array([], type=kind)
+        ).dictionary_encode()
+        dictionary = encoded.dictionary
+        codes = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
+    else:
+        raise _RowLevel(f"a column of {kind}")
+    if dictionary.null_count:
+        raise _RowLevel("a dictionary holding a null")
+    return codes, pc.cast(dictionary, pa.string())
+
+
+def _categories(dictionary: pa.Array) -> pd.Index:
+    """The dictionary as categories of the dtype every frame's categories have."""
+    return pd.Index(dictionary.to_pandas(), dtype=string_categories_dtype())
+
+
+def _fast_categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """As :func:`_categorical`: a dictionary's order kept, plain text's values sorted."""
+    codes, dictionary = _dictionary_parts(column)
+    if not _is_text_dictionary(column.type):
+        order = np.asarray(pc.sort_indices(dictionary), dtype=np.int64)
+        rank = np.empty(len(order) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        rank[-1] = -1  # code -1 (missing) stays missing
+        codes = rank[codes]
+        dictionary = dictionary.take(pa.array(order))
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(_categories(dictionary)))
+
+
+def _fast_status(column: pa.ChunkedArray) -> pd.Categorical:
+    """As :func:`_status_column`: the known statuses first, then the others."""
+    codes, dictionary = _dictionary_parts(column)
+    if (codes < 0).any() or _blank(dictionary).any():
+        raise _RowLevel("a row without a status")
+    values = dictionary.to_pylist()
+    if _is_text_dictionary(column.type) and values[: len(KNOWN_STATUSES)] == list(KNOWN_STATUSES):
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(_categories(dictionary)))
+    # unknown statuses in order of first appearance, as status_categorical orders them
+    seen = np.asarray(pc.unique(pa.array(codes)), dtype=np.int64)
+    known = {s: i for i, s in enumerate(KNOWN_STATUSES)}
+    extra = [values[c] for c in seen if values[c] not in known]
+    position = {**known, **{s: len(known) + i for i, s in enumerate(extra)}}
+    remap = np.array([position.get(v, -1) for v in values], dtype=np.int64)
+    return pd.Categorical.from_codes(
+        remap[codes], dtype=pd.CategoricalDtype(pd.Index([*KNOWN_STATUSES, *extra]))
+    )
+
+
+def _fast_times(column: pa.ChunkedArray, naive_tz: str, *, required: bool) -> pd.DatetimeIndex:
+    """As :func:`_times` for times typed in nanoseconds or written as text."""
+    kind = column.type
+    if pa.types.is_timestamp(kind) and kind.unit == "ns" and (kind.tz or naive_tz == "UTC"):
+        ns = np.asarray(pc.cast(column, pa.int64()).fill_null(_NS_MIN), dtype=np.int64)
+        if np.count_nonzero(ns == _NS_MIN) != column.null_count:
+            raise _RowLevel("a time at the very start of int64, which pandas reads as missing")
+        times = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
+    elif _is_string_type(kind):
+        times, bad = parse_timestamps(column, naive_tz=naive_tz)
+        if bad.any():
+            raise _RowLevel("a value that is not a time")
+    else:
+        raise _RowLevel(f"times of {kind}")
+    if required and column.null_count:
+        raise _RowLevel("a row without its time")
+    return times
+
+
+def _fast_ints(column: pa.ChunkedArray) -> pd.arrays.IntegerArray:
+    """As :func:`_ints` for integer columns and text holding plain integers."""
+    kind = column.type
+    if _is_string_type(kind):
+        length = pc.max(pc.utf8_length(column)).as_py()
+        if length is not None and length > 18:  # the row-level path takes 18 digits at most
+            raise _RowLevel("a long number")
+        try:
+            column = pc.cast(column, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise _RowLevel("text that is not a plain integer") from exc
+    elif not pa.types.is_integer(kind) or kind == pa.uint64():
+        raise _RowLevel(f"integers of {kind}")
+    missing = np.asarray(pc.is_null(column), dtype=bool)
+    values = np.asarray(pc.cast(column, pa.int64()).fill_null(0), dtype=np.int64)
+    return pd.arrays.IntegerArray(values, missing)
+
+
+def _fast_bools(column: pa.ChunkedArray) -> pd.arrays.BooleanArray:
+    """As :func:`_bools` for boolean columns and text of ``true`` and ``false``."""
+    kind = column.type
+    missing = np.asarray(pc.is_null(column), dtype=bool)
+    if pa.types.is_boolean(kind):
+        return pd.arrays.BooleanArray(np.asarray(column.fill_null(False), dtype=bool), missing)
+    if not _is_string_type(kind):
+        raise _RowLevel(f"booleans of {kind}")
+    true = np.asarray(pc.equal(column, "true").fill_null(False), dtype=bool)
+    false = np.asarray(pc.equal(column, "false").fill_null(False), dtype=bool)
+    if np.count_nonzero(true | false) != len(column) - column.null_count:
+        raise _RowLevel("a boolean written otherwise")
+    return pd.arrays.BooleanArray(true, missing)
+
+
+def _fast_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The values as Arrow strings (:func:`_strings` wraps them alike)."""
+    kind = column.type
+    if pa.types.is_dictionary(kind) and _is_string_type(kind.value_type):
+        column = pc.cast(column, kind.value_type)
+    elif not _is_string_type(kind):
+        raise _RowLevel(f"text of {kind}")
+    return pc.cast(column, pa.string())
+
+
+def _text_array(column: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    return pd.arrays.ArrowStringArray(column)
+
+
+def _fast_jobs(table: pa.Table, naive_tz: str) -> dict[str, Any]:
+    """The columns of a jobs table, as :func:`_jobs` makes them (``job_name`` as Arrow)."""
+    cols: dict[str, Any] = {}
+    for col, dtype in JOBS_SCHEMA.items():
+        column = _chunks(table, col)
+        if column is None:
+            continue
+        if col == "job_name":
+            text = _fast_text(column)
+            if _blank(text).any():
+                raise _RowLevel("a job without its name")
+            cols[col] = text
+        elif dtype == _TIME:
+            cols[col] = _fast_times(column, naive_tz, required=False)
+        elif dtype == "Int64":
+            cols[col] = _fast_ints(column)
+        elif dtype == "boolean":
+            cols[col] = _fast_bools(column)
+        elif dtype == "category":
+            cols[col] = _fast_categorical(column)
+        else:
+            cols[col] = _text_array(_fast_text(column))
+    if "source" not in cols:
+        cols["source"] = pd.Categorical(["table"] * table.num_rows)
+    return cols
+
+
+def _fast_names(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes and names of ``job_name``: a dictionary's order kept, plain text's by appearance."""
+    codes, names = _dictionary_parts(column)
+    if (codes < 0).any() or _blank(names).any():
+        raise _RowLevel("a row without its job_name")
+    return codes, names
+
+
+def _fast_steps(table: pa.Table, codes: np.ndarray) -> np.ndarray:
+    column = _chunks(table, "step")
+    if column is None:  # each job's entries counted in order
+        return pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy().astype("int32")
+    steps = _fast_ints(column)
+    values = steps.to_numpy(dtype=np.int64, na_value=0)
+    info = np.iinfo(np.int32)
+    if steps.isna().any() or (values > info.max).any() or (values < info.min).any():
+        raise _RowLevel("a row without a step, or a step out of range")
+    return values.astype("int32")
+
+
+def _missing(dtype: Any, n: int) -> Any:
+    """A column of ``n`` missing values of ``dtype`` (a column the table does not have)."""
+    if dtype == _TIME:
+        return pd.DatetimeIndex(np.full(n, _NS_MIN).view("datetime64[ns]")).tz_localize("UTC")
+    if dtype == "category":
+        empty = pd.Index([], dtype=string_categories_dtype())
+        return pd.Categorical.from_codes(np.full(n, -1), dtype=pd.CategoricalDtype(empty))
+    if dtype == "Int64":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if dtype == "boolean":
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return pd.arrays.ArrowStringArray(pa.chunked_array([pa.nulls(n, pa.string())]))
+
+
+def _jobs_frame(cols: dict[str, Any], n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: cols[c] if c in cols else _missing(dtype, n) for c, dtype in JOBS_SCHEMA.items()}
+    )
+
+
+def _fast_history(transitions: pa.Table, jobs: pa.Table | None, naive_tz: str) -> JobHistory:
+    """The history of tables that pass every check of the row-level path as whole columns;
+    raises :class:`_RowLevel` on anything else."""
+    column = transitions.column("job_name")
+    codes, names = _fast_names(column)
+    if jobs is None:  # the jobs are the names, those of a dictionary without entries included
+        job_cols: dict[str, Any] = {
+            "job_name": pd.arrays.ArrowStringArray(pa.chunked_array([names])),
+            "source": pd.Categorical(["table"] * len(names)),
+        }
+        order = names
+    else:
+        job_cols = _fast_jobs(jobs, naive_tz)
+        order = job_cols["job_name"].combine_chunks()
+        job_cols["job_name"] = _text_array(job_cols["job_name"])
+        if not order.equals(names):
+            listed = _categories(order)
+            if not listed.is_unique:
+                raise _RowLevel("a job listed twice")
+            where = listed.get_indexer(_categories(names))
+            if (where < 0).any():
+                raise _RowLevel("entries of jobs the jobs table does not list")
+            codes = where[codes]
+    categories = _categories(order)
+    if not categories.is_unique:
+        raise _RowLevel("a job listed twice")
+    start = transitions.column("start_time")
+    end = _chunks(transitions, "end_time")
+    message = _chunks(transitions, "status_message")
+    n = transitions.num_rows
+    frame = pd.DataFrame(
+        {
+            "job_name": pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories)),
+            "step": _fast_steps(transitions, codes),
+            "status": _fast_status(transitions.column("status")),
+            "start_time": _fast_times(start, naive_tz, required=True),
+            "end_time": _missing(_TIME, n)
+            if end is None
+            else _fast_times(end, naive_tz, required=False),
+            "status_message": _missing(STRING, n)
+            if message is None
+            else _text_array(_fast_text(message)),
+        }
+    )
+    job_frame = _jobs_frame(job_cols, len(order))
+    fill_observed_at(job_frame, frame)
+    fill_warm_start(job_frame, frame)
+    return JobHistory(job_frame, frame, check=False)
+
+
 def read_table(
     file: InputFile | str | Path,
     *,
@@ -686,6 +967,11 @@ def read_table(
             line=1,
             hint="A transitions table needs job_name, status and start_time",
         )
+    job_file = _jobs_file(file, jobs)
+    if not rejects:
+        history = _columnar(table, job_file, errors, naive_tz)
+        if history is not None:
+            return history
     rows = _Rows(file, errors, kind)
     table = _binary_as_text(table, rows)
     cols, order = _transitions(table, rows, naive_tz)
@@ -706,7 +992,6 @@ def read_table(
             "status_message": cols["status_message"][keep],
         }
     )
-    job_file = _jobs_file(file, jobs)
     if job_file is None:
         jobs_frame = _name_only(order if order is not None else list(pd.unique(names)))
         return JobHistory(jobs_frame, transitions, unparsed=unparsed_frame(rejects))
@@ -720,6 +1005,22 @@ def read_table(
             [JobHistory(listed, empty), JobHistory(_name_only(extra), empty)]
         ).jobs
     return JobHistory(listed, transitions, unparsed=unparsed_frame(rejects + job_rejects))
+
+
+def _columnar(
+    table: pa.Table, job_file: InputFile | None, errors: Errors, naive_tz: str
+) -> JobHistory | None:
+    """The history by the columnar path, or ``None`` when the row-level path must read it (a
+    jobs table that cannot be read is left to it too, to be reported in its order)."""
+    jobs = None
+    try:
+        if job_file is not None:
+            jobs, _, job_rejects = _read_arrow(job_file, errors)
+            if job_rejects or not _is_jobs(jobs.column_names):
+                return None
+        return _fast_history(table, jobs, naive_tz)
+    except (_RowLevel, ParseError):
+        return None
 
 
 def _name_only(names: list[Any]) -> pd.DataFrame:
