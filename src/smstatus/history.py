@@ -166,15 +166,20 @@ def _normalise_categories(frame: pd.DataFrame, schema: Mapping[str, Any]) -> Non
         )
 
 
+def _large_text(values: Any) -> pa.ChunkedArray:
+    array = pa.array(values)  # Arrow-backed text: no copy
+    if isinstance(array, pa.Array):
+        array = pa.chunked_array([array])
+    return array.cast(pa.large_string())
+
+
 def _rows_of(categories: pd.Index, job_names: pd.Series) -> np.ndarray:
     """Position of each job name among ``categories`` (-1 when absent); no name is hashed when
     both hold the same names in the same order, as every history built by a loader does."""
     if len(categories) == len(job_names):
         try:
-            same = pa.chunked_array([pa.array(categories.array)], type=pa.large_string()).equals(
-                pa.chunked_array([pa.array(job_names.array)], type=pa.large_string())
-            )
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            same = _large_text(categories.array).equals(_large_text(job_names.array))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
             same = False  # names that are not all text: compared one by one below
         if same:
             return np.arange(len(categories))

@@ -42,7 +42,7 @@ from smstatus.history import (
 )
 from smstatus.io.builder import Errors, unparsed_frame
 from smstatus.io.inputs import InputFile, expand_inputs
-from smstatus.timestamps import format_iso, parse_timestamps
+from smstatus.timestamps import format_iso, outside_ns_years, parse_timestamps
 
 __all__ = ["TABLE_SUFFIXES", "jobs_sibling", "read_table", "write_table"]
 
@@ -231,13 +231,12 @@ def _read_csv(file: InputFile, errors: Errors) -> tuple[pa.Table, list[dict[str,
         invalid.append(row.text)
         return "error" if errors == "raise" else "skip"
 
-    with file.open() as stream:
-        raw = stream.read()
+    raw = _contents(file)
     _check_utf8(raw, file)
-    header = _header(raw)
+    header = _header(bytes(memoryview(raw)[:65536]))
     try:
         table = pcsv.read_csv(
-            io.BytesIO(raw),
+            pa.BufferReader(raw),
             parse_options=pcsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=on_invalid
             ),
@@ -278,10 +277,26 @@ def _read_csv(file: InputFile, errors: Errors) -> tuple[pa.Table, list[dict[str,
     return table, rejects
 
 
-def _check_utf8(raw: bytes, file: InputFile) -> None:
+def _contents(file: InputFile) -> bytes | pa.Buffer:
+    """The file's bytes: mapped from disk when it is a plain file (no copy), else read."""
+    if file.path is not None and not file.compressed:
+        try:
+            return pa.memory_map(str(file.path)).read_buffer()
+        except (OSError, pa.ArrowException):
+            pass  # opened below, which reports what is wrong
+    with file.open() as stream:
+        return stream.read()
+
+
+def _octets(raw: bytes | pa.Buffer) -> np.ndarray:
+    return np.frombuffer(raw, dtype=np.uint8)
+
+
+def _check_utf8(raw: bytes | pa.Buffer, file: InputFile) -> None:
     """Raise :class:`ParseError` naming the line of the first byte that is not UTF-8 (Arrow
     would print a traceback of its own for such a row, and stop)."""
-    if raw.isascii():
+    octets = _octets(raw)
+    if not len(octets) or octets.max() < 0x80:
         return
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(raw)
@@ -293,21 +308,22 @@ def _check_utf8(raw: bytes, file: InputFile) -> None:
         except UnicodeDecodeError as exc:
             where = start - pending + exc.start
             raise ParseError(
-                f"not UTF-8 text: byte 0x{raw[where]:02x} ({exc.reason}); is this a CSV table?",
+                f"not UTF-8 text: byte 0x{octets[where]:02x} ({exc.reason}); is this a CSV "
+                "table?",
                 file=file.name,
-                line=raw.count(b"\n", 0, where) + 1,
+                line=int(np.count_nonzero(octets[:where] == ord("\n"))) + 1,
             ) from None
 
 
-def _unterminated_quote(raw: bytes, header: list[str]) -> tuple[int, str] | None:
+def _unterminated_quote(raw: bytes | pa.Buffer, header: list[str]) -> tuple[int, str] | None:
     """``(line, column)`` of a last record whose quoted value runs to the end of the file.
 
     Only a file with an odd number of quote characters can end inside quotes (quotes within
     quoted values are doubled); only then is the file read again, by Python's strict parser.
     """
-    if raw.count(b'"') % 2 == 0:
+    if np.count_nonzero(_octets(raw) == ord('"')) % 2 == 0:
         return None
-    text = raw.decode("utf-8-sig", errors="replace")
+    text = bytes(raw).decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     done = 0
     try:
@@ -351,8 +367,7 @@ def _invalid_line(file: InputFile, width: int) -> int | None:
 
 def _read_parquet(file: InputFile) -> pa.Table:
     try:
-        with file.open() as stream:
-            return pq.read_table(io.BytesIO(stream.read()))
+        return pq.read_table(pa.BufferReader(_contents(file)))
     except (pa.ArrowInvalid, OSError) as exc:
         raise ParseError(f"not a readable Parquet file: {exc}", file=file.name) from exc
 
@@ -753,13 +768,30 @@ def _fast_times(column: pa.ChunkedArray, naive_tz: str, *, required: bool) -> pd
             raise _RowLevel("a time at the very start of int64, which pandas reads as missing")
         times = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
     elif _is_string_type(kind):
-        times, bad = parse_timestamps(column, naive_tz=naive_tz)
-        if bad.any():
-            raise _RowLevel("a value that is not a time")
+        times = _iso_times(column, naive_tz)
     else:
         raise _RowLevel(f"times of {kind}")
     if required and column.null_count:
         raise _RowLevel("a row without its time")
+    return times
+
+
+def _iso_times(column: pa.ChunkedArray, naive_tz: str) -> pd.DatetimeIndex:
+    """Text times as :func:`parse_timestamps` reads them. Its first try, a cast of every value
+    with a zone (the years nanoseconds hold, as Arrow 15 wraps the others), is made without
+    trimming the values first: a value with spaces around it fails the cast, and is trimmed
+    by :func:`parse_timestamps` below."""
+    if not outside_ns_years(column).any():
+        try:
+            ns = pc.cast(column, pa.timestamp("ns", "UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            ints = np.asarray(pc.cast(ns, pa.int64()).fill_null(_NS_MIN), dtype=np.int64)
+            return pd.DatetimeIndex(ints.view("datetime64[ns]")).tz_localize("UTC")
+    times, bad = parse_timestamps(column, naive_tz=naive_tz)
+    if bad.any():
+        raise _RowLevel("a value that is not a time")
     return times
 
 
@@ -849,6 +881,8 @@ def _fast_steps(table: pa.Table, codes: np.ndarray) -> np.ndarray:
     column = _chunks(table, "step")
     if column is None:  # each job's entries counted in order
         return pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy().astype("int32")
+    if column.type == pa.int32() and not column.null_count:
+        return np.asarray(column, dtype=np.int32)
     steps = _fast_ints(column)
     values = steps.to_numpy(dtype=np.int64, na_value=0)
     info = np.iinfo(np.int32)
