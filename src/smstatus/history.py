@@ -183,7 +183,7 @@ def _rows_of(categories: pd.Index, job_names: pd.Series) -> np.ndarray:
             same = False  # names that are not all text: compared one by one below
         if same:
             return np.arange(len(categories))
-    return categories.get_indexer(pd.Index(job_names.astype(object)))  # type: ignore[no-any-return]
+    return categories.get_indexer(pd.Index(job_names.astype(object)))
 
 
 def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:

@@ -17,6 +17,7 @@ import codecs
 import csv
 import gzip
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,7 +45,7 @@ from smstatus.io.builder import Errors, unparsed_frame
 from smstatus.io.inputs import InputFile, expand_inputs
 from smstatus.timestamps import format_iso, outside_ns_years, parse_timestamps
 
-__all__ = ["TABLE_SUFFIXES", "jobs_sibling", "read_table", "write_table"]
+__all__ = ["TABLE_SUFFIXES", "history_from_arrow", "jobs_sibling", "read_table", "write_table"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 """Suffixes :func:`write_table` knows (the format follows the suffix)."""
@@ -161,7 +162,8 @@ def write_table(
 class _Rows:
     """Bad rows of one table: raised at once or collected with their line."""
 
-    def __init__(self, file: InputFile, errors: Errors, kind: str) -> None:
+    def __init__(self, name: str, errors: Errors, kind: str, file: InputFile | None = None) -> None:
+        self.name = name
         self.file = file
         self.errors = errors
         self.kind = kind
@@ -176,7 +178,7 @@ class _Rows:
                 self.bad[i] = (field, reason(i) if callable(reason) else reason)
 
     def line(self, row: int) -> int:
-        if self.kind == "parquet":
+        if self.kind == "parquet" or self.file is None:
             return row + 1
         if self._lines is None:
             self._lines = _csv_record_lines(self.file)
@@ -187,7 +189,7 @@ class _Rows:
         field, reason = self.bad[row]
         if self.kind == "parquet":
             reason = f"{reason} (row {row + 1})"
-        raise ParseError(reason, file=self.file.name, line=self.line(row), field=field)
+        raise ParseError(reason, file=self.name, line=self.line(row), field=field)
 
     def keep(self, n: int) -> np.ndarray:
         """The rows to keep; raises on the first bad row with ``errors="raise"``."""
@@ -198,7 +200,7 @@ class _Rows:
             field, reason = self.bad[row]
             mask[row] = False
             self.rejects.append(
-                {"file": self.file.name, "line": self.line(row), "field": field, "reason": reason}
+                {"file": self.name, "line": self.line(row), "field": field, "reason": reason}
             )
         return mask
 
@@ -308,8 +310,7 @@ def _check_utf8(raw: bytes | pa.Buffer, file: InputFile) -> None:
         except UnicodeDecodeError as exc:
             where = start - pending + exc.start
             raise ParseError(
-                f"not UTF-8 text: byte 0x{octets[where]:02x} ({exc.reason}); is this a CSV "
-                "table?",
+                f"not UTF-8 text: byte 0x{octets[where]:02x} ({exc.reason}); is this a CSV table?",
                 file=file.name,
                 line=int(np.count_nonzero(octets[:where] == ord("\n"))) + 1,
             ) from None
@@ -383,7 +384,7 @@ def _read_arrow(file: InputFile, errors: Errors) -> tuple[pa.Table, str, list[di
     else:
         table, rejects = _read_csv(file, errors)
         kind = "csv"
-    _check_columns(table, file)
+    _check_columns(table, file.name)
     return table, kind, rejects
 
 
@@ -392,7 +393,7 @@ _KNOWN_COLUMNS = frozenset(
 )
 
 
-def _check_columns(table: pa.Table, file: InputFile) -> None:
+def _check_columns(table: pa.Table, name: str) -> None:
     """Raise :class:`ParseError` for a column smstatus reads that is named twice, or holds
     lists or structs (values nested in a cell) rather than one value a row."""
     names = table.column_names
@@ -400,7 +401,7 @@ def _check_columns(table: pa.Table, file: InputFile) -> None:
     if twice:
         raise ParseError(
             f"the header names the column(s) {twice} more than once: which one holds the data?",
-            file=file.name,
+            file=name,
             line=1,
             field=twice[0],
         )
@@ -410,7 +411,7 @@ def _check_columns(table: pa.Table, file: InputFile) -> None:
             raise ParseError(
                 f"column {field.name!r} is {field.type}: smstatus reads one value a cell "
                 "(text, a number or a time)",
-                file=file.name,
+                file=name,
                 line=1,
                 field=field.name,
             )
@@ -645,23 +646,34 @@ def _is_jobs(columns: list[str]) -> bool:
     )
 
 
-def _load_jobs(
-    file: InputFile, errors: Errors, naive_tz: str
-) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    table, kind, rejects = _read_arrow(file, errors)
+def _check_jobs_columns(table: pa.Table, name: str) -> None:
     if not _is_jobs(table.column_names):
         raise ParseError(
             f"not a jobs table: it has the columns {table.column_names}, it needs job_name and "
             f"some of {list(JOBS_SCHEMA)[1:]}",
-            file=file.name,
+            file=name,
             line=1,
         )
-    rows = _Rows(file, errors, kind)
+
+
+def _load_jobs(
+    file: InputFile, errors: Errors, naive_tz: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    table, kind, rejects = _read_arrow(file, errors)
+    _check_jobs_columns(table, file.name)
+    frame, job_rejects = _jobs_rows(table, _Rows(file.name, errors, kind, file), naive_tz)
+    return frame, rejects + job_rejects
+
+
+def _jobs_rows(
+    table: pa.Table, rows: _Rows, naive_tz: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The jobs frame of a jobs table, row by row: bad rows raised or set aside."""
     table = _binary_as_text(table, rows)
     cols = _jobs(table, rows, naive_tz)
     keep = rows.keep(table.num_rows)
     frame = pd.DataFrame({c: v[keep] for c, v in cols.items()})
-    return frame, rejects + rows.rejects
+    return frame, rows.rejects
 
 
 # -- the columnar path ------------------------------------------------------------------------
@@ -727,7 +739,7 @@ def _categories(dictionary: pa.Array) -> pd.Index:
     return pd.Index(dictionary.to_pandas(), dtype=string_categories_dtype())
 
 
-def _fast_categorical(column: pa.ChunkedArray) -> pd.Categorical:
+def _fast_categorical(column: pa.ChunkedArray) -> pd.Categorical[Any]:
     """As :func:`_categorical`: a dictionary's order kept, plain text's values sorted."""
     codes, dictionary = _dictionary_parts(column)
     if not _is_text_dictionary(column.type):
@@ -740,7 +752,7 @@ def _fast_categorical(column: pa.ChunkedArray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(_categories(dictionary)))
 
 
-def _fast_status(column: pa.ChunkedArray) -> pd.Categorical:
+def _fast_status(column: pa.ChunkedArray) -> pd.Categorical[Any]:
     """As :func:`_status_column`: the known statuses first, then the others."""
     codes, dictionary = _dictionary_parts(column)
     if (codes < 0).any() or _blank(dictionary).any():
@@ -1006,7 +1018,30 @@ def read_table(
         history = _columnar(table, job_file, errors, naive_tz)
         if history is not None:
             return history
-    rows = _Rows(file, errors, kind)
+
+    def job_frame() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+        assert job_file is not None
+        return _load_jobs(job_file, errors, naive_tz)
+
+    return _row_level(
+        table,
+        _Rows(file.name, errors, kind, file),
+        None if job_file is None else job_frame,
+        naive_tz=naive_tz,
+        rejects=rejects,
+    )
+
+
+def _row_level(
+    table: pa.Table,
+    rows: _Rows,
+    jobs: Callable[[], tuple[pd.DataFrame, list[dict[str, Any]]]] | None,
+    *,
+    naive_tz: str,
+    rejects: list[dict[str, Any]],
+) -> JobHistory:
+    """The history of a transitions table read row by row (each bad row raised or reported);
+    ``jobs`` gives the jobs frame and its rejects, read after the entries."""
     table = _binary_as_text(table, rows)
     cols, order = _transitions(table, rows, naive_tz)
     keep = rows.keep(table.num_rows)
@@ -1026,10 +1061,10 @@ def read_table(
             "status_message": cols["status_message"][keep],
         }
     )
-    if job_file is None:
+    if jobs is None:
         jobs_frame = _name_only(order if order is not None else list(pd.unique(names)))
         return JobHistory(jobs_frame, transitions, unparsed=unparsed_frame(rejects))
-    jobs_frame, job_rejects = _load_jobs(job_file, errors, naive_tz)
+    jobs_frame, job_rejects = jobs()
     empty = JobHistory.empty().transitions
     listed = JobHistory(jobs_frame, empty).jobs
     known = set(listed["job_name"].dropna())
@@ -1053,8 +1088,78 @@ def _columnar(
             if job_rejects or not _is_jobs(jobs.column_names):
                 return None
         return _fast_history(table, jobs, naive_tz)
-    except (_RowLevel, ParseError):
-        return None
+    except (_RowLevel, ParseError, ValueError, pa.ArrowException):
+        return None  # the row-level path reads it, and says what is wrong as it always has
+
+
+def history_from_arrow(
+    transitions: pa.Table,
+    jobs: pa.Table | None = None,
+    *,
+    source_name: str,
+    jobs_source_name: str | None = None,
+    errors: Errors = "raise",
+    naive_tz: str = "UTC",
+) -> JobHistory:
+    """The history of a transitions table (and its jobs table) already in memory as Arrow.
+
+    The columns and rules are those of :func:`read_table` (a Parquet file of
+    ``smstatus convert`` read with ``pyarrow.parquet.read_table``, one partition of a dataset,
+    a table built by hand); whole columns are checked at once, and a table with a bad row is
+    read again row by row to report it.
+
+    Parameters
+    ----------
+    transitions
+        ``job_name, status, start_time`` and optionally ``step, end_time, status_message``.
+    jobs
+        The jobs table (``job_name`` and columns of the jobs frame); ``None``: the jobs are the
+        names of the entries (a dictionary-encoded ``job_name`` keeps its unused names).
+    source_name
+        The name bad rows of ``transitions`` are reported under (their line is the row,
+        counted from 1).
+    jobs_source_name
+        The name for the bad rows of ``jobs``; ``source_name`` when ``None``.
+    errors
+        ``"raise"`` on the first bad row, or ``"collect"`` them in ``history.unparsed``.
+    naive_tz
+        Zone of times written without one.
+
+    Raises
+    ------
+    ParseError
+        A table without the columns it needs, a column named twice or holding nested values,
+        or (with ``errors="raise"``) a bad row.
+    """
+    jobs_name = source_name if jobs_source_name is None else jobs_source_name
+    _check_columns(transitions, source_name)
+    if not _is_transitions(transitions.column_names):
+        missing = [c for c in _REQUIRED if c not in transitions.column_names]
+        raise ParseError(
+            f"not a smstatus table: it lacks the column(s) {missing}",
+            file=source_name,
+            line=1,
+        )
+    if jobs is not None:
+        _check_columns(jobs, jobs_name)
+        _check_jobs_columns(jobs, jobs_name)
+    try:
+        return _fast_history(transitions, jobs, naive_tz)
+    except (_RowLevel, ValueError, pa.ArrowException):
+        pass  # read again row by row, to report each bad row
+    jobs_table = jobs
+
+    def job_frame() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+        assert jobs_table is not None
+        return _jobs_rows(jobs_table, _Rows(jobs_name, errors, "parquet"), naive_tz)
+
+    return _row_level(
+        transitions,
+        _Rows(source_name, errors, "parquet"),
+        None if jobs is None else job_frame,
+        naive_tz=naive_tz,
+        rejects=[],
+    )
 
 
 def _name_only(names: list[Any]) -> pd.DataFrame:
