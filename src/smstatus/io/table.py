@@ -527,6 +527,7 @@ def _ints(array: pa.Array, rows: _Rows, field: str) -> pd.arrays.IntegerArray:
     values = np.zeros(len(array), dtype=np.int64)
     if good.any():
         digits = pc.replace_substring_regex(text.filter(pa.array(good)), r"\.0*$", "")
+        digits = pc.replace_substring_regex(digits, r"^\+", "")  # Arrow reads no "+"
         values[good] = np.asarray(pc.cast(digits, pa.int64()), dtype=np.int64)
     return pd.arrays.IntegerArray(values, ~good)
 
