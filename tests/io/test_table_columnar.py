@@ -337,6 +337,8 @@ PARQUET_CASES: dict[str, dict[str, Any]] = {
     "steps as text": {"step": pa.array(["0", "1", "x"])},
     "steps as uint64": {"step": pa.array([0, 1, 0], pa.uint64())},
     "messages as binary": {"status_message": pa.array([b"m", b"\xff", b""], pa.binary())},
+    "columns of nulls alone": {"status_message": pa.nulls(3), "end_time": pa.nulls(3)},
+    "starts of nulls alone": {"start_time": pa.nulls(3)},
 }
 
 
@@ -368,6 +370,11 @@ JOBS_CASES: dict[str, dict[str, Any]] = {
     "a job without its name": {"job_name": pa.array(["a", None, "b"])},
     "booleans as text": {"job_name": pa.array(["a", "b"]), "spot": pa.array(["true", "yes"])},
     "integers as floats": {"job_name": pa.array(["a", "b"]), "instance_count": pa.array([1.0, 2])},
+    "columns of nulls alone (pandas 2 writes them)": {
+        "job_name": pa.array(["a", "b"]),
+        **{c: pa.nulls(2) for c in ("instance_type", "failure_reason", "spot", "creation_time")},
+        "instance_count": pa.nulls(2),
+    },
     "categories as a dictionary": {
         "job_name": pa.array(["a", "b"]),
         "instance_type": _dictionary(["ml.p4", None], ["ml.p4", "ml.g5"]),

@@ -700,6 +700,17 @@ def _is_string_type(kind: pa.DataType) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
+def _typed(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column, as text when it holds nothing but nulls (Arrow's type ``null``, which
+    pandas writes for a column of missing values of no type): the row-level path reads it
+    so."""
+    if pa.types.is_null(column.type) or (
+        pa.types.is_dictionary(column.type) and pa.types.is_null(column.type.value_type)
+    ):
+        return pa.chunked_array([pa.nulls(len(column), pa.string())])
+    return column
+
+
 def _is_text_dictionary(kind: pa.DataType) -> bool:
     """Dictionary-encoded text whose order the row-level path keeps (it decodes the others)."""
     return pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type)
@@ -708,6 +719,7 @@ def _is_text_dictionary(kind: pa.DataType) -> bool:
 def _dictionary_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """Codes (-1 where missing) and the dictionary of a column of dictionary-encoded text, or
     of plain text encoded in order of first appearance."""
+    column = _typed(column)
     kind = column.type
     if pa.types.is_dictionary(kind) and not _is_text_dictionary(kind):
         column = pc.cast(column, kind.value_type)
@@ -774,6 +786,7 @@ def _fast_status(column: pa.ChunkedArray) -> pd.Categorical[Any]:
 
 def _fast_times(column: pa.ChunkedArray, naive_tz: str, *, required: bool) -> pd.DatetimeIndex:
     """As :func:`_times` for times typed in nanoseconds or written as text."""
+    column = _typed(column)
     kind = column.type
     if pa.types.is_timestamp(kind) and kind.unit == "ns" and (kind.tz or naive_tz == "UTC"):
         ns = np.asarray(pc.cast(column, pa.int64()).fill_null(_NS_MIN), dtype=np.int64)
@@ -810,6 +823,7 @@ def _iso_times(column: pa.ChunkedArray, naive_tz: str) -> pd.DatetimeIndex:
 
 def _fast_ints(column: pa.ChunkedArray) -> pd.arrays.IntegerArray:
     """As :func:`_ints` for integer columns and text holding plain integers."""
+    column = _typed(column)
     kind = column.type
     if _is_string_type(kind):
         length = pc.max(pc.utf8_length(column)).as_py()
@@ -828,6 +842,7 @@ def _fast_ints(column: pa.ChunkedArray) -> pd.arrays.IntegerArray:
 
 def _fast_bools(column: pa.ChunkedArray) -> pd.arrays.BooleanArray:
     """As :func:`_bools` for boolean columns and text of ``true`` and ``false``."""
+    column = _typed(column)
     kind = column.type
     missing = np.asarray(pc.is_null(column), dtype=bool)
     if pa.types.is_boolean(kind):
@@ -843,6 +858,7 @@ def _fast_bools(column: pa.ChunkedArray) -> pd.arrays.BooleanArray:
 
 def _fast_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """The values as Arrow strings (:func:`_strings` wraps them alike)."""
+    column = _typed(column)
     kind = column.type
     if pa.types.is_dictionary(kind) and _is_string_type(kind.value_type):
         column = pc.cast(column, kind.value_type)
