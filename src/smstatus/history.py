@@ -200,11 +200,19 @@ def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
         codes = names.cat.codes.to_numpy().astype(np.int64)
         per_code = np.full(len(names.cat.categories), NAT_NS, dtype=np.int64)
         ok = codes >= 0
+        every = bool(ok.all())  # every entry names a job: no copies through the mask
         for col in ("start_time", "end_time"):
-            np.maximum.at(per_code, codes[ok], utc_ns(transitions[col])[ok])
+            values = utc_ns(transitions[col])
+            if every:
+                np.maximum.at(per_code, codes, values)
+            else:
+                np.maximum.at(per_code, codes[ok], values[ok])
         row_code = _rows_of(names.cat.categories, jobs["job_name"])
         has = row_code >= 0
-        latest[has] = np.maximum(latest[has], per_code[row_code[has]])
+        if has.all():
+            np.maximum(latest, per_code[row_code], out=latest)
+        else:
+            latest[has] = np.maximum(latest[has], per_code[row_code[has]])
     observed = utc_ns(jobs["observed_at"])
     filled = np.maximum(observed, latest)  # NaT is the smallest int64
     if not np.array_equal(filled, observed):

@@ -731,20 +731,26 @@ def _dictionary_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
         dictionary = chunks[0].dictionary
         if any(not c.dictionary.equals(dictionary) for c in chunks[1:]):
             raise _RowLevel("chunks with dictionaries of their own")
-        codes = np.concatenate(
-            [np.asarray(c.indices.fill_null(-1), dtype=np.int64) for c in chunks]
-        )
+        codes = np.concatenate([_codes(c.indices) for c in chunks])
     elif _is_string_type(kind):
         encoded = (
             column.combine_chunks() if column.num_chunks else pa.array([], type=kind)
         ).dictionary_encode()
         dictionary = encoded.dictionary
-        codes = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
+        codes = _codes(encoded.indices)
     else:
         raise _RowLevel(f"a column of {kind}")
     if dictionary.null_count:
         raise _RowLevel("a dictionary holding a null")
     return codes, pc.cast(dictionary, pa.string())
+
+
+def _codes(indices: pa.Array) -> np.ndarray:
+    """The indices of a dictionary array as codes, -1 where missing (their integer type kept:
+    pandas keeps the smallest that holds them)."""
+    if indices.null_count:
+        indices = indices.fill_null(-1)
+    return np.asarray(indices)
 
 
 def _categories(dictionary: pa.Array) -> pd.Index:
