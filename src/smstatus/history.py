@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from smstatus.errors import ParseError, SmStatusError
 from smstatus.records import SecondaryStatusTransition
@@ -169,6 +170,26 @@ def _normalise_categories(frame: pd.DataFrame, schema: Mapping[str, Any]) -> Non
         )
 
 
+def _large_text(values: Any) -> pa.ChunkedArray:
+    array = pa.array(values)  # Arrow-backed text: no copy
+    if isinstance(array, pa.Array):
+        array = pa.chunked_array([array])
+    return array.cast(pa.large_string())
+
+
+def _rows_of(categories: pd.Index, job_names: pd.Series) -> np.ndarray:
+    """Position of each job name among ``categories`` (-1 when absent); no name is hashed when
+    both hold the same names in the same order, as every history built by a loader does."""
+    if len(categories) == len(job_names):
+        try:
+            same = _large_text(categories.array).equals(_large_text(job_names.array))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+            same = False  # names that are not all text: compared one by one below
+        if same:
+            return np.arange(len(categories))
+    return categories.get_indexer(pd.Index(job_names.astype(object)))
+
+
 def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
     """Fill and bound ``jobs.observed_at`` in place (vectorised over the entries).
 
@@ -183,11 +204,19 @@ def fill_observed_at(jobs: pd.DataFrame, transitions: pd.DataFrame) -> None:
         codes = names.cat.codes.to_numpy().astype(np.int64)
         per_code = np.full(len(names.cat.categories), NAT_NS, dtype=np.int64)
         ok = codes >= 0
+        every = bool(ok.all())  # every entry names a job: no copies through the mask
         for col in ("start_time", "end_time"):
-            np.maximum.at(per_code, codes[ok], utc_ns(transitions[col])[ok])
-        row_code = names.cat.categories.get_indexer(jobs["job_name"].astype(object))  # type: ignore[arg-type]
+            values = utc_ns(transitions[col])
+            if every:
+                np.maximum.at(per_code, codes, values)
+            else:
+                np.maximum.at(per_code, codes[ok], values[ok])
+        row_code = _rows_of(names.cat.categories, jobs["job_name"])
         has = row_code >= 0
-        latest[has] = np.maximum(latest[has], per_code[row_code[has]])
+        if has.all():
+            np.maximum(latest, per_code[row_code], out=latest)
+        else:
+            latest[has] = np.maximum(latest[has], per_code[row_code[has]])
     observed = utc_ns(jobs["observed_at"])
     filled = np.maximum(observed, latest)  # NaT is the smallest int64
     if not np.array_equal(filled, observed):
@@ -245,7 +274,7 @@ def warm_starts(job_names: pd.Series, transitions: pd.DataFrame) -> pd.arrays.Bo
             if starting is not None
             else np.zeros(n_codes, dtype=bool)
         )
-        row = names.cat.categories.get_indexer(pd.Index(job_names.astype(object)))
+        row = _rows_of(names.cat.categories, job_names)
         has = row >= 0
         reused[has] = per_reused[row[has]]
         known[has] = per_known[row[has]]

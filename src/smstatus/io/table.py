@@ -17,6 +17,7 @@ import codecs
 import csv
 import gzip
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,13 +36,16 @@ from smstatus.history import (
     JobHistory,
     as_history,
     concat_histories,
+    fill_observed_at,
+    fill_warm_start,
     status_categorical,
+    string_categories_dtype,
 )
 from smstatus.io.builder import Errors, unparsed_frame
 from smstatus.io.inputs import InputFile, expand_inputs
-from smstatus.timestamps import format_iso, parse_timestamps
+from smstatus.timestamps import format_iso, outside_ns_years, parse_timestamps
 
-__all__ = ["TABLE_SUFFIXES", "jobs_sibling", "read_table", "write_table"]
+__all__ = ["TABLE_SUFFIXES", "history_from_arrow", "jobs_sibling", "read_table", "write_table"]
 
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 """Suffixes :func:`write_table` knows (the format follows the suffix)."""
@@ -158,7 +162,8 @@ def write_table(
 class _Rows:
     """Bad rows of one table: raised at once or collected with their line."""
 
-    def __init__(self, file: InputFile, errors: Errors, kind: str) -> None:
+    def __init__(self, name: str, errors: Errors, kind: str, file: InputFile | None = None) -> None:
+        self.name = name
         self.file = file
         self.errors = errors
         self.kind = kind
@@ -173,7 +178,7 @@ class _Rows:
                 self.bad[i] = (field, reason(i) if callable(reason) else reason)
 
     def line(self, row: int) -> int:
-        if self.kind == "parquet":
+        if self.kind == "parquet" or self.file is None:
             return row + 1
         if self._lines is None:
             self._lines = _csv_record_lines(self.file)
@@ -184,7 +189,7 @@ class _Rows:
         field, reason = self.bad[row]
         if self.kind == "parquet":
             reason = f"{reason} (row {row + 1})"
-        raise ParseError(reason, file=self.file.name, line=self.line(row), field=field)
+        raise ParseError(reason, file=self.name, line=self.line(row), field=field)
 
     def keep(self, n: int) -> np.ndarray:
         """The rows to keep; raises on the first bad row with ``errors="raise"``."""
@@ -195,7 +200,7 @@ class _Rows:
             field, reason = self.bad[row]
             mask[row] = False
             self.rejects.append(
-                {"file": self.file.name, "line": self.line(row), "field": field, "reason": reason}
+                {"file": self.name, "line": self.line(row), "field": field, "reason": reason}
             )
         return mask
 
@@ -228,13 +233,12 @@ def _read_csv(file: InputFile, errors: Errors) -> tuple[pa.Table, list[dict[str,
         invalid.append(row.text)
         return "error" if errors == "raise" else "skip"
 
-    with file.open() as stream:
-        raw = stream.read()
+    raw = _contents(file)
     _check_utf8(raw, file)
-    header = _header(raw)
+    header = _header(bytes(memoryview(raw)[:65536]))
     try:
         table = pcsv.read_csv(
-            io.BytesIO(raw),
+            pa.BufferReader(raw),
             parse_options=pcsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=on_invalid
             ),
@@ -275,10 +279,26 @@ def _read_csv(file: InputFile, errors: Errors) -> tuple[pa.Table, list[dict[str,
     return table, rejects
 
 
-def _check_utf8(raw: bytes, file: InputFile) -> None:
+def _contents(file: InputFile) -> bytes | pa.Buffer:
+    """The file's bytes: mapped from disk when it is a plain file (no copy), else read."""
+    if file.path is not None and not file.compressed:
+        try:
+            return pa.memory_map(str(file.path)).read_buffer()
+        except (OSError, pa.ArrowException):
+            pass  # opened below, which reports what is wrong
+    with file.open() as stream:
+        return stream.read()
+
+
+def _octets(raw: bytes | pa.Buffer) -> np.ndarray:
+    return np.frombuffer(raw, dtype=np.uint8)
+
+
+def _check_utf8(raw: bytes | pa.Buffer, file: InputFile) -> None:
     """Raise :class:`ParseError` naming the line of the first byte that is not UTF-8 (Arrow
     would print a traceback of its own for such a row, and stop)."""
-    if raw.isascii():
+    octets = _octets(raw)
+    if not len(octets) or octets.max() < 0x80:
         return
     decoder = codecs.getincrementaldecoder("utf-8")()
     view = memoryview(raw)
@@ -290,21 +310,21 @@ def _check_utf8(raw: bytes, file: InputFile) -> None:
         except UnicodeDecodeError as exc:
             where = start - pending + exc.start
             raise ParseError(
-                f"not UTF-8 text: byte 0x{raw[where]:02x} ({exc.reason}); is this a CSV table?",
+                f"not UTF-8 text: byte 0x{octets[where]:02x} ({exc.reason}); is this a CSV table?",
                 file=file.name,
-                line=raw.count(b"\n", 0, where) + 1,
+                line=int(np.count_nonzero(octets[:where] == ord("\n"))) + 1,
             ) from None
 
 
-def _unterminated_quote(raw: bytes, header: list[str]) -> tuple[int, str] | None:
+def _unterminated_quote(raw: bytes | pa.Buffer, header: list[str]) -> tuple[int, str] | None:
     """``(line, column)`` of a last record whose quoted value runs to the end of the file.
 
     Only a file with an odd number of quote characters can end inside quotes (quotes within
     quoted values are doubled); only then is the file read again, by Python's strict parser.
     """
-    if raw.count(b'"') % 2 == 0:
+    if np.count_nonzero(_octets(raw) == ord('"')) % 2 == 0:
         return None
-    text = raw.decode("utf-8-sig", errors="replace")
+    text = bytes(raw).decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     done = 0
     try:
@@ -348,8 +368,7 @@ def _invalid_line(file: InputFile, width: int) -> int | None:
 
 def _read_parquet(file: InputFile) -> pa.Table:
     try:
-        with file.open() as stream:
-            return pq.read_table(io.BytesIO(stream.read()))
+        return pq.read_table(pa.BufferReader(_contents(file)))
     except (pa.ArrowInvalid, OSError) as exc:
         raise ParseError(f"not a readable Parquet file: {exc}", file=file.name) from exc
 
@@ -365,7 +384,7 @@ def _read_arrow(file: InputFile, errors: Errors) -> tuple[pa.Table, str, list[di
     else:
         table, rejects = _read_csv(file, errors)
         kind = "csv"
-    _check_columns(table, file)
+    _check_columns(table, file.name)
     return table, kind, rejects
 
 
@@ -374,7 +393,7 @@ _KNOWN_COLUMNS = frozenset(
 )
 
 
-def _check_columns(table: pa.Table, file: InputFile) -> None:
+def _check_columns(table: pa.Table, name: str) -> None:
     """Raise :class:`ParseError` for a column smstatus reads that is named twice, or holds
     lists or structs (values nested in a cell) rather than one value a row."""
     names = table.column_names
@@ -382,7 +401,7 @@ def _check_columns(table: pa.Table, file: InputFile) -> None:
     if twice:
         raise ParseError(
             f"the header names the column(s) {twice} more than once: which one holds the data?",
-            file=file.name,
+            file=name,
             line=1,
             field=twice[0],
         )
@@ -392,7 +411,7 @@ def _check_columns(table: pa.Table, file: InputFile) -> None:
             raise ParseError(
                 f"column {field.name!r} is {field.type}: smstatus reads one value a cell "
                 "(text, a number or a time)",
-                file=file.name,
+                file=name,
                 line=1,
                 field=field.name,
             )
@@ -508,6 +527,7 @@ def _ints(array: pa.Array, rows: _Rows, field: str) -> pd.arrays.IntegerArray:
     values = np.zeros(len(array), dtype=np.int64)
     if good.any():
         digits = pc.replace_substring_regex(text.filter(pa.array(good)), r"\.0*$", "")
+        digits = pc.replace_substring_regex(digits, r"^\+", "")  # Arrow reads no "+"
         values[good] = np.asarray(pc.cast(digits, pa.int64()), dtype=np.int64)
     return pd.arrays.IntegerArray(values, ~good)
 
@@ -627,23 +647,353 @@ def _is_jobs(columns: list[str]) -> bool:
     )
 
 
-def _load_jobs(
-    file: InputFile, errors: Errors, naive_tz: str
-) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    table, kind, rejects = _read_arrow(file, errors)
+def _check_jobs_columns(table: pa.Table, name: str) -> None:
     if not _is_jobs(table.column_names):
         raise ParseError(
             f"not a jobs table: it has the columns {table.column_names}, it needs job_name and "
             f"some of {list(JOBS_SCHEMA)[1:]}",
-            file=file.name,
+            file=name,
             line=1,
         )
-    rows = _Rows(file, errors, kind)
+
+
+def _load_jobs(
+    file: InputFile, errors: Errors, naive_tz: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    table, kind, rejects = _read_arrow(file, errors)
+    _check_jobs_columns(table, file.name)
+    frame, job_rejects = _jobs_rows(table, _Rows(file.name, errors, kind, file), naive_tz)
+    return frame, rejects + job_rejects
+
+
+def _jobs_rows(
+    table: pa.Table, rows: _Rows, naive_tz: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The jobs frame of a jobs table, row by row: bad rows raised or set aside."""
     table = _binary_as_text(table, rows)
     cols = _jobs(table, rows, naive_tz)
     keep = rows.keep(table.num_rows)
     frame = pd.DataFrame({c: v[keep] for c, v in cols.items()})
-    return frame, rejects + rows.rejects
+    return frame, rows.rejects
+
+
+# -- the columnar path ------------------------------------------------------------------------
+#
+# Whole columns at once, no Python work per row: a table that passes every check of the
+# row-level path above as a whole is turned into its frames directly. Anything these checks do
+# not decide (a bad value, a type they do not know) raises _RowLevel, and the row-level path
+# reads the table again to report each bad row as it always has.
+
+
+class _RowLevel(Exception):
+    """The columnar path does not decide this table: the row-level path reads it."""
+
+
+_NS_MIN = np.iinfo(np.int64).min
+
+
+def _chunks(table: pa.Table, name: str) -> pa.ChunkedArray | None:
+    return table.column(name) if name in table.column_names else None
+
+
+def _is_string_type(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _typed(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column, as text when it holds nothing but nulls (Arrow's type ``null``, which
+    pandas writes for a column of missing values of no type): the row-level path reads it
+    so."""
+    if pa.types.is_null(column.type) or (
+        pa.types.is_dictionary(column.type) and pa.types.is_null(column.type.value_type)
+    ):
+        return pa.chunked_array([pa.nulls(len(column), pa.string())])
+    return column
+
+
+def _is_text_dictionary(kind: pa.DataType) -> bool:
+    """Dictionary-encoded text whose order the row-level path keeps (it decodes the others)."""
+    return pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type)
+
+
+def _dictionary_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes (-1 where missing) and the dictionary of a column of dictionary-encoded text, or
+    of plain text encoded in order of first appearance."""
+    column = _typed(column)
+    kind = column.type
+    if pa.types.is_dictionary(kind) and not _is_text_dictionary(kind):
+        column = pc.cast(column, kind.value_type)
+        kind = column.type
+    if _is_text_dictionary(kind):
+        chunks = column.chunks
+        if not chunks:
+            return np.zeros(0, dtype=np.int64), pa.array([], type=pa.string())
+        dictionary = chunks[0].dictionary
+        if any(not c.dictionary.equals(dictionary) for c in chunks[1:]):
+            raise _RowLevel("chunks with dictionaries of their own")
+        codes = np.concatenate([_codes(c.indices) for c in chunks])
+    elif _is_string_type(kind):
+        encoded = (
+            column.combine_chunks() if column.num_chunks else pa.array([], type=kind)
+        ).dictionary_encode()
+        dictionary = encoded.dictionary
+        codes = _codes(encoded.indices)
+    else:
+        raise _RowLevel(f"a column of {kind}")
+    if dictionary.null_count:
+        raise _RowLevel("a dictionary holding a null")
+    return codes, pc.cast(dictionary, pa.string())
+
+
+def _codes(indices: pa.Array) -> np.ndarray:
+    """The indices of a dictionary array as codes, -1 where missing (their integer type kept:
+    pandas keeps the smallest that holds them)."""
+    if indices.null_count:
+        indices = indices.fill_null(-1)
+    return np.asarray(indices)
+
+
+def _categories(dictionary: pa.Array) -> pd.Index:
+    """The dictionary as categories of the dtype every frame's categories have."""
+    return pd.Index(dictionary.to_pandas(), dtype=string_categories_dtype())
+
+
+def _fast_categorical(column: pa.ChunkedArray) -> pd.Categorical[Any]:
+    """As :func:`_categorical`: a dictionary's order kept, plain text's values sorted."""
+    codes, dictionary = _dictionary_parts(column)
+    if not _is_text_dictionary(column.type):
+        order = np.asarray(pc.sort_indices(dictionary), dtype=np.int64)
+        rank = np.empty(len(order) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        rank[-1] = -1  # code -1 (missing) stays missing
+        codes = rank[codes]
+        dictionary = dictionary.take(pa.array(order))
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(_categories(dictionary)))
+
+
+def _fast_status(column: pa.ChunkedArray) -> pd.Categorical[Any]:
+    """As :func:`_status_column`: the known statuses first, then the others."""
+    codes, dictionary = _dictionary_parts(column)
+    if (codes < 0).any() or _blank(dictionary).any():
+        raise _RowLevel("a row without a status")
+    values = dictionary.to_pylist()
+    if _is_text_dictionary(column.type) and values[: len(KNOWN_STATUSES)] == list(KNOWN_STATUSES):
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(_categories(dictionary)))
+    # unknown statuses in order of first appearance, as status_categorical orders them
+    seen = np.asarray(pc.unique(pa.array(codes)), dtype=np.int64)
+    known = {s: i for i, s in enumerate(KNOWN_STATUSES)}
+    extra = [values[c] for c in seen if values[c] not in known]
+    position = {**known, **{s: len(known) + i for i, s in enumerate(extra)}}
+    remap = np.array([position.get(v, -1) for v in values], dtype=np.int64)
+    return pd.Categorical.from_codes(
+        remap[codes], dtype=pd.CategoricalDtype(pd.Index([*KNOWN_STATUSES, *extra]))
+    )
+
+
+def _fast_times(column: pa.ChunkedArray, naive_tz: str, *, required: bool) -> pd.DatetimeIndex:
+    """As :func:`_times` for times typed in nanoseconds or written as text."""
+    column = _typed(column)
+    kind = column.type
+    if pa.types.is_timestamp(kind) and kind.unit == "ns" and (kind.tz or naive_tz == "UTC"):
+        ns = np.asarray(pc.cast(column, pa.int64()).fill_null(_NS_MIN), dtype=np.int64)
+        if np.count_nonzero(ns == _NS_MIN) != column.null_count:
+            raise _RowLevel("a time at the very start of int64, which pandas reads as missing")
+        times = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
+    elif _is_string_type(kind):
+        times = _iso_times(column, naive_tz)
+    else:
+        raise _RowLevel(f"times of {kind}")
+    if required and column.null_count:
+        raise _RowLevel("a row without its time")
+    return times
+
+
+def _iso_times(column: pa.ChunkedArray, naive_tz: str) -> pd.DatetimeIndex:
+    """Text times as :func:`parse_timestamps` reads them. Its first try, a cast of every value
+    with a zone (the years nanoseconds hold, as Arrow 15 wraps the others), is made without
+    trimming the values first: a value with spaces around it fails the cast, and is trimmed
+    by :func:`parse_timestamps` below."""
+    if not outside_ns_years(column).any():
+        try:
+            ns = pc.cast(column, pa.timestamp("ns", "UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            ints = np.asarray(pc.cast(ns, pa.int64()).fill_null(_NS_MIN), dtype=np.int64)
+            return pd.DatetimeIndex(ints.view("datetime64[ns]")).tz_localize("UTC")
+    times, bad = parse_timestamps(column, naive_tz=naive_tz)
+    if bad.any():
+        raise _RowLevel("a value that is not a time")
+    return times
+
+
+def _fast_ints(column: pa.ChunkedArray) -> pd.arrays.IntegerArray:
+    """As :func:`_ints` for integer columns and text holding plain integers."""
+    column = _typed(column)
+    kind = column.type
+    if _is_string_type(kind):
+        length = pc.max(pc.utf8_length(column)).as_py()
+        if length is not None and length > 18:  # the row-level path takes 18 digits at most
+            raise _RowLevel("a long number")
+        try:
+            column = pc.cast(column, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise _RowLevel("text that is not a plain integer") from exc
+    elif not pa.types.is_integer(kind) or kind == pa.uint64():
+        raise _RowLevel(f"integers of {kind}")
+    missing = np.asarray(pc.is_null(column), dtype=bool)
+    values = np.asarray(pc.cast(column, pa.int64()).fill_null(0), dtype=np.int64)
+    return pd.arrays.IntegerArray(values, missing)
+
+
+def _fast_bools(column: pa.ChunkedArray) -> pd.arrays.BooleanArray:
+    """As :func:`_bools` for boolean columns and text of ``true`` and ``false``."""
+    column = _typed(column)
+    kind = column.type
+    missing = np.asarray(pc.is_null(column), dtype=bool)
+    if pa.types.is_boolean(kind):
+        return pd.arrays.BooleanArray(np.asarray(column.fill_null(False), dtype=bool), missing)
+    if not _is_string_type(kind):
+        raise _RowLevel(f"booleans of {kind}")
+    true = np.asarray(pc.equal(column, "true").fill_null(False), dtype=bool)
+    false = np.asarray(pc.equal(column, "false").fill_null(False), dtype=bool)
+    if np.count_nonzero(true | false) != len(column) - column.null_count:
+        raise _RowLevel("a boolean written otherwise")
+    return pd.arrays.BooleanArray(true, missing)
+
+
+def _fast_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The values as Arrow strings (:func:`_strings` wraps them alike)."""
+    column = _typed(column)
+    kind = column.type
+    if pa.types.is_dictionary(kind) and _is_string_type(kind.value_type):
+        column = pc.cast(column, kind.value_type)
+    elif not _is_string_type(kind):
+        raise _RowLevel(f"text of {kind}")
+    return pc.cast(column, pa.string())
+
+
+def _text_array(column: pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
+    return pd.arrays.ArrowStringArray(column)
+
+
+def _fast_jobs(table: pa.Table, naive_tz: str) -> dict[str, Any]:
+    """The columns of a jobs table, as :func:`_jobs` makes them (``job_name`` as Arrow)."""
+    cols: dict[str, Any] = {}
+    for col, dtype in JOBS_SCHEMA.items():
+        column = _chunks(table, col)
+        if column is None:
+            continue
+        if col == "job_name":
+            text = _fast_text(column)
+            if _blank(text).any():
+                raise _RowLevel("a job without its name")
+            cols[col] = text
+        elif dtype == _TIME:
+            cols[col] = _fast_times(column, naive_tz, required=False)
+        elif dtype == "Int64":
+            cols[col] = _fast_ints(column)
+        elif dtype == "boolean":
+            cols[col] = _fast_bools(column)
+        elif dtype == "category":
+            cols[col] = _fast_categorical(column)
+        else:
+            cols[col] = _text_array(_fast_text(column))
+    if "source" not in cols:
+        cols["source"] = pd.Categorical(["table"] * table.num_rows)
+    return cols
+
+
+def _fast_names(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes and names of ``job_name``: a dictionary's order kept, plain text's by appearance."""
+    codes, names = _dictionary_parts(column)
+    if (codes < 0).any() or _blank(names).any():
+        raise _RowLevel("a row without its job_name")
+    return codes, names
+
+
+def _fast_steps(table: pa.Table, codes: np.ndarray) -> np.ndarray:
+    column = _chunks(table, "step")
+    if column is None:  # each job's entries counted in order
+        return pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy().astype("int32")
+    if column.type == pa.int32() and not column.null_count:
+        return np.asarray(column, dtype=np.int32)
+    steps = _fast_ints(column)
+    values = steps.to_numpy(dtype=np.int64, na_value=0)
+    info = np.iinfo(np.int32)
+    if steps.isna().any() or (values > info.max).any() or (values < info.min).any():
+        raise _RowLevel("a row without a step, or a step out of range")
+    return values.astype("int32")
+
+
+def _missing(dtype: Any, n: int) -> Any:
+    """A column of ``n`` missing values of ``dtype`` (a column the table does not have)."""
+    if dtype == _TIME:
+        return pd.DatetimeIndex(np.full(n, _NS_MIN).view("datetime64[ns]")).tz_localize("UTC")
+    if dtype == "category":
+        empty = pd.Index([], dtype=string_categories_dtype())
+        return pd.Categorical.from_codes(np.full(n, -1), dtype=pd.CategoricalDtype(empty))
+    if dtype == "Int64":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if dtype == "boolean":
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return pd.arrays.ArrowStringArray(pa.chunked_array([pa.nulls(n, pa.string())]))
+
+
+def _jobs_frame(cols: dict[str, Any], n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: cols[c] if c in cols else _missing(dtype, n) for c, dtype in JOBS_SCHEMA.items()}
+    )
+
+
+def _fast_history(transitions: pa.Table, jobs: pa.Table | None, naive_tz: str) -> JobHistory:
+    """The history of tables that pass every check of the row-level path as whole columns;
+    raises :class:`_RowLevel` on anything else."""
+    column = transitions.column("job_name")
+    codes, names = _fast_names(column)
+    if jobs is None:  # the jobs are the names, those of a dictionary without entries included
+        job_cols: dict[str, Any] = {
+            "job_name": pd.arrays.ArrowStringArray(pa.chunked_array([names])),
+            "source": pd.Categorical(["table"] * len(names)),
+        }
+        order = names
+    else:
+        job_cols = _fast_jobs(jobs, naive_tz)
+        order = job_cols["job_name"].combine_chunks()
+        job_cols["job_name"] = _text_array(job_cols["job_name"])
+        if not order.equals(names):
+            listed = _categories(order)
+            if not listed.is_unique:
+                raise _RowLevel("a job listed twice")
+            where = listed.get_indexer(_categories(names))
+            if (where < 0).any():
+                raise _RowLevel("entries of jobs the jobs table does not list")
+            codes = where[codes]
+    categories = _categories(order)
+    if not categories.is_unique:
+        raise _RowLevel("a job listed twice")
+    start = transitions.column("start_time")
+    end = _chunks(transitions, "end_time")
+    message = _chunks(transitions, "status_message")
+    n = transitions.num_rows
+    frame = pd.DataFrame(
+        {
+            "job_name": pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories)),
+            "step": _fast_steps(transitions, codes),
+            "status": _fast_status(transitions.column("status")),
+            "start_time": _fast_times(start, naive_tz, required=True),
+            "end_time": _missing(_TIME, n)
+            if end is None
+            else _fast_times(end, naive_tz, required=False),
+            "status_message": _missing(STRING, n)
+            if message is None
+            else _text_array(_fast_text(message)),
+        }
+    )
+    job_frame = _jobs_frame(job_cols, len(order))
+    fill_observed_at(job_frame, frame)
+    fill_warm_start(job_frame, frame)
+    return JobHistory(job_frame, frame, check=False)
 
 
 def read_table(
@@ -686,7 +1036,35 @@ def read_table(
             line=1,
             hint="A transitions table needs job_name, status and start_time",
         )
-    rows = _Rows(file, errors, kind)
+    job_file = _jobs_file(file, jobs)
+    if not rejects:
+        history = _columnar(table, job_file, errors, naive_tz)
+        if history is not None:
+            return history
+
+    def job_frame() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+        assert job_file is not None
+        return _load_jobs(job_file, errors, naive_tz)
+
+    return _row_level(
+        table,
+        _Rows(file.name, errors, kind, file),
+        None if job_file is None else job_frame,
+        naive_tz=naive_tz,
+        rejects=rejects,
+    )
+
+
+def _row_level(
+    table: pa.Table,
+    rows: _Rows,
+    jobs: Callable[[], tuple[pd.DataFrame, list[dict[str, Any]]]] | None,
+    *,
+    naive_tz: str,
+    rejects: list[dict[str, Any]],
+) -> JobHistory:
+    """The history of a transitions table read row by row (each bad row raised or reported);
+    ``jobs`` gives the jobs frame and its rejects, read after the entries."""
     table = _binary_as_text(table, rows)
     cols, order = _transitions(table, rows, naive_tz)
     keep = rows.keep(table.num_rows)
@@ -706,11 +1084,10 @@ def read_table(
             "status_message": cols["status_message"][keep],
         }
     )
-    job_file = _jobs_file(file, jobs)
-    if job_file is None:
+    if jobs is None:
         jobs_frame = _name_only(order if order is not None else list(pd.unique(names)))
         return JobHistory(jobs_frame, transitions, unparsed=unparsed_frame(rejects))
-    jobs_frame, job_rejects = _load_jobs(job_file, errors, naive_tz)
+    jobs_frame, job_rejects = jobs()
     empty = JobHistory.empty().transitions
     listed = JobHistory(jobs_frame, empty).jobs
     known = set(listed["job_name"].dropna())
@@ -720,6 +1097,92 @@ def read_table(
             [JobHistory(listed, empty), JobHistory(_name_only(extra), empty)]
         ).jobs
     return JobHistory(listed, transitions, unparsed=unparsed_frame(rejects + job_rejects))
+
+
+def _columnar(
+    table: pa.Table, job_file: InputFile | None, errors: Errors, naive_tz: str
+) -> JobHistory | None:
+    """The history by the columnar path, or ``None`` when the row-level path must read it (a
+    jobs table that cannot be read is left to it too, to be reported in its order)."""
+    jobs = None
+    try:
+        if job_file is not None:
+            jobs, _, job_rejects = _read_arrow(job_file, errors)
+            if job_rejects or not _is_jobs(jobs.column_names):
+                return None
+        return _fast_history(table, jobs, naive_tz)
+    except (_RowLevel, ParseError, ValueError, pa.ArrowException):
+        return None  # the row-level path reads it, and says what is wrong as it always has
+
+
+def history_from_arrow(
+    transitions: pa.Table,
+    jobs: pa.Table | None = None,
+    *,
+    source_name: str,
+    jobs_source_name: str | None = None,
+    errors: Errors = "raise",
+    naive_tz: str = "UTC",
+) -> JobHistory:
+    """The history of a transitions table (and its jobs table) already in memory as Arrow.
+
+    The columns and rules are those of :func:`read_table` (a Parquet file of
+    ``smstatus convert`` read with ``pyarrow.parquet.read_table``, one partition of a dataset,
+    a table built by hand); whole columns are checked at once, and a table with a bad row is
+    read again row by row to report it.
+
+    Parameters
+    ----------
+    transitions
+        ``job_name, status, start_time`` and optionally ``step, end_time, status_message``.
+    jobs
+        The jobs table (``job_name`` and columns of the jobs frame); ``None``: the jobs are the
+        names of the entries (a dictionary-encoded ``job_name`` keeps its unused names).
+    source_name
+        The name bad rows of ``transitions`` are reported under (their line is the row,
+        counted from 1).
+    jobs_source_name
+        The name for the bad rows of ``jobs``; ``source_name`` when ``None``.
+    errors
+        ``"raise"`` on the first bad row, or ``"collect"`` them in ``history.unparsed``.
+    naive_tz
+        Zone of times written without one.
+
+    Raises
+    ------
+    ParseError
+        A table without the columns it needs, a column named twice or holding nested values,
+        or (with ``errors="raise"``) a bad row.
+    """
+    jobs_name = source_name if jobs_source_name is None else jobs_source_name
+    _check_columns(transitions, source_name)
+    if not _is_transitions(transitions.column_names):
+        missing = [c for c in _REQUIRED if c not in transitions.column_names]
+        raise ParseError(
+            f"not a smstatus table: it lacks the column(s) {missing}",
+            file=source_name,
+            line=1,
+        )
+    if jobs is not None:
+        _check_columns(jobs, jobs_name)
+        _check_jobs_columns(jobs, jobs_name)
+    try:
+        return _fast_history(transitions, jobs, naive_tz)
+    except (_RowLevel, ValueError, pa.ArrowException):
+        pass  # read again row by row, to report each bad row
+    jobs_table = jobs
+
+    def job_frame() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+        assert jobs_table is not None
+        return _jobs_rows(jobs_table, _Rows(jobs_name, errors, "parquet"), naive_tz)
+
+    return _row_level(
+        transitions,
+        _Rows(source_name, errors, "parquet"),
+        None if jobs is None else job_frame,
+        naive_tz=naive_tz,
+        rejects=[],
+    )
 
 
 def _name_only(names: list[Any]) -> pd.DataFrame:
