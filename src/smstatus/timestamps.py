@@ -11,6 +11,7 @@ value); values Arrow rejects fall back to pandas, so what either accepts is acce
 from __future__ import annotations
 
 import datetime as dt
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -159,7 +160,7 @@ def parse_timestamps(
     kinds = np.array([_KINDS.get(type(v)) or _kind(v) for v in arr])
     num = np.flatnonzero(kinds == "n")
     if len(num):
-        out[num], bad[num] = _epoch_to_ns(arr[num].astype("float64"))
+        out[num], bad[num] = _epoch_to_ns(_floats(arr[num]))
     dts = np.flatnonzero(kinds == "d")
     if len(dts):
         out[dts] = _datetimes_to_ns(arr[dts], naive_tz)
@@ -172,6 +173,22 @@ def parse_timestamps(
         )
     bad |= kinds == "x"
     return _index(out), bad
+
+
+def _floats(numbers: np.ndarray) -> np.ndarray:
+    """Float64 of an object array of numbers; an integer too big for a float (JSON has no
+    limit) becomes infinite, out of range like every epoch past 2262."""
+    try:
+        return numbers.astype("float64")
+    except OverflowError:
+        return np.array([_float_or_inf(v) for v in numbers], dtype="float64")
+
+
+def _float_or_inf(number: Any) -> float:
+    try:
+        return float(number)
+    except OverflowError:
+        return -math.inf if number < 0 else math.inf
 
 
 def _objects(values: Any) -> np.ndarray:
