@@ -15,6 +15,7 @@ the frames and the rejects are exactly those of that path.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,54 +45,118 @@ _ARROW_BLOCK_SIZE = 4 << 20  # Arrow splits a block into chunks of this size, pa
 _BUFFERS = 3  # blocks in flight: extracted, parsed by Arrow, read
 _KNOWN_STATUSES = tuple(s.value for s in SecondaryStatus)
 
-_TIME = pa.string()  # parsed after reading: every form of smstatus.timestamps is accepted
-_ENTRY = pa.struct(
-    [
-        ("Status", pa.string()),
-        ("StartTime", _TIME),
-        ("EndTime", _TIME),
-        ("StatusMessage", pa.string()),
-    ]
+_TEXT_TIME = pa.string()  # parsed after reading: every form of smstatus.timestamps is accepted
+_EPOCH_TIME = pa.float64()  # epoch seconds or milliseconds written as JSON numbers
+_ENTRY_TIMES = ("StartTime", "EndTime")
+_JOB_TIME_KEYS = (
+    "CreationTime",
+    "TrainingStartTime",
+    "TrainingEndTime",
+    "LastModifiedTime",
+    OBSERVED_AT_FIELD,
 )
 _GROUP = pa.struct([("InstanceType", pa.string()), ("InstanceCount", pa.int64())])
-_SCHEMA = pa.schema(
-    [
-        ("TrainingJobName", pa.string()),
-        ("TrainingJobStatus", pa.string()),
-        ("SecondaryStatus", pa.string()),
-        ("FailureReason", pa.string()),
-        ("CreationTime", _TIME),
-        ("TrainingStartTime", _TIME),
-        ("TrainingEndTime", _TIME),
-        ("LastModifiedTime", _TIME),
-        (
-            "ResourceConfig",
-            pa.struct(
-                [
-                    ("InstanceType", pa.string()),
-                    ("InstanceCount", pa.int64()),
-                    ("InstanceGroups", pa.list_(_GROUP)),
-                ]
+
+
+@functools.cache
+def _schema(epoch_keys: frozenset[str]) -> pa.Schema:
+    """The fields read, the time fields in ``epoch_keys`` as numbers, the others as text.
+
+    Arrow reads a field as one type only (a number where text is expected fails the block),
+    so each block is read with the types its first values of each time field have
+    (:func:`_epoch_keys`).
+    """
+
+    def time(key: str) -> pa.DataType:
+        return _EPOCH_TIME if key in epoch_keys else _TEXT_TIME
+
+    entry = pa.struct(
+        [
+            ("Status", pa.string()),
+            ("StartTime", time("StartTime")),
+            ("EndTime", time("EndTime")),
+            ("StatusMessage", pa.string()),
+        ]
+    )
+    return pa.schema(
+        [
+            ("TrainingJobName", pa.string()),
+            ("TrainingJobStatus", pa.string()),
+            ("SecondaryStatus", pa.string()),
+            ("FailureReason", pa.string()),
+            *((key, time(key)) for key in _JOB_TIME_KEYS[:4]),
+            (
+                "ResourceConfig",
+                pa.struct(
+                    [
+                        ("InstanceType", pa.string()),
+                        ("InstanceCount", pa.int64()),
+                        ("InstanceGroups", pa.list_(_GROUP)),
+                    ]
+                ),
             ),
-        ),
-        ("EnableManagedSpotTraining", pa.bool_()),
-        (
-            "StoppingCondition",
-            pa.struct([("MaxRuntimeInSeconds", pa.int64()), ("MaxWaitTimeInSeconds", pa.int64())]),
-        ),
-        ("TrainingTimeInSeconds", pa.int64()),
-        ("BillableTimeInSeconds", pa.int64()),
-        ("WarmPoolStatus", pa.struct([("Status", pa.string())])),
-        ("TuningJobArn", pa.string()),
-        ("SecondaryStatusTransitions", pa.list_(_ENTRY)),
-        (OBSERVED_AT_FIELD, _TIME),
-        (
-            "ResponseMetadata",
-            pa.struct([("HTTPHeaders", pa.struct([("date", pa.string())]))]),
-        ),
-    ]
-)
-_PARSE_OPTIONS = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
+            ("EnableManagedSpotTraining", pa.bool_()),
+            (
+                "StoppingCondition",
+                pa.struct(
+                    [("MaxRuntimeInSeconds", pa.int64()), ("MaxWaitTimeInSeconds", pa.int64())]
+                ),
+            ),
+            ("TrainingTimeInSeconds", pa.int64()),
+            ("BillableTimeInSeconds", pa.int64()),
+            ("WarmPoolStatus", pa.struct([("Status", pa.string())])),
+            ("TuningJobArn", pa.string()),
+            ("SecondaryStatusTransitions", pa.list_(entry)),
+            (OBSERVED_AT_FIELD, time(OBSERVED_AT_FIELD)),
+            (
+                "ResponseMetadata",
+                pa.struct([("HTTPHeaders", pa.struct([("date", pa.string())]))]),
+            ),
+        ]
+    )
+
+
+@functools.cache
+def _parse_options(epoch_keys: frozenset[str]) -> pj.ParseOptions:
+    return pj.ParseOptions(explicit_schema=_schema(epoch_keys), unexpected_field_behavior="ignore")
+
+
+_NEEDLES = tuple((key, f'"{key}"'.encode()) for key in (*_JOB_TIME_KEYS, *_ENTRY_TIMES))
+_NUMBER_START = frozenset(b"-0123456789")
+_WHITE = frozenset(b" \t\r\n")
+_LOOKS = 16  # values of a key looked at before it is taken for text
+_LOOK_BYTES = 1 << 20  # bytes of a block looked at (a key missing there is taken for text)
+
+
+def _epoch_keys(data: bytearray, end: int) -> frozenset[str]:
+    """The time fields whose first non-null value in ``data[:end]`` is a number (looking at
+    its first :data:`_LOOK_BYTES` only, a few hundred records).
+
+    A guess, from the bytes (a key's name written inside a string is escaped, ``\\"``, so
+    never found): a block whose values are of mixed types fails Arrow's read and is read
+    record by record, so a wrong guess costs time, never a wrong frame.
+    """
+    out = []
+    end = min(end, _LOOK_BYTES)
+    for key, needle in _NEEDLES:
+        at = data.find(needle, 0, end)
+        for _ in range(_LOOKS):
+            if at < 0:
+                break
+            i = at + len(needle)
+            while i < end and data[i] in _WHITE:
+                i += 1
+            if i < end and data[i] == 0x3A:  # the colon: a key, not a value
+                i += 1
+                while i < end and data[i] in _WHITE:
+                    i += 1
+                if i < end and data[i] in _NUMBER_START:
+                    out.append(key)
+                if i < end and data[i] != 0x6E:  # not null: this value decides
+                    break
+            at = data.find(needle, i, end)
+    return frozenset(out)
+
 
 _JOB_TIMES = (
     "creation_time",
@@ -297,13 +362,14 @@ def _parse(block: _Block, options: pj.ReadOptions) -> pa.Table | None:
     records = _records_if_plain(block)
     if records is None:
         return None
+    epoch_keys = _epoch_keys(block.data, block.end)
     if records == 0:
-        return _SCHEMA.empty_table()
+        return _schema(epoch_keys).empty_table()
     if not block.data.isascii() and not _valid_utf8(block):  # bytes past ``end`` are checked too
         return None
     try:
         table = pj.read_json(
-            pa.py_buffer(block.view), read_options=options, parse_options=_PARSE_OPTIONS
+            pa.py_buffer(block.view), read_options=options, parse_options=_parse_options(epoch_keys)
         )
     except (pa.ArrowException, ValueError):
         return None
@@ -387,6 +453,7 @@ class _State:
         self.n_jobs = 0
         self.statuses: dict[str, int] = {s: i for i, s in enumerate(_KNOWN_STATUSES)}
         self.rejects: list[dict[str, Any]] = []
+        self.any_added = False  # a record reached a builder (kept, or rejected for its values)
 
     def add_block(self, block: _Block, table: pa.Table | None) -> list[dict[str, Any]]:
         """Add a block parsed by Arrow (``table``), or record by record when ``table`` is
@@ -421,9 +488,6 @@ class _State:
         names = col("TrainingJobName")
         if names.null_count or pc.min(pc.binary_length(names)).as_py() == 0:
             return None
-        headers = pc.struct_field(pc.struct_field(col("ResponseMetadata"), "HTTPHeaders"), "date")
-        if pc.any(pc.and_(headers.is_valid(), col(OBSERVED_AT_FIELD).is_null())).as_py():
-            return None  # HTTP dates are read record by record
         entries = col("SecondaryStatusTransitions")
         lengths = np.asarray(pc.list_value_length(entries).fill_null(0), dtype=np.int64)
         flat = pc.list_flatten(entries)
@@ -435,7 +499,7 @@ class _State:
             status.null_count
             or start.null_count
             or pc.min(pc.binary_length(status)).as_py() == 0
-            or pc.min(pc.binary_length(start)).as_py() == 0
+            or (pa.types.is_string(start.type) and pc.min(pc.binary_length(start)).as_py() == 0)
         ):
             return None
         times = {}
@@ -446,12 +510,15 @@ class _State:
             ("training_start_time", col("TrainingStartTime")),
             ("training_end_time", col("TrainingEndTime")),
             ("last_modified_time", col("LastModifiedTime")),
-            ("observed_at", col(OBSERVED_AT_FIELD)),
         ):
             ns = _utc_ns(raw, self.naive_tz)
             if ns is None:
                 return None
             times[key] = ns
+        observed = _observed_ns(col(OBSERVED_AT_FIELD), col("ResponseMetadata"), self.naive_tz)
+        if observed is None:
+            return None
+        times["observed_at"] = observed
         resources = col("ResourceConfig")
         instances = _instances(resources)
         if instances is None:
@@ -504,6 +571,7 @@ class _State:
                 builder.reject(file=self.name, line=where, reason=problem)
             else:
                 builder.add(record, file=self.name, line=where, errors="collect")
+        self.any_added |= len(builder) > 0
         history = builder.build(errors="collect")
         rejects = [
             {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
@@ -567,7 +635,9 @@ class _State:
             jobs[c] = pd.Int64Dtype().__from_arrow__(jobs_t.column(c))  # type: ignore[attr-defined]
         jobs["tuning_job_arn"] = STRING.__from_arrow__(jobs_t.column("tuning_job_arn"))  # type: ignore[attr-defined]
         jobs["source"] = pd.Categorical.from_codes(
-            np.zeros(n, dtype=np.int8), categories=pd.Index(["describe"] if n else [], dtype=object)
+            np.zeros(n, dtype=np.int8),
+            # as the record path: its category once a record got past the structural checks
+            categories=pd.Index(["describe"] if n or self.any_added else [], dtype=object),
         )
         # every column is a fresh array or immutable Arrow-backed: no copy needed (copy=False
         # spares a copy of each column, about 0.4 s and as many bytes as the frames at 1M jobs)
@@ -639,12 +709,21 @@ def _valid_utf8(block: _Block) -> bool:
 
 
 def _utc_ns(raw: pa.Array, naive_tz: str) -> np.ndarray | None:
-    """UTC nanoseconds of a column of timestamp strings; ``None`` when one does not parse.
+    """UTC nanoseconds of a column of times (text or epoch numbers); ``None`` when one does
+    not parse.
 
-    The common case, every value ISO-8601 with a zone, is one Arrow cast: the first thing
+    Numbers are read as :func:`parse_timestamps` reads them, except that a number that is
+    not finite (``NaN``, which Arrow's reader takes, and which a column of floats cannot tell
+    from an absent value) is left to the record-by-record path, which rejects it. For text,
+    the common case, every value ISO-8601 with a zone, is one Arrow cast: the first thing
     :func:`parse_timestamps` tries (after trimming white space, which Arrow's cast rejects);
     any other column goes through :func:`parse_timestamps` itself.
     """
+    if pa.types.is_floating(raw.type):
+        if raw.null_count != len(raw) and not pc.all(pc.is_finite(raw)).as_py():
+            return None
+        parsed, bad = parse_timestamps(raw)
+        return None if bad.any() else parsed.asi8
     try:
         if outside_ns_years(raw).any():  # Arrow before 16 wraps these: the parser refuses them
             raise pa.ArrowInvalid("a year nanoseconds cannot hold")
@@ -653,6 +732,56 @@ def _utc_ns(raw: pa.Array, naive_tz: str) -> np.ndarray | None:
         parsed, bad = parse_timestamps(raw, naive_tz=naive_tz)
         return None if bad.any() else parsed.asi8
     return np.asarray(pc.cast(stamps, pa.int64()).fill_null(NAT_NS))
+
+
+def _observed_ns(observed: pa.Array, metadata: pa.Array, naive_tz: str) -> np.ndarray | None:
+    """When each response was observed: its ``ObservedAt``, else the ``Date`` header of its
+    ``ResponseMetadata`` (as :func:`~smstatus.io.builder.response_time`); ``None`` when one
+    does not parse, or a header is not an HTTP date of the usual form."""
+    ns = _utc_ns(observed, naive_tz)
+    if ns is None:
+        return None
+    dates = pc.struct_field(pc.struct_field(metadata, "HTTPHeaders"), "date")
+    need = pc.and_(dates.is_valid(), observed.is_null())
+    if not pc.any(need).as_py():
+        return ns
+    from_headers = _http_dates_ns(dates.filter(need))
+    if from_headers is None:
+        return None
+    ns = ns.copy() if not ns.flags.writeable else ns
+    ns[np.asarray(need, dtype=bool)] = from_headers
+    return ns
+
+
+_HTTP_DATE = (
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?:0[1-9]|[12]\d|3[01]) "
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?:19|20|21)\d\d "
+    r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d GMT$"
+)
+_MONTHS = pa.array(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+)
+_MONTH_NUMBERS = pa.array([f"{m:02d}" for m in range(1, 13)])
+
+
+def _http_dates_ns(dates: pa.Array) -> np.ndarray | None:
+    """UTC nanoseconds of HTTP dates (``Wed, 01 Jan 2025 00:00:00 GMT``, as every HTTP
+    response's ``Date`` header); ``None`` when one is in another form, or no date at all (a
+    31st of February): those are read record by record, by :mod:`email.utils`."""
+    if not pc.all(pc.match_substring_regex(dates, _HTTP_DATE)).as_py():
+        return None
+
+    def part(start: int, stop: int) -> pa.Array:
+        return pc.utf8_slice_codeunits(dates, start, stop)
+
+    month = _MONTH_NUMBERS.take(pc.index_in(part(8, 11), value_set=_MONTHS))
+    iso = pc.binary_join_element_wise(part(12, 16), month, part(5, 7), "-")  # YYYY-MM-DD
+    iso = pc.binary_join_element_wise(iso, part(17, 25), "T")
+    try:
+        stamps = pc.cast(pc.binary_join_element_wise(iso, "Z", ""), pa.timestamp("ns", "UTC"))
+    except pa.ArrowInvalid:
+        return None
+    return np.asarray(pc.cast(stamps, pa.int64()))
 
 
 def _instances(resources: pa.Array) -> tuple[pa.Array, pa.Array] | None:
