@@ -471,6 +471,11 @@ def test_deep_lines_never_reach_arrow(tmp_path, monkeypatch):
     _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
     shallow = _write(tmp_path / "s.jsonl", [json.dumps(GOOD), json.dumps(GOOD)])
     assert _fast(shallow).n_jobs == 2 and parsed == [1]
+    # long lines, many brackets in all, none deep: Arrow's
+    wide = json.dumps({**GOOD, "A": [[i] for i in range(MAX_ARROW_DEPTH // 2)]})
+    path = _write(tmp_path / "w.jsonl", [wide] * 5)
+    assert _fast(path).n_jobs == 5 and parsed == [1, 1]
+    _assert_same(_fast(path), _slow(path, monkeypatch))
 
 
 def test_spread_object_is_malformed(tmp_path, monkeypatch):
