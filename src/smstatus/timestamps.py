@@ -37,6 +37,10 @@ EPOCH_MS_THRESHOLD = 1e11
 UTC_NS = "datetime64[ns, UTC]"
 NAT_NS: int = int(np.iinfo(np.int64).min)
 """The nanoseconds that stand for NaT: the smallest int64, so NaT sorts before every time."""
+ARROW_CAST_WRAPS: bool = int(pa.__version__.split(".")[0]) < 16
+"""Whether Arrow's cast of ISO-8601 text to nanoseconds wraps a year nanoseconds cannot hold
+(9999 into 1816) instead of failing, as it does before version 16: only then must such text
+be found first (:func:`outside_ns_years`) and left to pandas, which refuses it."""
 # int64 nanoseconds cover 1677-09-21 .. 2262-04-11
 _MAX_NS = float(np.iinfo(np.int64).max)
 
@@ -287,7 +291,7 @@ def _parse_strings(
     text = pc.utf8_trim_whitespace(strings)
     present = np.asarray(text.is_valid(), dtype=bool)
     n = len(text)
-    far = outside_ns_years(text)  # Arrow before 16 wraps these silently: pandas reads them
+    far = outside_ns_years(text) if ARROW_CAST_WRAPS else np.zeros(n, dtype=bool)
     if not far.any():
         try:  # the common case: every value is ISO-8601 with a zone
             return _arrow_ns(pc.cast(text, pa.timestamp("ns", "UTC"))), np.zeros(n, dtype=bool)

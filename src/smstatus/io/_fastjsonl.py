@@ -34,7 +34,7 @@ from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.io.jsonlines import jsonl_records
 from smstatus.status import SecondaryStatus
-from smstatus.timestamps import NAT_NS, outside_ns_years, parse_timestamps
+from smstatus.timestamps import ARROW_CAST_WRAPS, NAT_NS, outside_ns_years, parse_timestamps
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "read_describe_jsonl"]
 
@@ -754,7 +754,7 @@ def _utc_ns(raw: pa.Array, naive_tz: str) -> np.ndarray | None:
         parsed, bad = parse_timestamps(raw)
         return None if bad.any() else parsed.asi8
     try:
-        if outside_ns_years(raw).any():  # Arrow before 16 wraps these: the parser refuses them
+        if ARROW_CAST_WRAPS and outside_ns_years(raw).any():  # the parser refuses them
             raise pa.ArrowInvalid("a year nanoseconds cannot hold")
         stamps = pc.cast(raw, pa.timestamp("ns", "UTC"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -774,9 +774,11 @@ def _observed_ns(observed: pa.Array, metadata: pa.Array, naive_tz: str) -> np.nd
     need = pc.and_(dates.is_valid(), observed.is_null())
     if not pc.any(need).as_py():
         return ns
-    from_headers = _http_dates_ns(dates.filter(need))
+    distinct = pc.dictionary_encode(dates.filter(need))  # often few: one per second at most
+    from_headers = _http_dates_ns(distinct.dictionary)
     if from_headers is None:
         return None
+    from_headers = from_headers[np.asarray(distinct.indices, dtype=np.int64)]
     ns = ns.copy() if not ns.flags.writeable else ns
     ns[np.asarray(need, dtype=bool)] = from_headers
     return ns
