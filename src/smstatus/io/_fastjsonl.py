@@ -2,8 +2,10 @@
 
 The file is streamed in large blocks cut at line ends. On a thread, the next block is read,
 its line ends found, and parsed by Arrow's multi-threaded JSON reader with an explicit schema
-of only the fields a :class:`~smstatus.history.JobHistory` holds, while the current block's
-entries are flattened and its timestamp columns parsed with Arrow compute. Only compact
+of only the fields a :class:`~smstatus.history.JobHistory` holds (each time field as text or
+as an epoch number, as the block's first values are written), while the current block's
+entries are flattened and its timestamp columns parsed with Arrow compute (``Date`` headers of
+``ResponseMetadata`` too, when there is no ``ObservedAt``). Only compact
 columns (integers, Arrow strings) are kept until the frames are built at the end: memory
 follows the frames, not the file.
 
