@@ -647,7 +647,8 @@ class _State:
     def build(self) -> JobHistory:
         """The history of every block read."""
         jobs_t = pa.concat_tables([_JOBS_ARROW.empty_table(), *self.jobs])
-        trans_t = pa.concat_tables([_TRANSITIONS_ARROW.empty_table(), *self.transitions])
+        trans = _Columns(pa.concat_tables([_TRANSITIONS_ARROW.empty_table(), *self.transitions]))
+        self.jobs, self.transitions = [], []  # the blocks' columns are held by the tables only
         n = jobs_t.num_rows
         names = jobs_t.column("job_name").combine_chunks()
         jobs: dict[str, object] = {
@@ -677,20 +678,21 @@ class _State:
         encoded = pc.dictionary_encode(names)
         name_codes = np.asarray(encoded.indices, dtype=np.int32)
         categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        job_index = _ints(trans_t.column("job"))
+        # each column of the entries is let go once converted: memory holds one column twice
+        # at most, never both forms of every column
         transitions = pd.DataFrame(
             {
                 "job_name": pd.Categorical.from_codes(
-                    name_codes[job_index], dtype=pd.CategoricalDtype(categories)
+                    name_codes[_ints(trans.pop("job"))], dtype=pd.CategoricalDtype(categories)
                 ),
-                "step": _ints(trans_t.column("step")).copy(),  # writable
+                "step": _ints(trans.pop("step")).copy(),  # writable
                 "status": pd.Categorical.from_codes(
-                    _ints(trans_t.column("status")),
+                    _ints(trans.pop("status")),
                     categories=pd.Index(list(self.statuses), dtype=object),
                 ),
-                "start_time": _utc(_ints(trans_t.column("start_time"))),
-                "end_time": _utc(_ints(trans_t.column("end_time"))),
-                "status_message": STRING.__from_arrow__(trans_t.column("status_message")),  # type: ignore[attr-defined]
+                "start_time": _utc(_ints(trans.pop("start_time"))),
+                "end_time": _utc(_ints(trans.pop("end_time"))),
+                "status_message": STRING.__from_arrow__(trans.pop("status_message")),  # type: ignore[attr-defined]
             },
             copy=False,
         )
@@ -704,6 +706,19 @@ class _State:
             }
         )
         return JobHistory(jobs_frame, transitions, unparsed=unparsed, check=False)
+
+
+class _Columns:
+    """A table whose columns are taken out one by one (and freed once nothing else holds
+    them)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+
+    def pop(self, name: str) -> pa.ChunkedArray:
+        column = self._table.column(name)
+        self._table = self._table.drop_columns([name])
+        return column
 
 
 _JOBS_COLUMNS = (
