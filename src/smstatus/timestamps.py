@@ -11,6 +11,7 @@ value); values Arrow rejects fall back to pandas, so what either accepts is acce
 from __future__ import annotations
 
 import datetime as dt
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -36,6 +37,10 @@ EPOCH_MS_THRESHOLD = 1e11
 UTC_NS = "datetime64[ns, UTC]"
 NAT_NS: int = int(np.iinfo(np.int64).min)
 """The nanoseconds that stand for NaT: the smallest int64, so NaT sorts before every time."""
+ARROW_CAST_WRAPS: bool = int(pa.__version__.split(".")[0]) < 16
+"""Whether Arrow's cast of ISO-8601 text to nanoseconds wraps a year nanoseconds cannot hold
+(9999 into 1816) instead of failing, as it does before version 16: only then must such text
+be found first (:func:`outside_ns_years`) and left to pandas, which refuses it."""
 # int64 nanoseconds cover 1677-09-21 .. 2262-04-11
 _MAX_NS = float(np.iinfo(np.int64).max)
 
@@ -159,7 +164,7 @@ def parse_timestamps(
     kinds = np.array([_KINDS.get(type(v)) or _kind(v) for v in arr])
     num = np.flatnonzero(kinds == "n")
     if len(num):
-        out[num], bad[num] = _epoch_to_ns(arr[num].astype("float64"))
+        out[num], bad[num] = _epoch_to_ns(_floats(arr[num]))
     dts = np.flatnonzero(kinds == "d")
     if len(dts):
         out[dts] = _datetimes_to_ns(arr[dts], naive_tz)
@@ -172,6 +177,22 @@ def parse_timestamps(
         )
     bad |= kinds == "x"
     return _index(out), bad
+
+
+def _floats(numbers: np.ndarray) -> np.ndarray:
+    """Float64 of an object array of numbers; an integer too big for a float (JSON has no
+    limit) becomes infinite, out of range like every epoch past 2262."""
+    try:
+        return numbers.astype("float64")
+    except OverflowError:
+        return np.array([_float_or_inf(v) for v in numbers], dtype="float64")
+
+
+def _float_or_inf(number: Any) -> float:
+    try:
+        return float(number)
+    except OverflowError:
+        return -math.inf if number < 0 else math.inf
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -270,7 +291,7 @@ def _parse_strings(
     text = pc.utf8_trim_whitespace(strings)
     present = np.asarray(text.is_valid(), dtype=bool)
     n = len(text)
-    far = outside_ns_years(text)  # Arrow before 16 wraps these silently: pandas reads them
+    far = outside_ns_years(text) if ARROW_CAST_WRAPS else np.zeros(n, dtype=bool)
     if not far.any():
         try:  # the common case: every value is ISO-8601 with a zone
             return _arrow_ns(pc.cast(text, pa.timestamp("ns", "UTC"))), np.zeros(n, dtype=bool)

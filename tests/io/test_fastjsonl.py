@@ -20,7 +20,7 @@ from smstatus.io._fastjsonl import _BlockReader, read_describe_jsonl
 from smstatus.io.inputs import expand_inputs
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-from _data import describe_lines
+from _data import SHAPES, describe_lines
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -93,6 +93,18 @@ def test_generated_file_same_as_record_path(tmp_path, monkeypatch, slow_blocks, 
     assert slow_blocks == []  # every block went the fast way
     assert fast.n_jobs == 120
     assert fast.transitions["step"].max() > 3
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_every_benchmark_shape_read_fast_and_same(tmp_path, monkeypatch, slow_blocks, shape):
+    """Each shape the benchmarks time (ISO times in three forms, epoch numbers, HTTP date
+    headers, unknown fields, long texts) goes the fast way, with the record path's frames."""
+    path = _write(tmp_path / "d.jsonl", list(describe_lines(40, seed=7, shape=shape)), end=b"")
+    fast = _fast(path, block_size=30_000)
+    assert slow_blocks == []
+    assert fast.n_jobs == 40 and fast.unparsed.empty
+    assert fast.transitions["start_time"].notna().all()
     _assert_same(fast, _slow(path, monkeypatch))
 
 
@@ -413,6 +425,16 @@ def test_bad_record_rejected_whole(tmp_path, monkeypatch, case):
     assert str(info.value) == str(slow_info.value)
 
 
+@pytest.mark.parametrize("bad", ["bad-creation", "no-name"])
+def test_every_record_rejected_same_empty_frames(tmp_path, monkeypatch, bad):
+    """Empty frames, down to the categories of ``source`` (the record path's has ``describe``
+    once a record got past the structural checks, as one rejected for a time does)."""
+    path = _write(tmp_path / "all-bad.jsonl", [BAD[bad][0]] * 3)
+    fast = _fast(path, errors="collect")
+    assert fast.n_jobs == 0 and len(fast.unparsed) == 3
+    _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
+
+
 def test_lowercase_t_and_z_read_as_utc_on_both_paths(tmp_path, monkeypatch, slow_blocks):
     """ISO-8601 allows ``t`` and ``z`` in lower case: the same times as upper case."""
     lines = [
@@ -449,6 +471,11 @@ def test_deep_lines_never_reach_arrow(tmp_path, monkeypatch):
     _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
     shallow = _write(tmp_path / "s.jsonl", [json.dumps(GOOD), json.dumps(GOOD)])
     assert _fast(shallow).n_jobs == 2 and parsed == [1]
+    # long lines, many brackets in all, none deep: Arrow's
+    wide = json.dumps({**GOOD, "A": [[i] for i in range(MAX_ARROW_DEPTH // 2)]})
+    path = _write(tmp_path / "w.jsonl", [wide] * 5)
+    assert _fast(path).n_jobs == 5 and parsed == [1, 1]
+    _assert_same(_fast(path), _slow(path, monkeypatch))
 
 
 def test_spread_object_is_malformed(tmp_path, monkeypatch):
@@ -497,7 +524,7 @@ def _time(seconds: int, form: int) -> object:
         stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
         stamp.tz_convert("Asia/Kolkata").isoformat(timespec="microseconds"),
         str(seconds * 1000),
-        seconds,  # a JSON number: that block falls back
+        seconds,  # a JSON number: a block of them and text falls back
     ][form]
 
 
@@ -573,3 +600,200 @@ def test_load_uses_the_fast_path_for_big_json_lines(tmp_path, monkeypatch, slow_
     history = smstatus.load(path)
     assert seen == [str(path)]
     assert history.n_jobs == 3
+
+
+# -- epoch numbers -----------------------------------------------------------------------------
+
+E0, E1 = 1714557600.123, 1714557690500  # seconds with milliseconds; milliseconds
+
+
+def _epoch_lines(n: int) -> list[str]:
+    return [
+        json.dumps(_job(f"ok{i}", _entry("Starting", E0 + i, E1), CreationTime=E0 - 1))
+        for i in range(n)
+    ]
+
+
+def test_epoch_numbers_read_fast_and_exact(tmp_path, monkeypatch, slow_blocks):
+    lines = _epoch_lines(3)
+    lines.append(
+        json.dumps(
+            _job(
+                "edges",
+                _entry("Starting", 0, -1.5),  # the epoch itself, and before it
+                _entry("Training", 1714557600, 9223372035.999),  # whole seconds; nearly 2262
+                _entry("Failed", 1e11, 9.2e12),  # the smallest milliseconds, and nearly 2262
+                TrainingEndTime=None,
+                LastModifiedTime=E1,
+            )
+        )
+    )
+    path = _write(tmp_path / "e.jsonl", lines)
+    fast = _fast(path)
+    assert slow_blocks == []
+    assert fast.unparsed.empty
+    assert fast.transitions["start_time"].iloc[0] == pd.Timestamp("2024-05-01T10:00:00.123Z")
+    assert fast.transitions["end_time"].iloc[0] == pd.Timestamp("2024-05-01T10:01:30.5Z")
+    edges = fast.transitions[fast.transitions["job_name"] == "edges"]
+    assert edges["start_time"].iloc[0] == pd.Timestamp("1970-01-01T00:00:00Z")
+    assert edges["end_time"].iloc[0] == pd.Timestamp("1969-12-31T23:59:58.5Z")
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+def test_mixed_time_forms_fall_back_and_stay_the_same(tmp_path, monkeypatch, slow_blocks):
+    """A block whose first times are numbers but holds text times (or the other way round)
+    is read record by record: the same frames, only slower."""
+    lines = _epoch_lines(4)
+    lines[2] = json.dumps(_job("text", _entry("Starting", T0, T1), CreationTime=T0))
+    lines += [json.dumps(_job("text2", _entry("Starting", T0))), *_epoch_lines(2)]
+    path = _write(tmp_path / "m.jsonl", lines)
+    fast = _fast(path, block_size=1 << 20)
+    assert len(slow_blocks) == 1
+    assert fast.n_jobs == 7 and fast.unparsed.empty
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+_EPOCH_START = (
+    '{"TrainingJobName": "x", "SecondaryStatusTransitions": [{"Status": "S", "StartTime": '
+)
+BAD_EPOCH = {
+    "nan": (_EPOCH_START + "NaN}]}", "StartTime"),
+    "infinity": (_EPOCH_START + "Infinity}]}", "StartTime"),
+    "minus-infinity": ('{"TrainingJobName": "x", "CreationTime": -Infinity}', "CreationTime"),
+    "seconds-1e20": (_EPOCH_START + "1e20}]}", "StartTime"),
+    "milliseconds-past-2262": (_EPOCH_START + "9300000000000}]}", "StartTime"),
+    "before-1677": ('{"TrainingJobName": "x", "LastModifiedTime": -1e10}', "LastModifiedTime"),
+    "past-float64": (_EPOCH_START + "1e400}]}", "StartTime"),
+    "integer-past-float64": (_EPOCH_START + "1" + "0" * 400 + "}]}", "StartTime"),
+    "true": (_EPOCH_START + "true}]}", "StartTime"),
+    "null-start": (_EPOCH_START + "null}]}", "StartTime"),
+    "end-nan": (_EPOCH_START + '1, "EndTime": NaN}]}', "EndTime"),
+    "observed-nan": ('{"TrainingJobName": "x", "ObservedAt": NaN}', "ObservedAt"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EPOCH))
+def test_bad_epoch_number_rejected_whole(tmp_path, monkeypatch, slow_blocks, case):
+    bad, field = BAD_EPOCH[case]
+    lines = _epoch_lines(8)
+    lines.insert(4, bad)  # line 5
+    path = _write(tmp_path / "bad.jsonl", lines)
+    fast = _fast(path, block_size=len(lines[0]) * 2 + 20, errors="collect")
+    assert len(slow_blocks) == 1  # the good blocks around it went the fast way
+    assert fast.n_jobs == 8
+    assert fast.unparsed[["line", "field"]].values.tolist() == [[5, field]]
+    _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
+    with pytest.raises(ParseError) as info:
+        _fast(path, block_size=150)
+    assert (info.value.line, info.value.field) == (5, field)
+
+
+_epoch_values = st.one_of(
+    st.floats(-5e9, 9e12, allow_nan=False).map(lambda x: round(x, 3)),
+    st.integers(-5_000_000_000, 9_300_000_000_000),
+    st.sampled_from([0, -0.0, 1e11, 99999999999.9995, 9223372036.854, 1e-7]),
+)
+_odd_epochs = st.sampled_from(["NaN", "Infinity", "1e400", "true", '"1714557600"', "null"])
+
+
+@st.composite
+def _epoch_record(draw):
+    def when():
+        if draw(st.integers(0, 30)) == 0:
+            return draw(_odd_epochs)
+        return json.dumps(draw(_epoch_values))
+
+    entries = [
+        f'{{"Status": "S{k}", "StartTime": {when()}'
+        + (f', "EndTime": {when()}' if draw(st.booleans()) else "")
+        + "}"
+        for k in range(draw(st.integers(0, 3)))
+    ]
+    job = f'"CreationTime": {when()}, ' if draw(st.booleans()) else ""
+    return f'{{"TrainingJobName": "j", {job}"SecondaryStatusTransitions": [{", ".join(entries)}]}}'
+
+
+@given(records=st.lists(_epoch_record(), min_size=1, max_size=10), block=st.sampled_from([1, 300]))
+def test_random_epoch_numbers_same_as_record_path(tmp_path_factory, records, block):
+    path = _write(tmp_path_factory.mktemp("e") / "e.jsonl", records)
+    fast = _fast(path, block_size=block, errors="collect")
+    with pytest.MonkeyPatch.context() as mp:
+        slow = _slow(path, mp, errors="collect")
+    _assert_same(fast, slow)
+
+
+# -- HTTP date headers ---------------------------------------------------------------------------
+
+
+def _with_date(name: str, date: object, **extra) -> dict:
+    return _job(
+        name,
+        _entry("Starting", "2020-01-01T00:00:00Z"),  # before the dates (which it would raise)
+        ResponseMetadata={"RequestId": "r", "HTTPHeaders": {"date": date, "server": "x"}},
+        **extra,
+    )
+
+
+def test_http_date_headers_read_fast(tmp_path, monkeypatch, slow_blocks):
+    lines = [
+        json.dumps(_with_date("a", "Wed, 01 Jan 2025 00:00:00 GMT")),
+        json.dumps(_with_date("leap", "Thu, 29 Feb 2024 23:59:59 GMT")),
+        json.dumps(_with_date("observed-wins", "Wed, 01 Jan 2025 00:00:00 GMT", ObservedAt=T2)),
+        json.dumps(_job("none", ResponseMetadata={"HTTPHeaders": {}})),
+        json.dumps(_job("no-headers", ResponseMetadata={"RequestId": "r"})),
+    ]
+    path = _write(tmp_path / "h.jsonl", lines)
+    fast = _fast(path)
+    assert slow_blocks == []
+    observed = fast.jobs.set_index("job_name")["observed_at"]
+    assert observed["a"] == pd.Timestamp("2025-01-01T00:00:00Z")
+    assert observed["leap"] == pd.Timestamp("2024-02-29T23:59:59Z")
+    assert observed["observed-wins"] == pd.Timestamp(T2)
+    _assert_same(fast, _slow(path, monkeypatch))
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Wed, 31 Feb 2025 00:00:00 GMT",  # no such day: rejected
+        "Wed, 29 Feb 2023 00:00:00 GMT",
+        "Wed, 01 Jan 2025 23:59:60 GMT",
+        "Wed, 01 Jan 2025 00:00:00 +0000",  # other forms email.utils reads
+        "Wed, 1 Jan 2025 00:00:00 GMT",
+        "01 jan 2025 00:00:00 -0700",
+        "Wed, 01 Jan 0050 00:00:00 GMT",  # a year it reads as 2050
+        "2025-01-01T00:00:00Z",
+        "yesterday",
+    ],
+)
+def test_other_http_dates_fall_back_and_stay_the_same(tmp_path, monkeypatch, slow_blocks, date):
+    lines = [json.dumps(_with_date("a", "Wed, 01 Jan 2025 00:00:00 GMT")) for _ in range(3)]
+    lines.append(json.dumps(_with_date("odd", date)))
+    path = _write(tmp_path / "h.jsonl", lines)
+    fast = _fast(path, errors="collect")
+    assert len(slow_blocks) == 1
+    _assert_same(fast, _slow(path, monkeypatch, errors="collect"))
+
+
+_http_dates = st.builds(
+    "{}, {:02d} {} {} {:02d}:{:02d}:{:02d} {}".format,
+    st.sampled_from(["Mon", "Wed", "Xyz"]),
+    st.integers(0, 32),
+    st.sampled_from(["Jan", "Feb", "Apr", "Dec", "feb"]),
+    st.sampled_from(["1899", "1900", "1970", "2024", "2025", "2199", "2262", "2300"]),
+    st.integers(0, 24),
+    st.integers(0, 60),
+    st.integers(0, 60),
+    st.sampled_from(["GMT", "GMT", "UTC", "+0100"]),
+)
+
+
+@given(dates=st.lists(_http_dates, min_size=1, max_size=6), observed=st.booleans())
+def test_random_http_dates_same_as_record_path(tmp_path_factory, dates, observed):
+    extra = {"ObservedAt": T0} if observed else {}
+    lines = [json.dumps(_with_date(f"j{i}", d, **extra)) for i, d in enumerate(dates)]
+    path = _write(tmp_path_factory.mktemp("h") / "h.jsonl", lines)
+    fast = _fast(path, errors="collect")
+    with pytest.MonkeyPatch.context() as mp:
+        slow = _slow(path, mp, errors="collect")
+    _assert_same(fast, slow)

@@ -98,3 +98,39 @@ def test_a_step_beyond_int32_is_a_rejected_row(tmp_path, suffix):
     ]
     with pytest.raises(smstatus.ParseError, match="step"):
         smstatus.load(path)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_an_integer_too_big_for_a_float_is_a_bad_time_not_a_crash(sign):
+    """JSON integers have no limit; one past float64 (1e308) is out of range, as 1e20 is."""
+    parsed, bad = parse_timestamps([sign * 10**400, 1.5, None])
+    assert bad.tolist() == [True, False, False]
+    assert parsed.isna().tolist() == [True, False, True]
+    h = smstatus.load([GOOD, _bad("CreationTime", sign * 10**400)], errors="collect")
+    assert h.job_names.tolist() == ["good"]
+    assert h.unparsed[["line", "field"]].values.tolist() == [[2, "CreationTime"]]
+
+
+_DIGITS = "1" + "0" * 5000  # past Python's limit for int() of text (4,300 digits)
+
+
+@pytest.mark.parametrize("layout", ["jsonl-first", "jsonl-second", "json-list"])
+def test_an_integer_past_pythons_digit_limit_is_read(tmp_path, layout):
+    """A 5,000-digit number is valid JSON: in a field smstatus ignores it costs nothing, in a
+    time it is a rejected record; never a traceback."""
+    ignored = f'{{"TrainingJobName": "ignored", "Blob": {_DIGITS}}}'
+    in_time = f'{{"TrainingJobName": "bad", "CreationTime": {_DIGITS}}}'
+    good = json.dumps(GOOD)
+    path = tmp_path / ("d.json" if layout == "json-list" else "d.jsonl")
+    if layout == "json-list":
+        path.write_text(f"[{ignored},\n{good},\n{in_time}]")
+    elif layout == "jsonl-first":
+        path.write_text(f"{ignored}\n{good}\n{in_time}\n")
+    else:
+        path.write_text(f"{good}\n{ignored}\n{in_time}\n")
+    h = smstatus.load(path, errors="collect")
+    assert sorted(h.job_names) == ["good", "ignored"]
+    assert h.unparsed["field"].tolist() == ["CreationTime"]
+    if layout != "json-list":  # a list's records are numbered by line when they can be
+        assert h.unparsed["line"].tolist() == [3]
+    assert "inf is not a timestamp" in h.unparsed["reason"].iloc[0]

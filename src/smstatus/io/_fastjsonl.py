@@ -2,8 +2,10 @@
 
 The file is streamed in large blocks cut at line ends. On a thread, the next block is read,
 its line ends found, and parsed by Arrow's multi-threaded JSON reader with an explicit schema
-of only the fields a :class:`~smstatus.history.JobHistory` holds, while the current block's
-entries are flattened and its timestamp columns parsed with Arrow compute. Only compact
+of only the fields a :class:`~smstatus.history.JobHistory` holds (each time field as text or
+as an epoch number, as the block's first values are written), while the current block's
+entries are flattened and its timestamp columns parsed with Arrow compute (``Date`` headers of
+``ResponseMetadata`` too, when there is no ``ObservedAt``). Only compact
 columns (integers, Arrow strings) are kept until the frames are built at the end: memory
 follows the frames, not the file.
 
@@ -15,6 +17,7 @@ the frames and the rejects are exactly those of that path.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,65 +36,131 @@ from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.inputs import InputFile
 from smstatus.io.jsonlines import jsonl_records
 from smstatus.status import SecondaryStatus
-from smstatus.timestamps import NAT_NS, outside_ns_years, parse_timestamps
+from smstatus.timestamps import ARROW_CAST_WRAPS, NAT_NS, outside_ns_years, parse_timestamps
 
 __all__ = ["DEFAULT_BLOCK_SIZE", "read_describe_jsonl"]
 
-DEFAULT_BLOCK_SIZE = 64 << 20
-"""Bytes read per block (cut at the last line end)."""
+DEFAULT_BLOCK_SIZE = 16 << 20
+"""Bytes read per block (cut at the last line end). Smaller blocks overlap the stages better
+(the first block's parse and the last one's extraction run alone) and keep fewer pages of
+buffers; 16 MiB is still four chunks for Arrow's threads."""
 
 _ARROW_BLOCK_SIZE = 4 << 20  # Arrow splits a block into chunks of this size, parsed in parallel
 _BUFFERS = 3  # blocks in flight: extracted, parsed by Arrow, read
 _KNOWN_STATUSES = tuple(s.value for s in SecondaryStatus)
 
-_TIME = pa.string()  # parsed after reading: every form of smstatus.timestamps is accepted
-_ENTRY = pa.struct(
-    [
-        ("Status", pa.string()),
-        ("StartTime", _TIME),
-        ("EndTime", _TIME),
-        ("StatusMessage", pa.string()),
-    ]
+_TEXT_TIME = pa.string()  # parsed after reading: every form of smstatus.timestamps is accepted
+_EPOCH_TIME = pa.float64()  # epoch seconds or milliseconds written as JSON numbers
+_ENTRY_TIMES = ("StartTime", "EndTime")
+_JOB_TIME_KEYS = (
+    "CreationTime",
+    "TrainingStartTime",
+    "TrainingEndTime",
+    "LastModifiedTime",
+    OBSERVED_AT_FIELD,
 )
 _GROUP = pa.struct([("InstanceType", pa.string()), ("InstanceCount", pa.int64())])
-_SCHEMA = pa.schema(
-    [
-        ("TrainingJobName", pa.string()),
-        ("TrainingJobStatus", pa.string()),
-        ("SecondaryStatus", pa.string()),
-        ("FailureReason", pa.string()),
-        ("CreationTime", _TIME),
-        ("TrainingStartTime", _TIME),
-        ("TrainingEndTime", _TIME),
-        ("LastModifiedTime", _TIME),
-        (
-            "ResourceConfig",
-            pa.struct(
-                [
-                    ("InstanceType", pa.string()),
-                    ("InstanceCount", pa.int64()),
-                    ("InstanceGroups", pa.list_(_GROUP)),
-                ]
+
+
+@functools.cache
+def _schema(epoch_keys: frozenset[str]) -> pa.Schema:
+    """The fields read, the time fields in ``epoch_keys`` as numbers, the others as text.
+
+    Arrow reads a field as one type only (a number where text is expected fails the block),
+    so each block is read with the types its first values of each time field have
+    (:func:`_epoch_keys`).
+    """
+
+    def time(key: str) -> pa.DataType:
+        return _EPOCH_TIME if key in epoch_keys else _TEXT_TIME
+
+    entry = pa.struct(
+        [
+            ("Status", pa.string()),
+            ("StartTime", time("StartTime")),
+            ("EndTime", time("EndTime")),
+            ("StatusMessage", pa.string()),
+        ]
+    )
+    return pa.schema(
+        [
+            ("TrainingJobName", pa.string()),
+            ("TrainingJobStatus", pa.string()),
+            ("SecondaryStatus", pa.string()),
+            ("FailureReason", pa.string()),
+            *((key, time(key)) for key in _JOB_TIME_KEYS[:4]),
+            (
+                "ResourceConfig",
+                pa.struct(
+                    [
+                        ("InstanceType", pa.string()),
+                        ("InstanceCount", pa.int64()),
+                        ("InstanceGroups", pa.list_(_GROUP)),
+                    ]
+                ),
             ),
-        ),
-        ("EnableManagedSpotTraining", pa.bool_()),
-        (
-            "StoppingCondition",
-            pa.struct([("MaxRuntimeInSeconds", pa.int64()), ("MaxWaitTimeInSeconds", pa.int64())]),
-        ),
-        ("TrainingTimeInSeconds", pa.int64()),
-        ("BillableTimeInSeconds", pa.int64()),
-        ("WarmPoolStatus", pa.struct([("Status", pa.string())])),
-        ("TuningJobArn", pa.string()),
-        ("SecondaryStatusTransitions", pa.list_(_ENTRY)),
-        (OBSERVED_AT_FIELD, _TIME),
-        (
-            "ResponseMetadata",
-            pa.struct([("HTTPHeaders", pa.struct([("date", pa.string())]))]),
-        ),
-    ]
-)
-_PARSE_OPTIONS = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
+            ("EnableManagedSpotTraining", pa.bool_()),
+            (
+                "StoppingCondition",
+                pa.struct(
+                    [("MaxRuntimeInSeconds", pa.int64()), ("MaxWaitTimeInSeconds", pa.int64())]
+                ),
+            ),
+            ("TrainingTimeInSeconds", pa.int64()),
+            ("BillableTimeInSeconds", pa.int64()),
+            ("WarmPoolStatus", pa.struct([("Status", pa.string())])),
+            ("TuningJobArn", pa.string()),
+            ("SecondaryStatusTransitions", pa.list_(entry)),
+            (OBSERVED_AT_FIELD, time(OBSERVED_AT_FIELD)),
+            (
+                "ResponseMetadata",
+                pa.struct([("HTTPHeaders", pa.struct([("date", pa.string())]))]),
+            ),
+        ]
+    )
+
+
+@functools.cache
+def _parse_options(epoch_keys: frozenset[str]) -> pj.ParseOptions:
+    return pj.ParseOptions(explicit_schema=_schema(epoch_keys), unexpected_field_behavior="ignore")
+
+
+_NEEDLES = tuple((key, f'"{key}"'.encode()) for key in (*_JOB_TIME_KEYS, *_ENTRY_TIMES))
+_NUMBER_START = frozenset(b"-0123456789")
+_WHITE = frozenset(b" \t\r\n")
+_LOOKS = 16  # values of a key looked at before it is taken for text
+_LOOK_BYTES = 1 << 20  # bytes of a block looked at (a key missing there is taken for text)
+
+
+def _epoch_keys(data: bytearray, end: int) -> frozenset[str]:
+    """The time fields whose first non-null value in ``data[:end]`` is a number (looking at
+    its first :data:`_LOOK_BYTES` only, a few hundred records).
+
+    A guess, from the bytes (a key's name written inside a string is escaped, ``\\"``, so
+    never found): a block whose values are of mixed types fails Arrow's read and is read
+    record by record, so a wrong guess costs time, never a wrong frame.
+    """
+    out = []
+    end = min(end, _LOOK_BYTES)
+    for key, needle in _NEEDLES:
+        at = data.find(needle, 0, end)
+        for _ in range(_LOOKS):
+            if at < 0:
+                break
+            i = at + len(needle)
+            while i < end and data[i] in _WHITE:
+                i += 1
+            if i < end and data[i] == 0x3A:  # the colon: a key, not a value
+                i += 1
+                while i < end and data[i] in _WHITE:
+                    i += 1
+                if i < end and data[i] in _NUMBER_START:
+                    out.append(key)
+                if i < end and data[i] != 0x6E:  # not null: this value decides
+                    break
+            at = data.find(needle, i, end)
+    return frozenset(out)
+
 
 _JOB_TIMES = (
     "creation_time",
@@ -170,14 +239,15 @@ def read_describe_jsonl(
         reader = _BlockReader(stream, block_size)
         block = reader.next()
         upcoming = reading.submit(reader.next)
-        parsed = parsing.submit(_parse, block, options) if block is not None else None
+        scratch = _Scratch()  # the parsing thread's, reused block after block
+        parsed = parsing.submit(_parse, block, options, scratch) if block is not None else None
         while parsed is not None:
             table = parsed.result()
             current = block
             block = upcoming.result()
             if block is not None:
                 upcoming = reading.submit(reader.next)
-                parsed = parsing.submit(_parse, block, options)
+                parsed = parsing.submit(_parse, block, options, scratch)
             else:
                 parsed = None
             assert current is not None  # a block is parsed only when there is one
@@ -292,18 +362,32 @@ def _line_ends(buf: bytearray, end: int) -> np.ndarray:
     return np.array(out, dtype=np.int64)
 
 
-def _parse(block: _Block, options: pj.ReadOptions) -> pa.Table | None:
+class _Scratch:
+    """Two boolean arrays reused from block to block: fresh ones as big as a block cost as
+    much in page faults as the work done in them."""
+
+    def __init__(self) -> None:
+        self._arrays = (np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
+
+    def pair(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self._arrays[0]) < n:
+            self._arrays = (np.empty(n, dtype=bool), np.empty(n, dtype=bool))
+        return self._arrays[0][:n], self._arrays[1][:n]
+
+
+def _parse(block: _Block, options: pj.ReadOptions, scratch: _Scratch) -> pa.Table | None:
     """The block's Arrow table, ``None`` when Arrow cannot read it as expected."""
-    records = _records_if_plain(block)
+    records = _records_if_plain(block, scratch)
     if records is None:
         return None
+    epoch_keys = _epoch_keys(block.data, block.end)
     if records == 0:
-        return _SCHEMA.empty_table()
+        return _schema(epoch_keys).empty_table()
     if not block.data.isascii() and not _valid_utf8(block):  # bytes past ``end`` are checked too
         return None
     try:
         table = pj.read_json(
-            pa.py_buffer(block.view), read_options=options, parse_options=_PARSE_OPTIONS
+            pa.py_buffer(block.view), read_options=options, parse_options=_parse_options(epoch_keys)
         )
     except (pa.ArrowException, ValueError):
         return None
@@ -312,7 +396,7 @@ def _parse(block: _Block, options: pj.ReadOptions) -> pa.Table | None:
     return table.combine_chunks()
 
 
-def _records_if_plain(block: _Block) -> int | None:
+def _records_if_plain(block: _Block, scratch: _Scratch | None = None) -> int | None:
     """Number of records of a block whose every non-blank line is one ``{...}``, else ``None``.
 
     Arrow reads concatenated objects regardless of line ends; a line holding one object, a
@@ -338,7 +422,7 @@ def _records_if_plain(block: _Block) -> int | None:
     plain = (first == ord("{")) & (
         (last == ord("}")) | ((last == ord("\r")) & (before_cr == ord("}")))
     )
-    if _too_deep_for_arrow(block.data, starts, ends):
+    if _too_deep_for_arrow(block.data, starts, ends, scratch or _Scratch()):
         return None
     records = int(plain.sum())
     for i in np.flatnonzero(~plain):
@@ -359,18 +443,31 @@ error) somewhere past 4,000 levels on a 2 MiB stack; it also slows down sharply.
 response nests past ten."""
 
 
-def _too_deep_for_arrow(data: bytearray, starts: np.ndarray, ends: np.ndarray) -> bool:
+def _too_deep_for_arrow(
+    data: bytearray, starts: np.ndarray, ends: np.ndarray, scratch: _Scratch
+) -> bool:
     """Whether a line may nest deeper than :data:`MAX_ARROW_DEPTH`.
 
     A line that deep holds that many ``{`` or ``[`` and as many closing brackets, so only the
-    (rare) lines longer than twice the limit are counted.
+    lines longer than twice the limit are counted, all at once: the positions of the opening
+    brackets, then how many fall in each line (numpy, which releases the GIL).
     """
-    count = data.count
-    for i in np.flatnonzero(ends - starts > 2 * MAX_ARROW_DEPTH):
-        start, end = int(starts[i]), int(ends[i])
-        if count(b"{", start, end) + count(b"[", start, end) > MAX_ARROW_DEPTH:
-            return True
-    return False
+    long_lines = np.flatnonzero(ends - starts > 2 * MAX_ARROW_DEPTH)
+    if not len(long_lines):
+        return False
+    first, last = int(starts[long_lines[0]]), int(ends[long_lines[-1]])
+    arr = np.frombuffer(data, dtype=np.uint8, count=last)[first:]
+    opening, square = scratch.pair(len(arr))
+    np.equal(arr, 0x7B, out=opening)
+    np.equal(arr, 0x5B, out=square)
+    np.logical_or(opening, square, out=opening)
+    positions = np.flatnonzero(opening)
+    if len(positions) <= MAX_ARROW_DEPTH:
+        return False
+    inside = np.searchsorted(positions, ends[long_lines] - first) - np.searchsorted(
+        positions, starts[long_lines] - first
+    )
+    return bool((inside > MAX_ARROW_DEPTH).any())
 
 
 # -- one block ------------------------------------------------------------------------------
@@ -387,6 +484,7 @@ class _State:
         self.n_jobs = 0
         self.statuses: dict[str, int] = {s: i for i, s in enumerate(_KNOWN_STATUSES)}
         self.rejects: list[dict[str, Any]] = []
+        self.any_added = False  # a record reached a builder (kept, or rejected for its values)
 
     def add_block(self, block: _Block, table: pa.Table | None) -> list[dict[str, Any]]:
         """Add a block parsed by Arrow (``table``), or record by record when ``table`` is
@@ -421,9 +519,6 @@ class _State:
         names = col("TrainingJobName")
         if names.null_count or pc.min(pc.binary_length(names)).as_py() == 0:
             return None
-        headers = pc.struct_field(pc.struct_field(col("ResponseMetadata"), "HTTPHeaders"), "date")
-        if pc.any(pc.and_(headers.is_valid(), col(OBSERVED_AT_FIELD).is_null())).as_py():
-            return None  # HTTP dates are read record by record
         entries = col("SecondaryStatusTransitions")
         lengths = np.asarray(pc.list_value_length(entries).fill_null(0), dtype=np.int64)
         flat = pc.list_flatten(entries)
@@ -435,7 +530,7 @@ class _State:
             status.null_count
             or start.null_count
             or pc.min(pc.binary_length(status)).as_py() == 0
-            or pc.min(pc.binary_length(start)).as_py() == 0
+            or (pa.types.is_string(start.type) and pc.min(pc.binary_length(start)).as_py() == 0)
         ):
             return None
         times = {}
@@ -446,12 +541,15 @@ class _State:
             ("training_start_time", col("TrainingStartTime")),
             ("training_end_time", col("TrainingEndTime")),
             ("last_modified_time", col("LastModifiedTime")),
-            ("observed_at", col(OBSERVED_AT_FIELD)),
         ):
             ns = _utc_ns(raw, self.naive_tz)
             if ns is None:
                 return None
             times[key] = ns
+        observed = _observed_ns(col(OBSERVED_AT_FIELD), col("ResponseMetadata"), self.naive_tz)
+        if observed is None:
+            return None
+        times["observed_at"] = observed
         resources = col("ResourceConfig")
         instances = _instances(resources)
         if instances is None:
@@ -504,6 +602,7 @@ class _State:
                 builder.reject(file=self.name, line=where, reason=problem)
             else:
                 builder.add(record, file=self.name, line=where, errors="collect")
+        self.any_added |= len(builder) > 0
         history = builder.build(errors="collect")
         rejects = [
             {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
@@ -548,7 +647,8 @@ class _State:
     def build(self) -> JobHistory:
         """The history of every block read."""
         jobs_t = pa.concat_tables([_JOBS_ARROW.empty_table(), *self.jobs])
-        trans_t = pa.concat_tables([_TRANSITIONS_ARROW.empty_table(), *self.transitions])
+        trans = _Columns(pa.concat_tables([_TRANSITIONS_ARROW.empty_table(), *self.transitions]))
+        self.jobs, self.transitions = [], []  # the blocks' columns are held by the tables only
         n = jobs_t.num_rows
         names = jobs_t.column("job_name").combine_chunks()
         jobs: dict[str, object] = {
@@ -567,7 +667,9 @@ class _State:
             jobs[c] = pd.Int64Dtype().__from_arrow__(jobs_t.column(c))  # type: ignore[attr-defined]
         jobs["tuning_job_arn"] = STRING.__from_arrow__(jobs_t.column("tuning_job_arn"))  # type: ignore[attr-defined]
         jobs["source"] = pd.Categorical.from_codes(
-            np.zeros(n, dtype=np.int8), categories=pd.Index(["describe"] if n else [], dtype=object)
+            np.zeros(n, dtype=np.int8),
+            # as the record path: its category once a record got past the structural checks
+            categories=pd.Index(["describe"] if n or self.any_added else [], dtype=object),
         )
         # every column is a fresh array or immutable Arrow-backed: no copy needed (copy=False
         # spares a copy of each column, about 0.4 s and as many bytes as the frames at 1M jobs)
@@ -576,20 +678,21 @@ class _State:
         encoded = pc.dictionary_encode(names)
         name_codes = np.asarray(encoded.indices, dtype=np.int32)
         categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        job_index = _ints(trans_t.column("job"))
+        # each column of the entries is let go once converted: memory holds one column twice
+        # at most, never both forms of every column
         transitions = pd.DataFrame(
             {
                 "job_name": pd.Categorical.from_codes(
-                    name_codes[job_index], dtype=pd.CategoricalDtype(categories)
+                    name_codes[_ints(trans.pop("job"))], dtype=pd.CategoricalDtype(categories)
                 ),
-                "step": _ints(trans_t.column("step")).copy(),  # writable
+                "step": _ints(trans.pop("step")).copy(),  # writable
                 "status": pd.Categorical.from_codes(
-                    _ints(trans_t.column("status")),
+                    _ints(trans.pop("status")),
                     categories=pd.Index(list(self.statuses), dtype=object),
                 ),
-                "start_time": _utc(_ints(trans_t.column("start_time"))),
-                "end_time": _utc(_ints(trans_t.column("end_time"))),
-                "status_message": STRING.__from_arrow__(trans_t.column("status_message")),  # type: ignore[attr-defined]
+                "start_time": _utc(_ints(trans.pop("start_time"))),
+                "end_time": _utc(_ints(trans.pop("end_time"))),
+                "status_message": STRING.__from_arrow__(trans.pop("status_message")),  # type: ignore[attr-defined]
             },
             copy=False,
         )
@@ -603,6 +706,19 @@ class _State:
             }
         )
         return JobHistory(jobs_frame, transitions, unparsed=unparsed, check=False)
+
+
+class _Columns:
+    """A table whose columns are taken out one by one (and freed once nothing else holds
+    them)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+
+    def pop(self, name: str) -> pa.ChunkedArray:
+        column = self._table.column(name)
+        self._table = self._table.drop_columns([name])
+        return column
 
 
 _JOBS_COLUMNS = (
@@ -639,20 +755,81 @@ def _valid_utf8(block: _Block) -> bool:
 
 
 def _utc_ns(raw: pa.Array, naive_tz: str) -> np.ndarray | None:
-    """UTC nanoseconds of a column of timestamp strings; ``None`` when one does not parse.
+    """UTC nanoseconds of a column of times (text or epoch numbers); ``None`` when one does
+    not parse.
 
-    The common case, every value ISO-8601 with a zone, is one Arrow cast: the first thing
+    Numbers are read as :func:`parse_timestamps` reads them, except that a number that is
+    not finite (``NaN``, which Arrow's reader takes, and which a column of floats cannot tell
+    from an absent value) is left to the record-by-record path, which rejects it. For text,
+    the common case, every value ISO-8601 with a zone, is one Arrow cast: the first thing
     :func:`parse_timestamps` tries (after trimming white space, which Arrow's cast rejects);
     any other column goes through :func:`parse_timestamps` itself.
     """
+    if pa.types.is_floating(raw.type):
+        if raw.null_count != len(raw) and not pc.all(pc.is_finite(raw)).as_py():
+            return None
+        parsed, bad = parse_timestamps(raw)
+        return None if bad.any() else parsed.asi8
     try:
-        if outside_ns_years(raw).any():  # Arrow before 16 wraps these: the parser refuses them
+        if ARROW_CAST_WRAPS and outside_ns_years(raw).any():  # the parser refuses them
             raise pa.ArrowInvalid("a year nanoseconds cannot hold")
         stamps = pc.cast(raw, pa.timestamp("ns", "UTC"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         parsed, bad = parse_timestamps(raw, naive_tz=naive_tz)
         return None if bad.any() else parsed.asi8
     return np.asarray(pc.cast(stamps, pa.int64()).fill_null(NAT_NS))
+
+
+def _observed_ns(observed: pa.Array, metadata: pa.Array, naive_tz: str) -> np.ndarray | None:
+    """When each response was observed: its ``ObservedAt``, else the ``Date`` header of its
+    ``ResponseMetadata`` (as :func:`~smstatus.io.builder.response_time`); ``None`` when one
+    does not parse, or a header is not an HTTP date of the usual form."""
+    ns = _utc_ns(observed, naive_tz)
+    if ns is None:
+        return None
+    dates = pc.struct_field(pc.struct_field(metadata, "HTTPHeaders"), "date")
+    need = pc.and_(dates.is_valid(), observed.is_null())
+    if not pc.any(need).as_py():
+        return ns
+    distinct = pc.dictionary_encode(dates.filter(need))  # often few: one per second at most
+    from_headers = _http_dates_ns(distinct.dictionary)
+    if from_headers is None:
+        return None
+    from_headers = from_headers[np.asarray(distinct.indices, dtype=np.int64)]
+    ns = ns.copy() if not ns.flags.writeable else ns
+    ns[np.asarray(need, dtype=bool)] = from_headers
+    return ns
+
+
+_HTTP_DATE = (
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (?:0[1-9]|[12]\d|3[01]) "
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (?:19|20|21)\d\d "
+    r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d GMT$"
+)
+_MONTHS = pa.array(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+)
+_MONTH_NUMBERS = pa.array([f"{m:02d}" for m in range(1, 13)])
+
+
+def _http_dates_ns(dates: pa.Array) -> np.ndarray | None:
+    """UTC nanoseconds of HTTP dates (``Wed, 01 Jan 2025 00:00:00 GMT``, as every HTTP
+    response's ``Date`` header); ``None`` when one is in another form, or no date at all (a
+    31st of February): those are read record by record, by :mod:`email.utils`."""
+    if not pc.all(pc.match_substring_regex(dates, _HTTP_DATE)).as_py():
+        return None
+
+    def part(start: int, stop: int) -> pa.Array:
+        return pc.utf8_slice_codeunits(dates, start, stop)
+
+    month = _MONTH_NUMBERS.take(pc.index_in(part(8, 11), value_set=_MONTHS))
+    iso = pc.binary_join_element_wise(part(12, 16), month, part(5, 7), "-")  # YYYY-MM-DD
+    iso = pc.binary_join_element_wise(iso, part(17, 25), "T")
+    try:
+        stamps = pc.cast(pc.binary_join_element_wise(iso, "Z", ""), pa.timestamp("ns", "UTC"))
+    except pa.ArrowInvalid:
+        return None
+    return np.asarray(pc.cast(stamps, pa.int64()))
 
 
 def _instances(resources: pa.Array) -> tuple[pa.Array, pa.Array] | None:

@@ -22,7 +22,7 @@ from smstatus.history import JobHistory, as_history
 from smstatus.io.builder import OBSERVED_AT_FIELD, DescribeBuilder, Errors
 from smstatus.io.detect import TOO_DEEP
 from smstatus.io.inputs import InputFile
-from smstatus.io.jsonlines import jsonl_records
+from smstatus.io.jsonlines import jsonl_records, loads_json
 from smstatus.timestamps import format_iso
 
 __all__ = [
@@ -79,7 +79,7 @@ def _is_jsonl(head: bytes) -> bool:
     if not sep:
         return False
     try:
-        return isinstance(json.loads(first), dict)
+        return isinstance(loads_json(first), dict)
     except (ValueError, RecursionError):
         return False
 
@@ -91,7 +91,7 @@ def _looks_like_jsonl(raw: bytes) -> bool:
         return False
     for ln in lines[1:50]:
         try:
-            if isinstance(json.loads(ln), dict):
+            if isinstance(loads_json(ln), dict):
                 return True
         except (ValueError, RecursionError):
             continue
@@ -118,7 +118,7 @@ def iter_json_records(file: InputFile) -> Iterator[tuple[Any, int | None, str | 
         yield None, None, "the file is empty"
         return
     try:
-        doc = json.loads(raw)
+        doc = loads_json(raw)
     except json.JSONDecodeError as exc:
         if _looks_like_jsonl(raw):
             yield from jsonl_records(io.BytesIO(raw))
