@@ -164,9 +164,9 @@ def read_describe(
 
 
 def use_fast_path(file: InputFile) -> bool:
-    """Whether the file is big JSON Lines on disk, for the block-streaming fast path."""
+    """Whether the file is big JSON Lines on disk (or in S3), for the block-streaming fast path."""
     return (
-        file.path is not None
+        (file.path is not None or file.url is not None)
         and (file.size or 0) >= FAST_PATH_MIN_BYTES
         and _is_jsonl(file.head(1 << 16))
     )
