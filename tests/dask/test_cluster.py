@@ -109,3 +109,13 @@ def test_workers_with_a_scheduler_is_refused():
         pass
     with pytest.raises(ValueError, match="at least 1"), connect(workers=0):
         pass
+
+
+def test_a_local_cluster_that_cannot_start_is_a_clear_error(monkeypatch):
+    def fail(**options):
+        raise RuntimeError("Nanny failed to start.\nmore lines")
+
+    monkeypatch.setattr(distributed, "LocalCluster", fail)
+    expected = r"cannot start a local Dask cluster: Nanny failed to start\.$"
+    with pytest.raises(ClusterConnectionError, match=expected), connect(workers=1):
+        pass

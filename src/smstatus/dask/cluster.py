@@ -118,7 +118,7 @@ def _local_cluster(
             timeout=timeout,
             **options,
         )
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, RuntimeError) as exc:  # RuntimeError: a worker failed
         raise ClusterConnectionError(
             f"cannot start a local Dask cluster: {_first_line(exc)}"
         ) from None
