@@ -63,6 +63,18 @@ os.replace(target + ".tmp", target)
 """.replace("BLOCK", str(_BLOCK))
 
 
+class MemoryFigure(Figure):
+    """A figure of peak memory (``seconds`` and ``baseline_s`` hold gigabytes)."""
+
+    def line(self) -> str:
+        target = "" if self.target is None else f" (target <= {self.target:g}x)"
+        extra = "".join(f", {k}={v}" for k, v in self.extra.items())
+        return (
+            f"[{self.status}] {self.name}: {self.seconds:.2f} GB vs {self.baseline_s:.2f} GB: "
+            f"{self.ratio:7.2f}x {self.baseline}{target}{extra}"
+        )
+
+
 def fleet(base: Path, copies: int = COPIES) -> Path:
     """The folder of ``copies`` files: ``base`` (hard-linked) and renamed copies of it."""
     folder = DATA_DIR / f"fleet-{base.stem}-x{copies}"
@@ -123,10 +135,10 @@ def _figures(command: str, base: Path, folder: Path, n_jobs: int) -> list[Figure
     n_fleet = n_jobs * COPIES
     gb = [f"{p / 1e9:.2f}" for p in fleet_peaks]
     return [
-        Figure(
+        MemoryFigure(
             f"{command} --scheduler, {n_fleet:,} jobs: worker peak RSS",
             max(fleet_peaks) / 1e9,
-            f"the same at {n_jobs:,} jobs",
+            f"the peak at {n_jobs:,} jobs",
             max(quarter_peaks) / 1e9,
             PEAK_TARGET,
             "within",
