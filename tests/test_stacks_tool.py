@@ -134,3 +134,40 @@ def test_run_checks_runs_each_check_with_the_venv_python(monkeypatch, tmp_path):
     codes = stacks.run_checks(tmp_path)
     assert codes == {"ruff check": 0, "ruff format": 0, "mypy": 3, "docs": 0}
     assert all(command[0] == str(tmp_path / "bin" / "python") for command in seen)
+
+
+def test_oldest_pins_keep_the_extras_of_a_requirement():
+    assert stacks.oldest_pins(["dask[dataframe]>=2025.1.0", "s3fs>=2025.2.0"]) == [
+        "dask[dataframe]==2025.1.0",
+        "s3fs==2025.2.0",
+    ]
+
+
+def test_the_tested_extras_are_pinned_at_their_lower_bounds_on_the_oldest_stack():
+    meta = stacks.project(ROOT)
+    extras = meta["optional-dependencies"]
+    declared = [r for extra in stacks.TESTED_EXTRAS for r in extras[extra]]
+    assert {"dask", "s3"} <= set(stacks.TESTED_EXTRAS)
+    assert stacks.tested_extras("latest", meta) == declared
+    oldest = stacks.tested_extras("oldest", meta)
+    assert oldest == [r.replace(">=", "==") for r in declared]
+    assert any(r.startswith("s3fs==") for r in oldest)
+    assert any(r.startswith("distributed==") for r in oldest)
+
+
+def test_the_latest_stack_checks_extras_together_and_tests_dask_and_s3(monkeypatch, tmp_path):
+    checked, installs = [], []
+    monkeypatch.setattr(stacks, "_fresh_venv", lambda venv: None)
+    monkeypatch.setattr(stacks, "_run", lambda *command: None)
+    monkeypatch.setattr(stacks, "_pip", lambda venv, *args: installs.append(args))
+    monkeypatch.setattr(
+        stacks, "check_extras", lambda venv, wheel, extras, core: checked.extend(extras)
+    )
+    meta = stacks.project(ROOT)
+    core = {"pandas": "3.1.1", "numpy": "2", "transitions": "1", "matplotlib": "3", "pyarrow": "2"}
+    monkeypatch.setattr(stacks, "_installed", lambda venv: core)
+    stacks.build_stack("latest", tmp_path, tmp_path / "w.whl", meta)
+    assert {"aws,s3", "dask,s3", "s3", "dask", "aws"} <= set(checked)
+    tools = installs[-1]
+    for requirement in stacks.tested_extras("latest", meta):
+        assert requirement in tools

@@ -7,7 +7,8 @@
     botocore caps python-dateutil below 3, and the run prints every such change). Before the
     tools go in, every optional extra is resolved with ``pip install --dry-run``: an extra
     that would change a core dependency's version (as lifelines once took pandas back a major
-    version) fails the run.
+    version) fails the run; so does a pair of extras installed together (``aws,s3``: boto3 and
+    s3fs's aiobotocore each pin botocore).
     On this stack only, the ``docs`` and ``typing`` extras go in under the same pins and the
     checks run after the tests: ``ruff check``, ``ruff format --check`` (src, tests,
     benchmarks, tools), ``mypy`` (src, configured in pyproject.toml) and the documentation
@@ -16,6 +17,10 @@
     The lower bounds of pyproject.toml's core dependencies, pinned exactly (derived from
     pyproject here, so they cannot drift), then the test tools under the same pins. Tests
     only: the checks need the latest tools.
+
+On both stacks the extras whose code has tests of its own (``TESTED_EXTRAS``: the Dask engine,
+S3 inputs) go in with the test tools: as resolved today on the latest stack, at their lower
+bounds pinned exactly on the oldest, so that the tests hold both ends of each range.
 
 On each stack the README's set-up command (``smstatus report``) runs on the bare install
 first, before the test tools can move any package. Needs only Python 3.11+ with pip. The venvs
@@ -46,6 +51,10 @@ NOT_THE_STACK = frozenset({"pip", "setuptools", "wheel", "smstatus"})
 """What a venv brings and the project itself: not part of the dependency stack."""
 CHECKED_EXTRAS = ("docs", "typing")
 """Extras installed on the latest stack for the checks."""
+TESTED_EXTRAS = ("dask", "s3")
+"""Extras installed with the test tools on both stacks, so that their tests run (else skip)."""
+COMBINED_EXTRAS = ("aws,s3", "dask,s3")
+"""Extras also resolved together: each must leave the core dependencies as they are, too."""
 LINTED = ("src", "tests", "benchmarks", "tools")
 CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ruff check", ("-m", "ruff", "check", *LINTED)),
@@ -54,7 +63,9 @@ CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("docs", ("-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", "build/docs")),
 )
 """The checks of the latest stack: a name and the arguments of the venv's ``python``."""
-_LOWER_BOUND = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*>=\s*([0-9][A-Za-z0-9.+!-]*)$")
+_LOWER_BOUND = re.compile(
+    r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[A-Za-z0-9,._-]+\])?\s*>=\s*([0-9][A-Za-z0-9.+!-]*)$"
+)
 
 
 class StackError(RuntimeError):
@@ -68,7 +79,8 @@ def project(root: Path = ROOT) -> dict:
 
 
 def oldest_pins(dependencies: Sequence[str]) -> list[str]:
-    """``name==X`` for each core dependency ``name>=X``; any other form is refused."""
+    """``name==X`` for each dependency ``name>=X`` (``name[extra]==X`` for
+    ``name[extra]>=X``); any other form is refused."""
     pins = []
     for requirement in dependencies:
         match = _LOWER_BOUND.match(requirement.strip())
@@ -77,7 +89,7 @@ def oldest_pins(dependencies: Sequence[str]) -> list[str]:
                 f"core dependency {requirement!r} is not of the form 'name>=X': give each one "
                 "a plain lower bound so that the oldest stack can be tested"
             )
-        pins.append(f"{match[1]}=={match[2]}")
+        pins.append(f"{match[1]}{match[2] or ''}=={match[3]}")
     return pins
 
 
@@ -176,12 +188,13 @@ def build_stack(stack: str, venv: Path, wheel: Path, meta: Mapping) -> None:
         _pip(venv, "install", "-qq", "-c", pins, wheel)
     else:
         _pip(venv, "install", "-qq", wheel)
-        check_extras(venv, wheel, sorted(meta.get("optional-dependencies", {})), core)
+        extras = [*sorted(meta.get("optional-dependencies", {})), *COMBINED_EXTRAS]
+        check_extras(venv, wheel, extras, core)
     # the README's set-up command, on the bare install (before the test tools move anything)
     _run(venv / "bin" / "smstatus", "report", "-o", venv / "report")
     before = _installed(venv)
     pins = _write_constraints(venv, [f"{n}=={before[n]}" for n in core])
-    tools = list(meta["optional-dependencies"]["dev"])
+    tools = list(meta["optional-dependencies"]["dev"]) + tested_extras(stack, meta)
     if stack == "latest":
         for extra in CHECKED_EXTRAS:
             tools += meta["optional-dependencies"][extra]
@@ -191,9 +204,20 @@ def build_stack(stack: str, venv: Path, wheel: Path, meta: Mapping) -> None:
         print(f"note: the test tools changed dependencies of dependencies: {_listed(moved)}")
 
 
+def tested_extras(stack: str, meta: Mapping) -> list[str]:
+    """The requirements of ``TESTED_EXTRAS``: as declared on the latest stack, their lower
+    bounds pinned exactly on the oldest (requirements, not constraints: pip refuses extras in
+    a constraints file)."""
+    extras = meta.get("optional-dependencies", {})
+    requirements = [r for extra in TESTED_EXTRAS for r in extras.get(extra, [])]
+    return oldest_pins(requirements) if stack == "oldest" else requirements
+
+
 def _versions(venv: Path, meta: Mapping) -> str:
     installed = _installed(venv)
-    names = [_LOWER_BOUND.match(d)[1] for d in meta["dependencies"]]  # checked by oldest_pins
+    extras = meta.get("optional-dependencies", {})
+    tested = [r for extra in TESTED_EXTRAS for r in extras.get(extra, [])]
+    names = [_LOWER_BOUND.match(d)[1] for d in [*meta["dependencies"], *tested]]
     return ", ".join(f"{n} {installed.get(normalize(n), '?')}" for n in names)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 __all__ = [
     "CacheLockedError",
+    "ClusterConnectionError",
     "FetchError",
     "InputNotFoundError",
     "MachineDefinitionError",
@@ -107,3 +108,7 @@ class FetchError(SmStatusError, RuntimeError):
 
 class CacheLockedError(SmStatusError, BlockingIOError):
     """Another run is writing the same cache file."""
+
+
+class ClusterConnectionError(SmStatusError, ConnectionError):
+    """A Dask scheduler could not be reached (or a local cluster could not be started)."""

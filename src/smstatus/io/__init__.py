@@ -131,13 +131,15 @@ def load(
     naive_tz: str = "UTC",
     progress: Callable[[int], object] | None = None,
     machine: StatusMachine | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> JobHistory:
-    """Load histories from files, directories, globs, ``-`` or describe dicts.
+    """Load histories from files, directories, globs, ``-``, S3 URLs or describe dicts.
 
     Parameters
     ----------
     inputs
-        Paths (files, directories, globs, ``-`` for stdin; ``.gz`` is read transparently), or
+        Paths (files, directories, globs, ``-`` for stdin; ``.gz`` is read transparently),
+        ``s3://bucket/key`` objects, prefixes or globs (the ``s3`` extra), or
         describe responses or EventBridge events as Python objects (one dict or an iterable of
         dicts, as boto3 returns them).
     source
@@ -158,6 +160,10 @@ def load(
     machine
         The :class:`~smstatus.machine.StatusMachine` whose terminal statuses end the job of an
         SDK log (its last entry then lasts zero seconds); the default machine when ``None``.
+    storage_options
+        Keyword arguments of ``s3fs.S3FileSystem`` for ``s3://`` inputs (``{"profile": ...}``,
+        ``{"client_kwargs": {"endpoint_url": ...}}``); without them the credentials and the
+        endpoint come from the usual AWS chain (``AWS_ENDPOINT_URL_S3`` included).
 
     Returns
     -------
@@ -189,7 +195,7 @@ def load(
                 )
             return _from_records(items, source=source, errors=errors, naive_tz=naive_tz)
         inputs = items
-    files = expand_inputs(inputs)
+    files = expand_inputs(inputs, storage_options=storage_options)
     return _load_files(
         files,
         source=source,
@@ -227,6 +233,7 @@ def _load_files(
     table_paths = {
         f.path.resolve() for f, k in zip(files, kinds, strict=True) if k == "table" and f.path
     }
+    remote_tables = {f.url: f for f, k in zip(files, kinds, strict=True) if k == "table" and f.url}
     # consecutive describe files and SDK logs share one builder (one build for a directory of
     # thousands of small files); events of every file are merged (the latest event wins)
     parts: list[JobHistory | DescribeBuilder | None] = []
@@ -242,6 +249,12 @@ def _load_files(
             run = None
             continue
         if kind == "table" and _is_consumed_sibling(file, table_paths, is_jobs_sibling_name):
+            continue
+        if kind == "table" and file.url is not None:
+            if _remote_jobs_owner(file, remote_tables) is not None:
+                continue  # read with its transitions table
+            run = None
+            parts.append(_read_remote_table(file, remote_tables, errors=errors, naive_tz=naive_tz))
             continue
         try:
             if kind in ("describe", "sdk-log") and not streamed:
@@ -315,6 +328,47 @@ def _is_consumed_sibling(file: InputFile, table_paths: set[Path], is_sibling: An
     from smstatus.io.table import jobs_sibling
 
     return any(jobs_sibling(p) == file.path.resolve() for p in table_paths)
+
+
+def _remote_sibling_url(file: InputFile) -> tuple[str, str]:
+    """The folder of a remote table and the name of its jobs table."""
+    from smstatus.io.table import jobs_sibling
+
+    assert file.url is not None
+    folder, _, name = file.url.rpartition("/")
+    return folder, jobs_sibling(name).name
+
+
+def _remote_jobs_owner(file: InputFile, tables: Mapping[str, InputFile]) -> str | None:
+    """The transitions table among the remote inputs whose jobs table ``file`` is."""
+    from smstatus.io.table import is_jobs_sibling_name
+
+    if file.url is None or not is_jobs_sibling_name(file.url.rpartition("/")[2]):
+        return None
+    for url, table in tables.items():
+        folder, sibling = _remote_sibling_url(table)
+        if url != file.url and f"{folder}/{sibling}" == file.url:
+            return url
+    return None
+
+
+def _read_remote_table(
+    file: InputFile, tables: Mapping[str, InputFile], *, errors: Errors, naive_tz: str
+) -> JobHistory:
+    """A remote transitions table with its jobs table (an input, or an object beside it)."""
+    from smstatus.io.table import is_jobs_sibling_name, read_table
+
+    jobs: InputFile | None = None
+    name = (file.url or "").rpartition("/")[2]
+    if not is_jobs_sibling_name(name):
+        folder, sibling = _remote_sibling_url(file)
+        jobs = tables.get(f"{folder}/{sibling}") or file.neighbour(sibling)
+    try:
+        return read_table(file, jobs=jobs, errors=errors, naive_tz=naive_tz)
+    except ParseError as exc:
+        if errors == "raise":
+            raise
+        return _reject(file, exc)
 
 
 def _reject(file: InputFile, exc: ParseError) -> JobHistory:

@@ -203,9 +203,9 @@ def is_json_lines(head: bytes) -> bool:
 
 
 def use_fast_path(file: InputFile) -> bool:
-    """Whether the file is big JSON Lines on disk, for the block-streaming fast path."""
+    """Whether the file is big JSON Lines on disk (or in S3), for the block-streaming fast path."""
     return (
-        file.path is not None
+        (file.path is not None or file.url is not None)
         and (file.size or 0) >= FAST_PATH_MIN_BYTES
         and _is_jsonl(file.head(1 << 16))
     )

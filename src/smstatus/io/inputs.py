@@ -1,11 +1,12 @@
-"""Input files: paths, directories, globs, ``-`` (stdin) and pipes, gzip-aware.
+"""Input files: paths, directories, globs, ``-`` (stdin), pipes and S3 URLs, gzip-aware.
 
 Nothing about a file stops the others from loading: a file that cannot be read (no
 permission, a symbolic link loop, a directory that cannot be listed, a cut or fake gzip
 stream, a gzip stream that expands past :data:`MAX_EXPANDED_BYTES`) is an :class:`InputFile`
 whose reading raises :class:`~smstatus.errors.ParseError` naming it, which
 ``load(errors="collect")`` turns into one reject. Named pipes and process substitutions
-(``<(zcat x.gz)``) are read once, as stdin is.
+(``<(zcat x.gz)``) are read once, as stdin is. ``s3://`` objects, prefixes and globs are read
+through ``s3fs`` (see :mod:`smstatus.io.s3`) with the same guarantees.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from smstatus.errors import InputNotFoundError, ParseError
 
@@ -47,6 +48,17 @@ class InputFile:
     _stem: str | None = None
     _data: list[bytes] = field(default_factory=list, repr=False, compare=False)
     """The bytes of a stream read once (stdin, a pipe), once they have been read."""
+    url: str | None = None
+    """Where a remote input lives (``s3://bucket/key``); ``None`` for local files and streams."""
+    _size: int | None = field(default=None, repr=False, compare=False)
+    _neighbour: Callable[[str], InputFile | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def neighbour(self, name: str) -> InputFile | None:
+        """The remote input called ``name`` beside this one (a table's jobs table), when it
+        exists; always ``None`` for local files (look beside :attr:`path`)."""
+        return self._neighbour(name) if self._neighbour is not None else None
 
     def open(self) -> BinaryIO:
         """Open the file's bytes, decompressed when it is gzip.
@@ -92,8 +104,8 @@ class InputFile:
         """Size in bytes (on disk; of a stream once read; ``None`` when unknown)."""
         if self._data:
             return len(self._data[0])
-        if self.path is None:
-            return None
+        if self._size is not None or self.path is None:
+            return self._size
         try:
             return self.path.stat().st_size
         except OSError:
@@ -104,6 +116,9 @@ class InputFile:
         """Whether the file is gzip-compressed."""
         if self._data:
             return self._data[0][:2] == GZIP_MAGIC
+        if self.url is not None:
+            with self.open() as stream:
+                return isinstance(getattr(stream, "raw", None), _Gunzip)
         try:
             return self.path is not None and _is_gzip(self.path)
         except OSError:
@@ -189,7 +204,8 @@ class _Gunzip(io.RawIOBase):
         super().close()
 
 
-def _gunzipped(raw: BinaryIO, name: str) -> BinaryIO:
+def gunzipped(raw: BinaryIO, name: str) -> BinaryIO:
+    """The decompressed bytes of the gzip stream ``raw`` (``name`` for the rejects)."""
     return io.BufferedReader(_Gunzip(raw, name), _READ_BLOCK)
 
 
@@ -200,7 +216,7 @@ def _open_path(path: Path, name: str) -> BinaryIO:
     except OSError as exc:
         raise ParseError(_unreadable(exc), file=name) from exc
     if magic == GZIP_MAGIC:
-        return _gunzipped(fh, name)
+        return gunzipped(fh, name)
     return fh
 
 
@@ -229,7 +245,7 @@ def _stream(name: str, read: Callable[[], bytes], stem: str) -> InputFile:
             except OSError as exc:
                 raise ParseError(_unreadable(exc), file=name) from exc
         raw = io.BytesIO(data[0])
-        return _gunzipped(raw, name) if data[0][:2] == GZIP_MAGIC else raw
+        return gunzipped(raw, name) if data[0][:2] == GZIP_MAGIC else raw
 
     return InputFile(name, None, opener, stem, data)
 
@@ -255,6 +271,12 @@ def _entry(path: Path) -> InputFile | None:
     return _file(path) if stat.S_ISREG(mode) else None
 
 
+def skipped_name(name: str) -> bool:
+    """Whether a file met in a directory (or under a prefix) is left out for its kind
+    (pictures, HTML, Markdown, notebooks)."""
+    return Path(name).suffix in _SKIP_SUFFIXES
+
+
 def _walk(top: Path, exclude: frozenset[Path] = frozenset()) -> list[InputFile]:
     """Every input file under ``top`` (sorted), hidden files and folders left out: among
     them the temporaries an interrupted atomic write leaves (``.NAME.*.tmp``); so are the
@@ -272,7 +294,7 @@ def _walk(top: Path, exclude: frozenset[Path] = frozenset()) -> list[InputFile]:
             dirnames[:] = [d for d in dirnames if _resolved(Path(folder) / d) not in exclude]
         for name in filenames:
             path = Path(folder) / name
-            if name.startswith(".") or path.suffix in _SKIP_SUFFIXES:
+            if name.startswith(".") or skipped_name(name):
                 continue
             if exclude and _resolved(path) in exclude:
                 continue
@@ -289,7 +311,15 @@ def _resolved(path: Path) -> Path:
         return path
 
 
-def _expand_path(text: str, exclude: frozenset[Path] = frozenset()) -> list[InputFile]:
+def _expand_path(
+    text: str,
+    exclude: frozenset[Path] = frozenset(),
+    storage_options: Mapping[str, Any] | None = None,
+) -> list[InputFile]:
+    from smstatus.io.s3 import expand_s3, is_s3_url
+
+    if is_s3_url(text):
+        return expand_s3(text, storage_options, _remote)
     path = Path(text).expanduser()
     try:
         mode = path.stat().st_mode
@@ -310,6 +340,30 @@ def _expand_path(text: str, exclude: frozenset[Path] = frozenset()) -> list[Inpu
     return [_stream(text, _read_pipe(path), _stem_of(path.name))]
 
 
+def _remote(
+    url: str,
+    raw: Callable[[], BinaryIO],
+    size: int | None,
+    neighbour: Callable[[str], InputFile | None] | None = None,
+    *,
+    listed: bool = False,
+) -> InputFile | None:
+    """An input read from elsewhere than this machine's files (an S3 object) from an opener
+    of its raw bytes; ``None`` when ``listed`` (found under a prefix, as in a directory's
+    walk) and named like a file a walk leaves out."""
+    if listed and skipped_name(url):
+        return None
+
+    def opener() -> BinaryIO:
+        stream = raw()
+        if stream.peek(2)[:2] == GZIP_MAGIC:  # type: ignore[attr-defined]
+            return gunzipped(stream, url)
+        return stream
+
+    stem = _stem_of(url.rsplit("/", 1)[-1])
+    return InputFile(url, None, opener, stem, url=url, _size=size, _neighbour=neighbour)
+
+
 def _expand_glob(text: str) -> list[InputFile]:
     matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
     found = [entry for entry in map(_entry, matches) if entry is not None]
@@ -322,9 +376,14 @@ def expand_inputs(
     inputs: str | Path | Iterable[str | Path | InputFile],
     *,
     exclude: Iterable[str | Path] = (),
+    storage_options: Mapping[str, Any] | None = None,
 ) -> list[InputFile]:
-    """Expand paths, directories (recursively, sorted) and globs into input files
+    """Expand paths, directories (recursively, sorted), globs and S3 URLs into input files
     (:class:`InputFile` items are kept as they are).
+
+    An ``s3://bucket/key`` URL names an object, a prefix (read like a directory) or a glob;
+    ``storage_options`` are keyword arguments of ``s3fs.S3FileSystem`` (credentials and the
+    endpoint come from the usual AWS chain without them).
 
     ``exclude`` names files and folders a directory's walk leaves out (a command's own output
     folder: ``smstatus report . -o report`` run twice never reads its own CSVs).
@@ -349,5 +408,5 @@ def expand_inputs(
         elif str(item) == "-":
             files.append(_stream("<stdin>", lambda: sys.stdin.buffer.read(), "stdin"))
         else:
-            files.extend(_expand_path(str(item), excluded))
+            files.extend(_expand_path(str(item), excluded, storage_options))
     return files
