@@ -146,9 +146,9 @@ def test_cluster_options_that_cannot_run_exit_2_in_one_line(capsys, fleet, argv,
 
 
 def test_an_unreachable_scheduler_is_one_line_and_exit_2(capsys, fleet, monkeypatch):
-    from smstatus.cli import _cluster
+    from smstatus.dask import cluster
 
-    monkeypatch.setattr(_cluster, "CONNECT_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(cluster, "DEFAULT_TIMEOUT", 0.5)
     code, _, err = _run(capsys, ["stats", str(fleet), "--scheduler", "tcp://127.0.0.1:9"])
     assert code == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err

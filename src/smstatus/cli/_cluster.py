@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import logging
 import sys
-import warnings
 from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -24,7 +22,7 @@ from smstatus.cli._common import (
     positive_int,
     report_unparsed,
 )
-from smstatus.errors import SmStatusError
+from smstatus.errors import ClusterConnectionError, SmStatusError
 
 if TYPE_CHECKING:
     from smstatus.cli._cluster_history import ClusterHistory
@@ -39,9 +37,6 @@ __all__ = [
     "uses_cluster",
     "with_cluster",
 ]
-
-CONNECT_TIMEOUT_S = 10
-"""How long to wait for the scheduler of ``--scheduler`` before giving up (exit 2)."""
 
 REPORT_SAMPLE = 20_000
 """Jobs ``report`` draws its page from on a cluster (the first ones, in input order)."""
@@ -81,42 +76,13 @@ def cluster(args: argparse.Namespace) -> Iterator[Any]:
         raise CliError("--scheduler/--workers need inputs the workers can read (files, s3://)")
     if "-" in args.inputs:
         raise CliError("standard input cannot be read on a cluster: name files or s3:// URLs")
-    from smstatus.dask.dependency import import_optional
+    from smstatus.dask.cluster import connect
 
-    dask = import_optional("dask")
-    distributed = import_optional("distributed")
-    with contextlib.ExitStack() as stack:
-        try:
-            if args.scheduler is not None:
-                distributed.comm.get_address_host_port(args.scheduler)  # before a Client
-                client = distributed.Client(
-                    args.scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False
-                )
-            else:
-                local = stack.enter_context(_local_cluster(distributed, args.workers))
-                client = distributed.Client(local, set_as_default=False)
-        except (OSError, TimeoutError, ValueError, TypeError) as exc:
-            if args.scheduler is None:
-                raise CliError(f"cannot start a local Dask cluster: {exc}") from exc
-            raise CliError(f"cannot reach the Dask scheduler at {args.scheduler}: {exc}") from exc
-        stack.enter_context(client)
-        stack.enter_context(dask.config.set(scheduler=client))
-        yield client
-
-
-def _local_cluster(distributed: Any, workers: int) -> Any:
-    """A cluster of ``workers`` single-threaded processes on 127.0.0.1, without dashboard, its
-    logs (a worker's heartbeat failing at shutdown) and its port warnings kept quiet."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "port 8787 is already in use": it takes another
-        return distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            host="127.0.0.1",
-            silence_logs=logging.CRITICAL,
-        )
+    try:
+        with connect(scheduler=args.scheduler, workers=args.workers) as client:
+            yield client
+    except ClusterConnectionError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def load_on_cluster(

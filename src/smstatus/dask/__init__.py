@@ -10,8 +10,9 @@ accept an in-memory one.
 Needs the optional packages ``dask`` and ``distributed``: ``pip install 'smstatus[dask]'``.
 """
 
+from smstatus.dask.cluster import connect
 from smstatus.dask.dataset import DatasetSummary, write_dataset
 from smstatus.dask.history import DaskHistory, from_history
 from smstatus.dask.readers import load
 
-__all__ = ["DaskHistory", "DatasetSummary", "from_history", "load", "write_dataset"]
+__all__ = ["DaskHistory", "DatasetSummary", "connect", "from_history", "load", "write_dataset"]

@@ -10,6 +10,7 @@ client (and a local cluster) are closed and Dask's configuration is as it was.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -29,7 +30,7 @@ def connect(
     scheduler: str | None = None,
     workers: int | None = None,
     memory_limit: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> Iterator[Any]:
     """A Dask client, closed on exit: of the scheduler at ``scheduler``, or of a local cluster.
 
@@ -46,7 +47,8 @@ def connect(
         Memory of each local worker (``"2.5GB"``); Dask's default (the machine's memory shared
         among the workers) when ``None``. Not with ``scheduler``.
     timeout
-        Seconds to wait for the scheduler (or the local cluster) to answer.
+        Seconds to wait for the scheduler (or the local cluster) to answer (default:
+        :data:`DEFAULT_TIMEOUT`).
 
     Yields
     ------
@@ -63,6 +65,7 @@ def connect(
         When ``workers`` or ``memory_limit`` is given with ``scheduler``, or ``workers`` < 1.
     """
     distributed = import_optional("distributed", package="distributed")
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
     if scheduler is not None:
         if workers is not None or memory_limit is not None:
             raise ValueError(
@@ -116,6 +119,7 @@ def _local_cluster(
             dashboard_address="127.0.0.1:0",  # its HTTP server on a free port, never 8787
             scheduler_kwargs={"dashboard": False},  # and no dashboard (bokeh) on it
             timeout=timeout,
+            silence_logs=logging.CRITICAL,  # workers' heartbeats failing as the cluster closes
             **options,
         )
     except (OSError, TimeoutError, RuntimeError) as exc:  # RuntimeError: a worker failed
