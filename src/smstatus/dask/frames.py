@@ -9,7 +9,9 @@ cannot avoid:
   columns of ``phase_table``) have *unknown* categories in the Dask sense: each partition holds
   the categories of its own jobs; ``.compute()`` unites them (known statuses first, in
   lifecycle order) and ``.cat.as_known()`` finds them;
-- the index restarts at 0 in every partition.
+- the rows come partition by partition, and the index restarts at 0 in each: where the
+  in-memory ``transitions`` interleave the rows of several jobs, ``durations`` gives each
+  partition's rows in their order (a job's rows keep theirs).
 
 The ``<Status>_s`` columns of ``phase_table`` are those of every status some partition holds,
 known statuses in lifecycle order, then unknown ones in order of appearance over the

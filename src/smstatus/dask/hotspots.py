@@ -19,60 +19,84 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from smstatus.analysis.groups import encode_groups
+from smstatus.analysis.groups import encode_groups, group_frame
 from smstatus.analysis.hotspots import (
     ARROW,
     EMPTY_VARIANT,
     Bottlenecks,
+    _bottleneck_of_each_job,
     _check_exclude,
+    _shares_per_group,
+    _slowest,
     _variant_ids,
 )
 from smstatus.analysis.phases import entries
 from smstatus.dask.dependency import import_optional
 from smstatus.dask.statistics import merge_columns
 from smstatus.history import JobHistory
+from smstatus.timestamps import NAT_NS
 
 __all__ = ["bottlenecks", "variants"]
 
 
 def _status_seconds(history: JobHistory, options: Mapping[str, Any]) -> dict[str, float]:
-    """Total seconds of each status present in ``history`` (unknown durations count 0)."""
+    """Total seconds of each status present in ``history`` (unknown durations count 0), and
+    the history's status categories."""
     e = entries(history, options.get("as_of"), options.get("machine"))
     totals = np.nan_to_num(e.phase_seconds).sum(axis=1)
-    return {e.status_names[k]: float(t) for k, t in zip(e.present_codes, totals, strict=True)}
+    seconds = {e.status_names[k]: float(t) for k, t in zip(e.present_codes, totals, strict=True)}
+    return seconds
+
+
+def _status_categories(history: JobHistory) -> list[str]:
+    return [str(c) for c in history.transitions["status"].cat.categories]
 
 
 def _bottleneck_part(
-    history: JobHistory, func: Callable[..., Any], options: Mapping[str, Any]
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], list[str], pd.DataFrame]:
-    """The partition's shares and slowest jobs, its seconds per status, its status categories
-    and the empty group columns of its jobs (their dtypes: the categories)."""
-    result: Bottlenecks = func(history, **options)
-    cats = [str(c) for c in history.transitions["status"].cat.categories]
-    groups = result.per_job[list(result.by)].iloc[:0]
-    return result.shares, result.slowest, _status_seconds(history, options), cats, groups
+    history: JobHistory, options: Mapping[str, Any], kept: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``per_job``, ``shares`` and ``slowest`` of one partition, the statuses considered being
+    ``kept`` (those with time in the whole history), as the in-memory function computes them."""
+    e = entries(history, options.get("as_of"), options.get("machine"))
+    groups = group_frame(
+        history, options.get("by"), first_start=lambda: e.to_rows(e.first_start, NAT_NS)
+    )
+    categories = history.transitions["status"].cat.categories
+    rows = e.jobs_code
+    valid = rows >= 0
+    secs = np.zeros((len(rows), len(kept)))
+    keep = np.full(len(kept), -2, dtype=np.int64)  # -2: a status this partition lacks
+    present = {e.status_names[k]: i for i, k in enumerate(e.present_codes)}
+    for j, status in enumerate(kept):
+        if status in present:
+            keep[j] = e.present_codes[present[status]]
+            secs[valid, j] = e.phase_seconds[present[status]][rows[valid]]
+    codes, per_job = _bottleneck_of_each_job(e, secs, keep, categories)
+    per_job.insert(0, "job_name", history.jobs["job_name"].reset_index(drop=True))
+    per_job = pd.concat([per_job, groups], axis=1)
+    shares = _shares_per_group(secs, kept, keep, codes, groups, categories)
+    slowest = _slowest(secs, kept, history.jobs["job_name"], int(options.get("top", 5)), categories)
+    return per_job, shares, slowest
 
 
 def _per_job(
-    history: JobHistory,
-    func: Callable[..., Any],
-    options: Mapping[str, Any],
-    dtypes: Mapping[str, Any],
+    history: JobHistory, options: Mapping[str, Any], kept: list[str], dtypes: Mapping[str, Any]
 ) -> pd.DataFrame:
-    per_job: pd.DataFrame = func(history, **options).per_job
+    per_job = _bottleneck_part(history, options, kept)[0]
     return per_job.astype(dict(dtypes)) if dtypes else per_job
 
 
 def _merge_shares(
-    frames: Sequence[pd.DataFrame], keys: list[str], kept: list[str], categories: pd.Index
+    frames: Sequence[pd.DataFrame],
+    keys: list[str],
+    kept: list[str],
+    categories: pd.Index,
+    empty: pd.DataFrame,
 ) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames or not kept:
-        out = pd.DataFrame({k: pd.Series(dtype=object) for k in keys})
+        out = empty.copy()
         out["status"] = pd.Categorical([], categories=categories)
-        out["seconds"] = pd.Series(dtype=float)
-        out["share"] = pd.Series(dtype=float)
-        out["bottleneck_jobs"] = pd.Series(dtype=np.int64)
         return out
     merged = pd.DataFrame(
         {k: merge_columns([f[k] for f in frames]) for k in keys},
@@ -141,37 +165,36 @@ def bottlenecks(
     """The in-memory ``bottlenecks`` of the whole partitioned history (see the module)."""
     dask, dd = import_optional("dask"), import_optional("dask.dataframe")
     clear = import_optional("dask.dataframe.utils").clear_known_categories
-    empty: Bottlenecks = func(JobHistory.empty(), **options)
+    empty: Bottlenecks = func(JobHistory.empty(), **options)  # checks the options
     excluded = _check_exclude(options.get("exclude", ("Training",)))
     opts = dict(options)
-    parts = dask.compute(*[dask.delayed(_bottleneck_part)(p, func, opts) for p in partitions])
+    found = dask.compute(
+        *[dask.delayed(_status_seconds)(p, opts) for p in partitions],
+        *[dask.delayed(_status_categories)(p) for p in partitions],
+    )
     totals: dict[str, float] = {}
-    for _, _, seconds, *_ in parts:
+    for seconds in found[: len(partitions)]:
         for status, s in seconds.items():
             totals[status] = totals.get(status, 0.0) + s
-    kept_anywhere = {str(s) for shares, *_ in parts for s in shares["status"].astype(object)}
-    dropped = sorted(s for s in kept_anywhere if totals.get(s, 0.0) <= 0)
-    if dropped:  # kept by a partition, but no time in the whole history: leave it out
-        opts["exclude"] = (*excluded, *dropped)
-        parts = dask.compute(*[dask.delayed(_bottleneck_part)(p, func, opts) for p in partitions])
-    categories = pd.Index(pd.unique(np.asarray([c for p in parts for c in p[3]], dtype=object)))
-    order = {s: i for i, s in enumerate(categories)}
-    kept = sorted((s for s in kept_anywhere if s not in dropped), key=order.__getitem__)
+    names = [c for cats in found[len(partitions) :] for c in cats]
+    categories = pd.Index(pd.unique(np.asarray(names, dtype=object)))
+    kept = [s for s in categories if totals.get(s, 0.0) > 0 and s not in excluded]
+    parts = dask.compute(*[dask.delayed(_bottleneck_part)(p, opts, kept) for p in partitions])
     keys = list(empty.by)
-    shares = _merge_shares([p[0] for p in parts], keys, kept, categories)
+    shares = _merge_shares([p[1] for p in parts], keys, kept, categories, empty.shares)
     slowest = _merge_slowest(
-        [p[1] for p in parts], kept, int(options.get("top", 5)), categories, empty.slowest
+        [p[2] for p in parts], kept, int(options.get("top", 5)), categories, empty.slowest
     )
     # categorical group columns get the union of the partitions' categories (time buckets are
     # ordered categoricals, which Dask cannot unite when they differ)
     dtypes = {
-        k: merge_columns([p[4][k] for p in parts]).dtype
+        k: merge_columns([p[0][k].iloc[:0] for p in parts]).dtype
         for k in keys
         if isinstance(empty.per_job[k].dtype, pd.CategoricalDtype)
     }
     meta = clear(empty.per_job).astype(dtypes) if dtypes else clear(empty.per_job)
     per_job = dd.from_delayed(
-        [dask.delayed(_per_job)(p, func, opts, dtypes) for p in partitions],
+        [dask.delayed(_per_job)(p, opts, kept, dtypes) for p in partitions],
         meta=meta,
         verify_meta=False,
     )
