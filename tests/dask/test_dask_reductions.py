@@ -245,19 +245,46 @@ def test_unsupported_function_is_a_type_error(fleet):
         run(from_history(fleet, 2).to_delayed(), smstatus.km_stats, (), {})
 
 
-def test_negative_seconds_drop_a_status_from_every_partition():
-    """A status with time in one partition and negative time in another is not considered
-    when it adds up to no time at all (as in memory)."""
-    rows = [
-        ("a", 0, "Starting", 0, 100),
-        ("a", 1, "Downloading", 100, 400),
-        ("b", 0, "Starting", 0, 50),
-        ("b", 1, "Downloading", 500, 100),  # ends before it starts: -400 s
-    ]
+def negative_history(rows: list[tuple]) -> JobHistory:
     t = pd.DataFrame(rows, columns=["job_name", "step", "status", "start_time", "end_time"])
     for col in ("start_time", "end_time"):
         t[col] = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(t[col], unit="s")
-    history = JobHistory(None, t)
+    return JobHistory(None, t)
+
+
+def test_a_status_with_time_in_the_fleet_counts_where_a_partition_adds_up_below_zero():
+    """Which statuses count is decided over the whole history: a partition whose seconds in
+    a status add up below zero (an entry that ends before it starts) still has jobs for
+    which it is the bottleneck."""
+    history = negative_history(
+        [
+            ("a", 0, "Starting", 0, 100),
+            ("a", 1, "Downloading", 100, 400),
+            ("b", 0, "Starting", 0, 50),
+            ("b", 1, "Downloading", 50, 150),
+            ("c", 0, "Starting", 0, 10),
+            ("c", 1, "Downloading", 500, 300),  # -200 s: b and c add up to -100 s
+        ]
+    )
+    expected = smstatus.bottlenecks(history)
+    assert expected.per_job["bottleneck"].astype(str).tolist()[1] == "Downloading"
+    got = smstatus.bottlenecks(split(history, [1]))
+    same_frame(expected.shares, got.shares)
+    same_frame(expected.slowest, got.slowest)
+    same_frame(expected.per_job, got.per_job.compute(), lazy=True)
+
+
+def test_a_status_without_time_in_the_fleet_counts_nowhere():
+    """A status with time in one partition and more negative time in another adds up to
+    none: it is left out of every partition's figures, as in memory."""
+    history = negative_history(
+        [
+            ("a", 0, "Starting", 0, 100),
+            ("a", 1, "Downloading", 100, 400),
+            ("b", 0, "Starting", 0, 50),
+            ("b", 1, "Downloading", 500, 100),  # -400 s
+        ]
+    )
     expected = smstatus.bottlenecks(history)
     assert "Downloading" not in set(expected.shares["status"].astype(str))
     got = smstatus.bottlenecks(split(history, [1]))
