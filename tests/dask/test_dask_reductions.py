@@ -170,8 +170,7 @@ def test_random_histories_on_random_partitionings(data, history):
     q=st.lists(st.floats(0, 1), min_size=1, max_size=4, unique=True),
 )
 def test_quantiles_are_exact(values, cuts, q):
-    """Exact quantiles (not within a rank error): one open-ended... one entry a job, split
-    anywhere."""
+    """Quantiles are exact (no rank error): one entry a job, the jobs split anywhere."""
     rows = [
         {"job_name": f"j{i}", "step": 0, "status": "Training", "start_time": 0, "end_time": v}
         for i, v in enumerate(values)
