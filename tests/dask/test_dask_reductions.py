@@ -228,6 +228,10 @@ def test_options_reach_every_partition(fleet):
     same_frame(expected.slowest, got.slowest)
 
 
+def test_a_history_without_partitions_gives_empty_results():
+    assert_same_results(JobHistory.empty(), DaskHistory([]))
+
+
 def test_by_series_is_refused(fleet):
     by = pd.Series(np.arange(fleet.n_jobs) % 2, name="half")
     with pytest.raises(TypeError, match="Series"):

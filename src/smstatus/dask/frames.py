@@ -30,15 +30,23 @@ import pandas as pd
 from smstatus.dask.dependency import import_optional
 from smstatus.history import KNOWN_STATUSES, JobHistory
 
-__all__ = ["durations", "merge_status_names", "phase_table", "present_statuses"]
+__all__ = ["dask_frame", "durations", "merge_status_names", "phase_table", "present_statuses"]
 
 
-def _dask_frame(parts: list[Any], meta: pd.DataFrame) -> Any:
+def dask_frame(parts: Sequence[Any], meta: pd.DataFrame, *, known: Sequence[str] = ()) -> Any:
+    """A Dask frame of ``parts`` (``Delayed`` frames shaped as ``meta``): the categorical
+    columns have unknown categories but for those named in ``known``; no part, no row."""
     dd = import_optional("dask.dataframe")
     clear = import_optional("dask.dataframe.utils").clear_known_categories
-    meta = clear(meta)
-    frame = dd.from_delayed(parts, meta=meta, verify_meta=False)
-    return frame
+    unknown = [
+        c
+        for c in meta.columns
+        if isinstance(meta[c].dtype, pd.CategoricalDtype) and c not in set(known)
+    ]
+    meta = clear(meta, cols=unknown) if unknown else meta
+    if not parts:
+        return dd.from_pandas(meta, npartitions=1)
+    return dd.from_delayed(list(parts), meta=meta, verify_meta=False)
 
 
 def durations(
@@ -48,7 +56,7 @@ def durations(
     delayed = import_optional("dask").delayed
     meta = func(JobHistory.empty(), **options)
     parts = [delayed(func)(part, **options) for part in partitions]
-    return _dask_frame(parts, meta)
+    return dask_frame(parts, meta)
 
 
 def present_statuses(history: JobHistory) -> list[str]:
@@ -105,4 +113,4 @@ def phase_table(
     statuses = merge_status_names(found)
     meta = _with_status_columns(func(JobHistory.empty(), **options), statuses)
     parts = [dask.delayed(_phase_table_part)(part, func, options, statuses) for part in partitions]
-    return _dask_frame(parts, meta)
+    return dask_frame(parts, meta)

@@ -32,6 +32,7 @@ from smstatus.analysis.hotspots import (
 )
 from smstatus.analysis.phases import entries
 from smstatus.dask.dependency import import_optional
+from smstatus.dask.frames import dask_frame
 from smstatus.dask.statistics import merge_columns
 from smstatus.history import JobHistory
 from smstatus.timestamps import NAT_NS
@@ -163,8 +164,7 @@ def bottlenecks(
     partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
 ) -> Bottlenecks:
     """The in-memory ``bottlenecks`` of the whole partitioned history (see the module)."""
-    dask, dd = import_optional("dask"), import_optional("dask.dataframe")
-    clear = import_optional("dask.dataframe.utils").clear_known_categories
+    dask = import_optional("dask")
     empty: Bottlenecks = func(JobHistory.empty(), **options)  # checks the options
     excluded = _check_exclude(options.get("exclude", ("Training",)))
     opts = dict(options)
@@ -192,11 +192,11 @@ def bottlenecks(
         for k in keys
         if isinstance(empty.per_job[k].dtype, pd.CategoricalDtype)
     }
-    meta = clear(empty.per_job).astype(dtypes) if dtypes else clear(empty.per_job)
-    per_job = dd.from_delayed(
+    meta = empty.per_job.astype(dtypes) if dtypes else empty.per_job
+    per_job = dask_frame(
         [dask.delayed(_per_job)(p, opts, kept, dtypes) for p in partitions],
-        meta=meta,
-        verify_meta=False,
+        meta,
+        known=list(dtypes),
     )
     return Bottlenecks(
         per_job=per_job,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from smstatus.dask.dependency import import_optional
+from smstatus.dask.frames import dask_frame
 from smstatus.errors import ValidationError
 from smstatus.history import JobHistory
 from smstatus.validation.report import (
@@ -194,9 +195,9 @@ class DaskValidationReport:
         self.machine_version = first.machine_version
         self.strict = first.strict
         self.tolerance = first.tolerance
-        dask, dd = import_optional("dask"), import_optional("dask.dataframe")
-        parts = [dask.delayed(_violations_part)(p, func, self._options) for p in self._partitions]
-        self.violations = dd.from_delayed(parts, meta=empty_violations(), verify_meta=False)
+        delayed = import_optional("dask").delayed
+        parts = [delayed(_violations_part)(p, func, self._options) for p in self._partitions]
+        self.violations = dask_frame(parts, empty_violations(), known=("code", "severity"))
 
     @property
     def n_violations(self) -> int:
