@@ -213,6 +213,7 @@ def test_report_to_dict_and_raise(fleet):
     assert got.to_dict(max_violations=5) == expected.to_dict(max_violations=5)
     same_frame(expected.at_least("warning"), got.at_least("warning").compute())
     assert not got.ok
+    assert "invalid" in got._repr_html_() and "INVALID" in repr(got)
     with pytest.raises(smstatus.errors.ValidationError) as caught:
         got.raise_if_invalid()
     same_frame(expected.at_least("error"), caught.value.violations)

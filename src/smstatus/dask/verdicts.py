@@ -9,6 +9,11 @@ names such records give are gathered (a few per reject) and those jobs are made 
 they are, as in memory; when there are some, the partitions are validated a second time to
 count them.
 
+The engine relies on the rule of :class:`~smstatus.dask.history.DaskHistory` that a job (every
+row of its name) lives in one partition: ``duplicate_job`` is found among the rows of a name
+within its partition, so a reader that put two records of one name in two partitions would
+break it.
+
 The violations stay a Dask frame (a corrupt fleet has as many as it has entries) and the valid
 jobs a :class:`~smstatus.dask.history.DaskHistory`; both validate their partitions again when
 computed (persist the history first to read it once).
@@ -16,6 +21,7 @@ computed (persist the history first to read it once).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -285,6 +291,16 @@ class DaskValidationReport:
     def __repr__(self) -> str:
         verdict = "ok" if self.ok else "INVALID"
         return f"<DaskValidationReport {verdict}: {self.headline()}>"
+
+    def _repr_html_(self) -> str:
+        verdict = "ok" if self.ok else "invalid"
+        colour = "#1a7f37" if self.ok else "#cf222e"
+        summary = self._summary.to_html(index=False, escape=True) if len(self._summary) else ""
+        return (
+            f"<div><p><b>DaskValidationReport</b> <span style='color:{colour}'><b>{verdict}"
+            f"</b></span>: {html.escape(self.headline())}</p>{summary}<p>The violations are in "
+            "<code>.violations</code> (a Dask frame).</p></div>"
+        )
 
 
 def _in_memory(rows: pd.DataFrame, report: DaskValidationReport) -> ValidationReport:
