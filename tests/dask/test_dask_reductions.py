@@ -165,7 +165,7 @@ def test_random_histories_on_random_partitionings(data, history):
 
 @settings(max_examples=12, deadline=None)
 @given(
-    values=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=60),
+    values=st.lists(st.integers(0, 10**9).map(lambda ms: ms / 1000), min_size=1, max_size=60),
     cuts=st.lists(st.integers(0, 60), max_size=5),
     q=st.lists(st.floats(0, 1), min_size=1, max_size=4, unique=True),
 )

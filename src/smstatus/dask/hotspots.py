@@ -24,11 +24,11 @@ from smstatus.analysis.hotspots import (
     ARROW,
     EMPTY_VARIANT,
     Bottlenecks,
-    _bottleneck_of_each_job,
-    _check_exclude,
-    _shares_per_group,
-    _slowest,
-    _variant_ids,
+    bottleneck_of_each_job,
+    check_exclude,
+    shares_per_group,
+    slowest_jobs,
+    variant_ids,
 )
 from smstatus.analysis.phases import entries
 from smstatus.dask.dependency import import_optional
@@ -72,11 +72,13 @@ def _bottleneck_part(
         if status in present:
             keep[j] = e.present_codes[present[status]]
             secs[valid, j] = e.phase_seconds[present[status]][rows[valid]]
-    codes, per_job = _bottleneck_of_each_job(e, secs, keep, categories)
+    codes, per_job = bottleneck_of_each_job(e, secs, keep, categories)
     per_job.insert(0, "job_name", history.jobs["job_name"].reset_index(drop=True))
     per_job = pd.concat([per_job, groups], axis=1)
-    shares = _shares_per_group(secs, kept, keep, codes, groups, categories)
-    slowest = _slowest(secs, kept, history.jobs["job_name"], int(options.get("top", 5)), categories)
+    shares = shares_per_group(secs, kept, keep, codes, groups, categories)
+    slowest = slowest_jobs(
+        secs, kept, history.jobs["job_name"], int(options.get("top", 5)), categories
+    )
     return per_job, shares, slowest
 
 
@@ -132,7 +134,7 @@ def _merge_shares(
     return out
 
 
-def _merge_slowest(
+def _mergeslowest_jobs(
     frames: Sequence[pd.DataFrame],
     kept: list[str],
     top: int,
@@ -166,7 +168,7 @@ def bottlenecks(
     """The in-memory ``bottlenecks`` of the whole partitioned history (see the module)."""
     dask = import_optional("dask")
     empty: Bottlenecks = func(JobHistory.empty(), **options)  # checks the options
-    excluded = _check_exclude(options.get("exclude", ("Training",)))
+    excluded = check_exclude(options.get("exclude", ("Training",)))
     opts = dict(options)
     found = dask.compute(
         *[dask.delayed(_status_seconds)(p, opts) for p in partitions],
@@ -182,7 +184,7 @@ def bottlenecks(
     parts = dask.compute(*[dask.delayed(_bottleneck_part)(p, opts, kept) for p in partitions])
     keys = list(empty.by)
     shares = _merge_shares([p[1] for p in parts], keys, kept, categories, empty.shares)
-    slowest = _merge_slowest(
+    slowest = _mergeslowest_jobs(
         [p[2] for p in parts], kept, int(options.get("top", 5)), categories, empty.slowest
     )
     # categorical group columns get the union of the partitions' categories (time buckets are
@@ -217,7 +219,7 @@ def _variant_part(
     """The partition's variants and, for each, the known wall times of its jobs."""
     frame: pd.DataFrame = func(history, **options)
     e = entries(history, options.get("as_of"), options.get("machine"))
-    ids_c, sequences = _variant_ids(e)
+    ids_c, sequences = variant_ids(e)
     labels = [*e.status_names, "<NA>"]
     text = [ARROW.join(labels[c] for c in seq) if len(seq) else EMPTY_VARIANT for seq in sequences]
     ids = e.to_rows(ids_c, -1)

@@ -71,10 +71,16 @@ def run(
     func: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: Mapping[str, Any],
+    *,
+    wrap: Callable[[list[Any]], Any] = list,
 ) -> Any:
     """Run ``func`` (an in-memory function of smstatus, called as ``func(*args, **kwargs)`` with
     a partitioned history as its first argument) over ``partitions`` (``Delayed`` values of
-    :class:`~smstatus.history.JobHistory`) and merge the results."""
+    :class:`~smstatus.history.JobHistory`) and merge the results.
+
+    ``wrap`` makes a partitioned history of a list of partitions (the ``DaskHistory`` class,
+    passed by the history itself: this module does not import it).
+    """
     name = getattr(func, "__name__", repr(func))
     if name not in SUPPORTED or not getattr(func, "__module__", "").startswith("smstatus."):
         raise TypeError(
@@ -90,7 +96,7 @@ def run(
     if name == "validate":
         from smstatus.dask.verdicts import validate
 
-        return validate(partitions, func, options)
+        return validate(partitions, func, options, wrap=wrap)
     if name == "duration_stats":
         from smstatus.dask.statistics import duration_stats
 

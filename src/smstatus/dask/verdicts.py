@@ -190,12 +190,14 @@ class DaskValidationReport:
         n_valid: int,
         rejected: frozenset[str],
         first: ValidationReport,
+        wrap: Callable[[list[Any]], Any] = list,
     ) -> None:
         self._partitions = list(partitions)
         self._func = func
         self._options = dict(options)
         self._summary = summary
         self._rejected = rejected
+        self._wrap = wrap
         self.n_jobs = n_jobs
         self.n_valid = n_valid
         self.machine_version = first.machine_version
@@ -242,10 +244,8 @@ class DaskValidationReport:
 
     def valid_history(self) -> Any:
         """The valid jobs, as a :class:`~smstatus.dask.history.DaskHistory`."""
-        from smstatus.dask.history import DaskHistory
-
         delayed = import_optional("dask").delayed
-        return DaskHistory(
+        return self._wrap(
             [
                 delayed(_valid_part)(p, self._func, self._options, self._rejected)
                 for p in self._partitions
@@ -316,7 +316,11 @@ def _in_memory(rows: pd.DataFrame, report: DaskValidationReport) -> ValidationRe
 
 
 def validate(
-    partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
+    partitions: Sequence[Any],
+    func: Callable[..., Any],
+    options: Mapping[str, Any],
+    *,
+    wrap: Callable[[list[Any]], Any] = list,
 ) -> DaskValidationReport:
     """Validate every partition and merge the verdicts (see the module notes)."""
     dask = import_optional("dask")
@@ -339,4 +343,5 @@ def validate(
         n_valid=n_valid,
         rejected=elsewhere,
         first=first,
+        wrap=wrap,
     )
