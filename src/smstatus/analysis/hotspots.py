@@ -405,3 +405,11 @@ def variants(
     out = out.reset_index(drop=True)
     out.attrs["as_of"] = e.as_of
     return out
+
+
+# the building blocks the Dask engine (smstatus.dask.hotspots) runs partition by partition
+check_exclude = _check_exclude
+bottleneck_of_each_job = _bottleneck_of_each_job
+shares_per_group = _shares_per_group
+slowest_jobs = _slowest
+variant_ids = _variant_ids

@@ -107,7 +107,7 @@ def _run_on_engine(
 ) -> Any:
     from smstatus.dask.reductions import run
 
-    return run(history.to_delayed(), func, args, kwargs)
+    return run(history.to_delayed(), func, args, kwargs, wrap=type(history))
 
 
 setattr(DaskHistory, ENGINE_PROTOCOL, _run_on_engine)
