@@ -591,8 +591,8 @@ ENGINE_PROTOCOL = "__smstatus_function__"
 
 A class that defines ``__smstatus_function__(self, func, args, kwargs)`` is handed every call of a
 function decorated with :func:`dispatch_to_engine` whose history is one of its instances, with
-``func`` the in-memory function itself (as NumPy's ``__array_function__`` does): the engine runs it
-on each partition and merges the results. Nothing below the engine imports it.
+``func`` the public function (as NumPy's ``__array_function__`` does): the engine runs it on each
+partition, an in-memory history, and merges the results. Nothing below the engine imports it.
 """
 
 
@@ -607,7 +607,9 @@ def dispatch_to_engine(func: Callable[_P, _R]) -> Callable[_P, _R]:
         handler = getattr(type(value), ENGINE_PROTOCOL, None)
         if handler is None:
             return func(*args, **kwargs)
-        result: _R = handler(value, func, args, kwargs)
+        # the engine gets this very function (importable by name, so it pickles to workers);
+        # on a partition, an in-memory history, it runs the in-memory code
+        result: _R = handler(value, call, args, kwargs)
         return result
 
     return call

@@ -29,7 +29,7 @@ def local_client() -> Iterator[Any]:
             host="127.0.0.1",
             dashboard_address=None,
         )
-    with cluster, Client(cluster) as client:
+    with cluster, Client(cluster, set_as_default=False) as client:  # no global default
         yield client
 
 

@@ -96,7 +96,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_quickly():
 def test_a_malformed_address_is_a_clear_error(address):
     with (
         pytest.raises(ClusterConnectionError, match="scheduler"),
-        connect(scheduler=address, timeout=1),
+        connect(scheduler=address, timeout=5),
     ):
         pass
 

@@ -133,7 +133,7 @@ def test_a_dataset_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     ("argv", "message"),
     [
         (["--scheduler", "tcp://127.0.0.1:9", "--workers", "2"], "not both"),
-        (["--scheduler", "nonsense"], "cannot reach the Dask scheduler at nonsense"),
+        (["--scheduler", "nonsense"], "is not the address of a Dask scheduler"),
         (["--workers", "0"], "at least 1"),
     ],
 )

@@ -296,22 +296,6 @@ def test_a_status_without_time_in_the_fleet_counts_nowhere():
     same_frame(expected.per_job, got.per_job.compute(), lazy=True)
 
 
-@pytest.fixture(scope="module")
-def local_client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        processes=True,
-        n_workers=2,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        dashboard_address=None,
-    )
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
 def test_on_a_cluster_of_processes(fleet, local_client):
     """The partitions travel to worker processes and back (everything pickles) and the
     client made by the caller is used."""

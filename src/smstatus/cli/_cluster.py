@@ -34,7 +34,9 @@ __all__ = [
     "convert_on_cluster",
     "load_history",
     "load_on_cluster",
+    "report_rejects",
     "uses_cluster",
+    "validate_history",
     "with_cluster",
 ]
 
@@ -87,23 +89,23 @@ def cluster(args: argparse.Namespace) -> Iterator[Any]:
 
 def load_on_cluster(
     args: argparse.Namespace,
-    client: Any,
     *,
     machine: Any = None,
     as_is: bool = False,
     stderr: IO[str] | None = None,
     exclude: tuple[str, ...] = (),
+    rejects_later: bool = False,
 ) -> ClusterHistory:
-    """Load the inputs with the Dask engine into the cluster's memory; report the rejects on
-    stderr as the in-memory path does (:class:`CliError` when nothing could be read).
-    ``exclude`` names local files and folders a directory's walk leaves out (a command's own
-    output)."""
+    """The inputs as partitions the cluster's workers read, nothing kept in their memory (a
+    worker holds the partitions it is working on, so its memory follows the partition size,
+    not the fleet). The rejects are listed on stderr as the in-memory path does (a
+    :class:`CliError` when nothing could be read), after a pass that counts them, unless
+    ``rejects_later``: the command then finds them in its own pass and calls
+    :func:`report_rejects`. ``exclude`` names local files and folders a directory's walk
+    leaves out (a command's own output)."""
     import smstatus.dask
     from smstatus.cli._cluster_history import ClusterHistory
-    from smstatus.dask.dependency import import_optional
-    from smstatus.dask.history import DaskHistory
 
-    stderr = stderr or sys.stderr
     try:
         loaded = smstatus.dask.load(
             _inputs(args.inputs, exclude),
@@ -117,18 +119,39 @@ def load_on_cluster(
             raise
         raise CliError(str(exc)) from exc
     parts = loaded.to_delayed() if as_is else loaded.map_partitions(escaped_history)
-    parts = client.persist(parts)
-    counts = DaskHistory(parts).map_partitions(_count)
-    per_part = import_optional("dask").compute(*counts)
-    history = ClusterHistory(
-        parts,
-        _concat_rejects([rejects for _, rejects in per_part]),
-        sum(n for n, _ in per_part),
-    )
-    report_unparsed(history, stream=stderr)
+    history = ClusterHistory(parts)
+    if not rejects_later:
+        report_rejects(args, history, stderr=stderr)
+    return history
+
+
+def report_rejects(
+    args: argparse.Namespace, history: ClusterHistory, *, stderr: IO[str] | None = None
+) -> None:
+    """List the rejects of a history loaded on the cluster on stderr; a :class:`CliError` when
+    no record could be read."""
+    report_unparsed(history, stream=stderr or sys.stderr)
     if history.n_jobs == 0 and len(history.unparsed):
         raise CliError(f"no record could be read from {' '.join(args.inputs)}")
-    return history
+
+
+def validate_history(
+    args: argparse.Namespace, history: Any, *, stderr: IO[str] | None = None, **options: Any
+) -> Any:
+    """``validate(history, **options)``; on a cluster in one pass over the inputs that also
+    finds the rejects (listed on stderr) and gathers the violations."""
+    from smstatus.validation.checks import validate
+
+    if getattr(args, "dask_client", None) is None:
+        return validate(history, **options)
+    from smstatus.dask.verdicts import validate as validate_partitions
+
+    report = validate_partitions(
+        history.to_delayed(), validate, options, wrap=type(history), gather=True
+    )
+    history.remember(report.n_jobs, report.unparsed)
+    report_rejects(args, history, stderr=stderr)
+    return report
 
 
 def _inputs(inputs: list[str], exclude: tuple[str, ...]) -> list[str]:
@@ -144,19 +167,6 @@ def _inputs(inputs: list[str], exclude: tuple[str, ...]) -> list[str]:
         else:
             out.extend(f.name for f in expand_inputs(text, exclude=exclude))
     return out
-
-
-def _count(history: Any) -> tuple[int, Any]:
-    return history.n_jobs, history.unparsed
-
-
-def _concat_rejects(frames: list[Any]) -> Any:
-    import pandas as pd
-
-    from smstatus.history import JobHistory
-
-    kept = [f for f in frames if len(f)]
-    return pd.concat(kept, ignore_index=True) if kept else JobHistory.empty().unparsed
 
 
 def with_cluster(run: Callable[..., int]) -> Callable[..., int]:
@@ -181,9 +191,10 @@ def load_history(args: argparse.Namespace, **options: Any) -> Any:
     those of :func:`load_on_cluster` there)."""
     client = getattr(args, "dask_client", None)
     if client is None:
+        options.pop("rejects_later", None)
         return load_inputs(args, **options)
-    keep = {k: v for k, v in options.items() if k in ("machine", "as_is", "stderr", "exclude")}
-    return load_on_cluster(args, client, **keep)
+    keep = ("machine", "as_is", "stderr", "exclude", "rejects_later")
+    return load_on_cluster(args, **{k: v for k, v in options.items() if k in keep})
 
 
 def sample_for_report(args: argparse.Namespace, history: Any) -> Any:

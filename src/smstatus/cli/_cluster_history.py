@@ -4,23 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
+from smstatus.dask.dependency import import_optional
 from smstatus.dask.history import DaskHistory
 
 __all__ = ["ClusterHistory"]
 
 
+def _facts_of(history: Any) -> tuple[int, pd.DataFrame]:
+    return history.n_jobs, history.unparsed
+
+
 class ClusterHistory(DaskHistory):
-    """A :class:`DaskHistory` kept in the cluster's memory, with what every command prints
-    about it computed once: the rejects (``unparsed``, a pandas frame) and the job count."""
+    """A :class:`DaskHistory` read by the cluster's workers, with what every command prints
+    about it (the rejects, as a pandas frame, and the job count) computed once: by a pass of
+    its own when first asked, or remembered from a pass that computed them along the way."""
 
-    __slots__ = ("_rejects", "n_jobs")
+    __slots__ = ("_facts",)
 
-    def __init__(self, partitions: list[Any], unparsed: Any, n_jobs: int) -> None:
+    def __init__(self, partitions: list[Any]) -> None:
         super().__init__(partitions)
-        self._rejects = unparsed
-        self.n_jobs = n_jobs
+        self._facts: tuple[int, pd.DataFrame] | None = None
+
+    def remember(self, n_jobs: int, unparsed: pd.DataFrame) -> None:
+        """Keep the job count and rejects a pass over the partitions found."""
+        self._facts = (n_jobs, unparsed)
+
+    def _known(self) -> tuple[int, pd.DataFrame]:
+        if self._facts is None:
+            from smstatus.history import JobHistory
+
+            per_part = import_optional("dask").compute(*self.map_partitions(_facts_of))
+            rejects = [frame for _, frame in per_part if len(frame)]
+            self._facts = (
+                sum(n for n, _ in per_part),
+                pd.concat(rejects, ignore_index=True) if rejects else JobHistory.empty().unparsed,
+            )
+        return self._facts
 
     @property
-    def unparsed(self) -> Any:
+    def n_jobs(self) -> int:
+        """Jobs loaded (computed on first use)."""
+        return self._known()[0]
+
+    @property
+    def unparsed(self) -> pd.DataFrame:
         """The input records that could not be loaded, as a pandas frame."""
-        return self._rejects
+        return self._known()[1]

@@ -13,7 +13,12 @@ from typing import IO, Any
 
 import pandas as pd
 
-from smstatus.cli._cluster import add_cluster_arguments, load_history, with_cluster
+from smstatus.cli._cluster import (
+    add_cluster_arguments,
+    load_history,
+    validate_history,
+    with_cluster,
+)
 from smstatus.cli._common import (
     add_format_argument,
     add_input_arguments,
@@ -92,12 +97,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     """Run `validate`; return the exit code."""
-    from smstatus.validation.checks import validate
-
     out = stdout or sys.stdout
     machine = load_machine(args.machine)
-    history = load_history(args, machine=machine)
-    report = validate(history, machine=machine, strict=args.strict, tolerance=args.tolerance)
+    history = load_history(args, machine=machine, rejects_later=True)
+    report = validate_history(
+        args, history, machine=machine, strict=args.strict, tolerance=args.tolerance
+    )
     if args.format == "json":
         report.write_json(out, extra={"unparsed": _unparsed(history.unparsed)})
         out.write("\n")

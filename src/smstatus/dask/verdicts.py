@@ -24,7 +24,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ from smstatus.validation.report import (
     ValidationReport,
     ViolationCode,
     empty_violations,
+    write_report_json,
 )
 
 __all__ = ["DaskValidationReport", "PartVerdict", "validate"]
@@ -58,10 +59,17 @@ class PartVerdict:
     """Jobs named by the partition's ``unparsed_record`` rows."""
     names_elsewhere: frozenset[str] = field(default_factory=frozenset)
     """Those of ``rejected_names`` that are not jobs of this partition."""
+    rows: pd.DataFrame | None = None
+    """The partition's violations, when they are gathered in the same pass."""
+    unparsed: pd.DataFrame | None = None
+    """The partition's rejected input records, when they are gathered in the same pass."""
 
 
 def _part_verdict(
-    history: JobHistory, func: Callable[..., Any], options: Mapping[str, Any]
+    history: JobHistory,
+    func: Callable[..., Any],
+    options: Mapping[str, Any],
+    gather: bool = False,
 ) -> PartVerdict:
     report: ValidationReport = func(history, **options)
     v = report.violations
@@ -87,6 +95,8 @@ def _part_verdict(
         n_valid=report.n_valid,
         rejected_names=rejected,
         names_elsewhere=frozenset(n for n in rejected if n not in own),
+        rows=v if gather else None,
+        unparsed=history.unparsed if gather else None,
     )
 
 
@@ -191,6 +201,7 @@ class DaskValidationReport:
         rejected: frozenset[str],
         first: ValidationReport,
         wrap: Callable[[list[Any]], Any] = list,
+        gathered: Sequence[PartVerdict] | None = None,
     ) -> None:
         self._partitions = list(partitions)
         self._func = func
@@ -203,6 +214,11 @@ class DaskValidationReport:
         self.machine_version = first.machine_version
         self.strict = first.strict
         self.tolerance = first.tolerance
+        self.unparsed: pd.DataFrame | None = None
+        if gathered is not None:
+            self.violations: Any = _in_input_order([p.rows for p in gathered if p.rows is not None])
+            self.unparsed = _concat_or([p.unparsed for p in gathered], JobHistory.empty().unparsed)
+            return
         delayed = import_optional("dask").delayed
         parts = [delayed(_violations_part)(p, func, self._options) for p in self._partitions]
         self.violations = dask_frame(parts, empty_violations(), known=("code", "severity"))
@@ -265,12 +281,34 @@ class DaskValidationReport:
             violations=errors,
         )
 
+    def write_json(
+        self, stream: IO[str], *, extra: Mapping[str, Any] | None = None, **compute_options: Any
+    ) -> None:
+        """Write the JSON of :meth:`to_dict` to ``stream`` a piece at a time, as
+        :meth:`ValidationReport.write_json` does (the violations computed when they are not)."""
+        rows = self.violations
+        if not isinstance(rows, pd.DataFrame):
+            rows = rows.compute(**compute_options).reset_index(drop=True)
+        head = {
+            "jobs": self.n_jobs,
+            "valid_jobs": self.n_valid,
+            "ok": self.ok,
+            "machine_version": self.machine_version,
+            "strict": self.strict,
+            "by_code": self.by_code(),
+            "by_severity": self.by_severity(),
+        }
+        write_report_json(stream, head, rows, extra=extra)
+
     def to_dict(
         self, *, max_violations: int | None = None, **compute_options: Any
     ) -> dict[str, Any]:
         """The JSON-ready summary of :meth:`ValidationReport.to_dict` (the violations listed
         are computed: all of them, or the first ``max_violations``)."""
-        if max_violations is None:
+        if isinstance(self.violations, pd.DataFrame):
+            rows = self.violations.head(max_violations) if max_violations is not None else None
+            rows = self.violations if rows is None else rows
+        elif max_violations is None:
             rows = self.violations.compute(**compute_options)
         else:
             rows = self.violations.head(max_violations, npartitions=-1, compute=False)
@@ -303,6 +341,22 @@ class DaskValidationReport:
         )
 
 
+def _in_input_order(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The partitions' violations as one frame in the in-memory order: the jobs' rows partition
+    by partition, then every ``unparsed_record`` row (in memory they close the frame)."""
+    if not frames:
+        return empty_violations()
+    rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    last = (rows["code"] == _UNPARSED).to_numpy(dtype=bool)
+    order = np.concatenate([np.flatnonzero(~last), np.flatnonzero(last)])
+    return rows.iloc[order].reset_index(drop=True)
+
+
+def _concat_or(frames: Sequence[pd.DataFrame | None], empty: pd.DataFrame) -> pd.DataFrame:
+    kept = [f for f in frames if f is not None and len(f)]
+    return pd.concat(kept, ignore_index=True) if kept else empty
+
+
 def _in_memory(rows: pd.DataFrame, report: DaskValidationReport) -> ValidationReport:
     """An in-memory report over some computed violation rows (for their JSON form)."""
     return ValidationReport(
@@ -321,12 +375,18 @@ def validate(
     options: Mapping[str, Any],
     *,
     wrap: Callable[[list[Any]], Any] = list,
+    gather: bool = False,
 ) -> DaskValidationReport:
-    """Validate every partition and merge the verdicts (see the module notes)."""
+    """Validate every partition and merge the verdicts (see the module notes).
+
+    With ``gather``, the violations and the rejected records come back in the same pass (one
+    reading of the inputs): the report's ``violations`` is then a pandas frame in the order of
+    the in-memory one, and :attr:`DaskValidationReport.unparsed` holds the rejects.
+    """
     dask = import_optional("dask")
     first = func(JobHistory.empty(), **options)  # checks the options before any work
     parts: Sequence[PartVerdict] = dask.compute(
-        *[dask.delayed(_part_verdict)(p, func, options) for p in partitions]
+        *[dask.delayed(_part_verdict)(p, func, options, gather) for p in partitions]
     )
     elsewhere = frozenset().union(*(p.names_elsewhere for p in parts))
     n_valid = sum(p.n_valid for p in parts)
@@ -344,4 +404,5 @@ def validate(
         rejected=elsewhere,
         first=first,
         wrap=wrap,
+        gathered=parts if gather else None,
     )

@@ -32,6 +32,7 @@ __all__ = [
     "Severity",
     "ValidationReport",
     "ViolationCode",
+    "write_report_json",
 ]
 
 
@@ -317,19 +318,9 @@ class ValidationReport:
 
     def write_json(self, stream: IO[str], *, extra: Mapping[str, Any] | None = None) -> None:
         """Write :meth:`to_json` to ``stream``, a piece at a time (no copy of the whole text)."""
-        extra = extra or {}
         head = self.to_dict(max_violations=0)
-        clash = sorted(set(head).intersection(extra))
         del head["violations"]
-        if clash:
-            raise ValueError(f"extra may not replace the report's own keys: {clash}")
-        stream.write(json.dumps(head)[:-1] + ', "violations": [')
-        for piece in _violation_json(self.violations):
-            stream.write(piece)
-        stream.write("]")
-        for key, value in extra.items():
-            stream.write(f", {json.dumps(key)}: {json.dumps(value)}")
-        stream.write("}")
+        write_report_json(stream, head, self.violations, extra=extra)
 
     # -- display --------------------------------------------------------------------------------
 
@@ -373,6 +364,29 @@ class ValidationReport:
 _JSON_ROWS_PER_PIECE = 1 << 16
 _JSON_PLAIN = "[^ !#-\\[\\]-~]"
 """Characters that ``json.dumps`` writes escaped (all but printable ASCII, ``"`` and ``\\``)."""
+
+
+def write_report_json(
+    stream: IO[str],
+    head: Mapping[str, Any],
+    violations: pd.DataFrame,
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Write a report's JSON: the keys of ``head`` (those of :meth:`ValidationReport.to_dict`
+    before ``violations``), the ``violations`` rows, then ``extra`` (which may not replace a
+    key of ``head``), a piece at a time."""
+    extra = extra or {}
+    clash = sorted({*head, "violations"}.intersection(extra))
+    if clash:
+        raise ValueError(f"extra may not replace the report's own keys: {clash}")
+    stream.write(json.dumps(dict(head))[:-1] + ', "violations": [')
+    for piece in _violation_json(violations):
+        stream.write(piece)
+    stream.write("]")
+    for key, value in extra.items():
+        stream.write(f", {json.dumps(key)}: {json.dumps(value)}")
+    stream.write("}")
 
 
 def _violation_json(v: pd.DataFrame) -> Iterator[str]:
