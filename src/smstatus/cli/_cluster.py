@@ -2,8 +2,10 @@
 
 Given either, the command loads its inputs with :func:`smstatus.dask.load` and computes on
 the cluster: on the scheduler at ``ADDRESS``, or on a cluster of ``N`` local worker processes
-started for the run. The partitions are kept in the workers' memory (persisted) while the
-command runs, so the rejects, the summaries and the tables are computed from one reading.
+started for the run. Nothing is kept in the workers' memory between computations, so a
+worker's memory follows the size of a partition, not of the fleet: ``validate`` reads the
+inputs once (rejects, verdicts and violations in one pass); a command that computes several
+tables reads them once per table.
 """
 
 from __future__ import annotations
