@@ -309,3 +309,26 @@ def test_on_a_cluster_of_processes(fleet, local_client):
     same_frame(smstatus.duration_stats(fleet, by="creation_month"), stats)
     same_frame(smstatus.phase_table(fleet), table, lazy=True)
     same_frame(smstatus.observed_edges(fleet), edges)
+
+
+def test_one_pass_validation_gathers_the_in_memory_report(fleet):
+    """What the CLI writes on a cluster: one pass gives the violations in the in-memory order
+    (the unparsed_record rows last), the rejects, and the same JSON."""
+    import io
+
+    from smstatus.dask.verdicts import validate as validate_partitions
+
+    records = smstatus.simulate(120, seed=11, corrupt_share=0.3)
+    records[7:7] = ["not a record", {"TrainingJobName": 5}]
+    fleet = from_describe(records, errors="collect")
+    assert len(fleet.unparsed) == 2  # kept in the first partition by from_history
+    want = smstatus.validate(fleet)
+    got = validate_partitions(
+        from_history(fleet, 5).to_delayed(), smstatus.validate, {}, gather=True
+    )
+    pd.testing.assert_frame_equal(got.violations, want.violations)
+    pd.testing.assert_frame_equal(got.unparsed, fleet.unparsed)
+    text = io.StringIO()
+    got.write_json(text, extra={"unparsed": []})
+    assert text.getvalue() == want.to_json(extra={"unparsed": []})
+    assert len(got.at_least("error")) == len(want.at_least("error"))
