@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from smstatus.dask.dependency import import_optional
 from smstatus.dask.history import DaskHistory
@@ -498,19 +499,33 @@ def _shift_lines(history: JobHistory, lines_before: int, errors: Errors) -> JobH
     return history
 
 
-def _job_names(history: JobHistory) -> np.ndarray:
-    return np.asarray(history.jobs["job_name"].astype(object).to_numpy())
+def _job_names(history: JobHistory) -> tuple[np.ndarray, pa.Array]:
+    """The partition's job names as 64-bit hashes and as one Arrow array (a few bytes a job,
+    never a Python object per job: the check of duplicates sees every job of the fleet)."""
+    names = history.jobs["job_name"]
+    hashes = pd.util.hash_array(names.to_numpy(dtype=object), categorize=False)
+    return hashes, pa.array(names.to_numpy(dtype=object), type=pa.large_string())
 
 
-def _duplicates(labels: Sequence[str], errors: Errors, *names: np.ndarray) -> JobHistory:
+def _duplicates(
+    labels: Sequence[str], errors: Errors, *names: tuple[np.ndarray, pa.Array]
+) -> JobHistory:
     """One reject per copy of a job found in a partition after the first that holds it."""
     if not names:
         return JobHistory.empty()
+    hashes = np.concatenate([h for h, _ in names])
+    part = np.repeat(np.arange(len(names)), [len(h) for h, _ in names])
+    order = np.argsort(hashes, kind="stable")
+    repeated = np.zeros(len(hashes), dtype=bool)
+    same = hashes[order][1:] == hashes[order][:-1]
+    repeated[order[1:][same]] = repeated[order[:-1][same]] = True  # only these need names
+    where = np.flatnonzero(repeated)
+    starts = np.concatenate([[0], np.cumsum([len(h) for h, _ in names])])
+    text = [
+        names[p][1][int(i - starts[p])].as_py() for p, i in zip(part[where], where, strict=True)
+    ]
     frame = pd.DataFrame(
-        {
-            "name": np.concatenate(names) if names else np.zeros(0, dtype=object),
-            "part": np.repeat(np.arange(len(names)), [len(n) for n in names]),
-        }
+        {"name": pd.Series(text, dtype=object), "part": part[where]}
     ).drop_duplicates()
     first = frame.drop_duplicates("name").set_index("name")["part"]
     extra = frame[frame["part"].to_numpy() != first.reindex(frame["name"]).to_numpy()]
