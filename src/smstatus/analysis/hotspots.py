@@ -214,7 +214,11 @@ def _shares_per_group(
     else:
         totals = wide.sum().to_frame().T
         counts = jobs_in.sum().to_frame().T
-    return _tidy_shares(totals, counts, keys, categories)
+    out = _tidy_shares(totals, counts, keys, categories)
+    for k in keys:  # pandas 2.2's groupby can drop a categorical key's order from its index
+        if isinstance(groups[k].dtype, pd.CategoricalDtype):
+            out[k] = out[k].astype(groups[k].dtype)
+    return out
 
 
 def _tidy_shares(
