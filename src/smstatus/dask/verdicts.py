@@ -281,15 +281,9 @@ class DaskValidationReport:
             violations=errors,
         )
 
-    def write_json(
-        self, stream: IO[str], *, extra: Mapping[str, Any] | None = None, **compute_options: Any
-    ) -> None:
-        """Write the JSON of :meth:`to_dict` to ``stream`` a piece at a time, as
-        :meth:`ValidationReport.write_json` does (the violations computed when they are not)."""
-        rows = self.violations
-        if not isinstance(rows, pd.DataFrame):
-            rows = rows.compute(**compute_options).reset_index(drop=True)
-        head = {
+    def _head(self) -> dict[str, Any]:
+        """The keys of :meth:`to_dict` before ``violations``, in their order."""
+        return {
             "jobs": self.n_jobs,
             "valid_jobs": self.n_valid,
             "ok": self.ok,
@@ -298,25 +292,30 @@ class DaskValidationReport:
             "by_code": self.by_code(),
             "by_severity": self.by_severity(),
         }
-        write_report_json(stream, head, rows, extra=extra)
+
+    def _rows(self, limit: int | None, compute_options: Mapping[str, Any]) -> pd.DataFrame:
+        """The violations in memory: all of them, or the first ``limit``."""
+        rows = self.violations
+        if isinstance(rows, pd.DataFrame):  # gathered in the validating pass
+            return rows if limit is None else rows.head(limit)
+        if limit is not None:
+            rows = rows.head(limit, npartitions=-1, compute=False)
+        return rows.compute(**compute_options).reset_index(drop=True)
+
+    def write_json(
+        self, stream: IO[str], *, extra: Mapping[str, Any] | None = None, **compute_options: Any
+    ) -> None:
+        """Write the JSON of :meth:`to_dict` to ``stream`` a piece at a time, as
+        :meth:`ValidationReport.write_json` does (the violations computed when they are not)."""
+        write_report_json(stream, self._head(), self._rows(None, compute_options), extra=extra)
 
     def to_dict(
         self, *, max_violations: int | None = None, **compute_options: Any
     ) -> dict[str, Any]:
         """The JSON-ready summary of :meth:`ValidationReport.to_dict` (the violations listed
         are computed: all of them, or the first ``max_violations``)."""
-        if isinstance(self.violations, pd.DataFrame):
-            rows = self.violations.head(max_violations) if max_violations is not None else None
-            rows = self.violations if rows is None else rows
-        elif max_violations is None:
-            rows = self.violations.compute(**compute_options)
-        else:
-            rows = self.violations.head(max_violations, npartitions=-1, compute=False)
-            rows = rows.compute(**compute_options)
-        doc = _in_memory(rows.reset_index(drop=True), self).to_dict()
-        doc.update(jobs=self.n_jobs, valid_jobs=self.n_valid, ok=self.ok)
-        doc.update(by_code=self.by_code(), by_severity=self.by_severity())
-        return doc
+        rows = self._rows(max_violations, compute_options)
+        return {**self._head(), "violations": _in_memory(rows, self).to_dict()["violations"]}
 
     def headline(self) -> str:
         """One line: jobs, valid jobs, violations by severity, machine version."""
