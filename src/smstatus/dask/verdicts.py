@@ -31,6 +31,7 @@ import pandas as pd
 
 from smstatus.dask.dependency import import_optional
 from smstatus.dask.frames import dask_frame
+from smstatus.dask.results import gather_results
 from smstatus.errors import ValidationError
 from smstatus.history import JobHistory
 from smstatus.validation.report import (
@@ -384,8 +385,8 @@ def validate(
     """
     dask = import_optional("dask")
     first = func(JobHistory.empty(), **options)  # checks the options before any work
-    parts: Sequence[PartVerdict] = dask.compute(
-        *[dask.delayed(_part_verdict)(p, func, options, gather) for p in partitions]
+    parts: Sequence[PartVerdict] = gather_results(
+        [dask.delayed(_part_verdict)(p, func, options, gather) for p in partitions]
     )
     elsewhere = frozenset().union(*(p.names_elsewhere for p in parts))
     n_valid = sum(p.n_valid for p in parts)
