@@ -14,5 +14,15 @@ from smstatus.dask.cluster import connect
 from smstatus.dask.dataset import DatasetSummary, write_dataset
 from smstatus.dask.history import DaskHistory, from_history
 from smstatus.dask.readers import load
+from smstatus.dask.summaries import FleetSummary, summarize
 
-__all__ = ["DaskHistory", "DatasetSummary", "connect", "from_history", "load", "write_dataset"]
+__all__ = [
+    "DaskHistory",
+    "DatasetSummary",
+    "FleetSummary",
+    "connect",
+    "from_history",
+    "load",
+    "summarize",
+    "write_dataset",
+]

@@ -1,9 +1,9 @@
 """``observed_edges`` of a partitioned history: edge counts added up, medians exact.
 
-Each partition sends every edge taken (its source and destination statuses) with the time
-spent in the source before it (8 bytes an edge: the medians are exact, as in memory); the
-client counts, takes the medians, and adds the machine's unseen edges as the in-memory function
-does.
+Each partition sends every distinct edge it saw, with its count and the known times spent in
+the source before taking it (8 bytes a time: the medians are exact, as in memory); the client
+adds the counts up, takes the medians, and adds the machine's unseen edges as the in-memory
+function does.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ import numpy as np
 import pandas as pd
 
 from smstatus.analysis.phases import entries
-from smstatus.dask.dependency import import_optional
 from smstatus.history import JobHistory
 from smstatus.machine import default_machine
 
-__all__ = ["edge_runs", "observed_edges"]
+__all__ = ["edge_part", "merge_edges", "observed_edges"]
 
 
-def edge_runs(history: JobHistory) -> tuple[pd.DataFrame, list[str]]:
-    """Every edge taken in ``history``: ``source, dest`` (names) and ``seconds`` (in the
-    source run, repeats added up; NaN when unknown); and the history's status categories."""
+def edge_part(history: JobHistory) -> pd.DataFrame:
+    """Every distinct edge taken in ``history``: ``source, dest`` (names), ``count`` and
+    ``seconds`` (the known times spent in the source before taking it, repeats added up, as
+    one array per edge)."""
     e = entries(history)
     starts = np.flatnonzero(e.run_start)
     run_secs = np.add.reduceat(e.ordered(e.duration_s), starts) if len(starts) else np.zeros(0)
@@ -33,25 +33,54 @@ def edge_runs(history: JobHistory) -> tuple[pd.DataFrame, list[str]]:
     leaves = job[1:] == job[:-1]
     src, dst, secs = status[:-1][leaves], status[1:][leaves], run_secs[:-1][leaves]
     ok = (src >= 0) & (dst >= 0)
+    key = src[ok] * max(e.n_status, 1) + dst[ok]
+    secs = secs[ok]
+    order = np.argsort(key, kind="stable")
+    key, secs = key[order], secs[order]
+    bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
+    ends = np.r_[bounds[1:], len(key)].astype(np.int64) if len(key) else bounds
     names = np.asarray(e.status_names, dtype=object)
-    frame = pd.DataFrame({"source": names[src[ok]], "dest": names[dst[ok]], "seconds": secs[ok]})
-    return frame, list(e.status_names)
+    edge = key[bounds]
+    return pd.DataFrame(
+        {
+            "source": names[edge // max(e.n_status, 1)],
+            "dest": names[edge % max(e.n_status, 1)],
+            "count": (ends - bounds).astype(np.int64),
+            "seconds": pd.Series(
+                [secs[a:b][~np.isnan(secs[a:b])] for a, b in zip(bounds, ends, strict=True)],
+                dtype=object,
+            ),
+        }
+    )
 
 
 def observed_edges(
     partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
 ) -> pd.DataFrame:
     """The in-memory ``observed_edges`` of the whole partitioned history (see the module)."""
-    dask = import_optional("dask")
+    from smstatus.dask.summaries import compute_tables
+
+    return compute_tables(partitions, {"observed_edges": (func, options)}).tables["observed_edges"]
+
+
+def merge_edges(
+    parts: Sequence[pd.DataFrame],
+    categories: Sequence[Sequence[str]],
+    func: Callable[..., Any],
+    options: Mapping[str, Any],
+) -> pd.DataFrame:
+    """``observed_edges`` of the whole history from the :func:`edge_part` of each partition
+    and the status categories of each."""
     machine = options.get("machine") or default_machine()
     empty: pd.DataFrame = func(JobHistory.empty(), **options)
-    parts = dask.compute(*[dask.delayed(edge_runs)(p) for p in partitions])
-    seen = pd.concat([f for f, _ in parts] or [edge_runs(JobHistory.empty())[0]], ignore_index=True)
-    categories = list(pd.unique(np.asarray([c for _, cats in parts for c in cats], dtype=object)))
-    categories += [s for s in machine.statuses if s not in set(categories)]
-    rank = {s: i for i, s in enumerate(categories)}
-    grouped = seen.groupby(["source", "dest"], sort=False)["seconds"]
-    observed = grouped.agg(count="size", median_s="median").reset_index()
+    seen = pd.concat([edge_part(JobHistory.empty()), *parts], ignore_index=True)
+    names = list(pd.unique(np.asarray([c for cats in categories for c in cats], dtype=object)))
+    names += [s for s in machine.statuses if s not in set(names)]
+    rank = {s: i for i, s in enumerate(names)}
+    grouped = seen.groupby(["source", "dest"], sort=False)
+    observed = grouped["count"].sum().rename("count").reset_index()
+    seconds = grouped["seconds"].agg(lambda arrays: _median(list(arrays)))
+    observed["median_s"] = seconds.to_numpy(dtype=float)
     order = np.lexsort(
         (
             observed["dest"].map(rank).to_numpy(dtype=np.int64),
@@ -86,6 +115,11 @@ def observed_edges(
     )
     out["basis"] = pd.array([basis.get(k, pd.NA) for k in keys], dtype="string")
     for col in ("source", "dest"):
-        out[col] = pd.Categorical(out[col], categories=categories)
+        out[col] = pd.Categorical(out[col], categories=names)
     out.attrs = dict(empty.attrs)
     return out[list(empty.columns)]
+
+
+def _median(arrays: list[np.ndarray]) -> float:
+    values = np.concatenate(arrays) if arrays else np.zeros(0)
+    return float(np.median(values)) if len(values) else np.nan

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,20 +38,15 @@ from smstatus.dask.statistics import merge_columns
 from smstatus.history import JobHistory
 from smstatus.timestamps import NAT_NS
 
-__all__ = ["bottlenecks", "variants"]
-
-
-def _status_seconds(history: JobHistory, options: Mapping[str, Any]) -> dict[str, float]:
-    """Total seconds of each status present in ``history`` (unknown durations count 0), and
-    the history's status categories."""
-    e = entries(history, options.get("as_of"), options.get("machine"))
-    totals = np.nan_to_num(e.phase_seconds).sum(axis=1)
-    seconds = {e.status_names[k]: float(t) for k, t in zip(e.present_codes, totals, strict=True)}
-    return seconds
-
-
-def _status_categories(history: JobHistory) -> list[str]:
-    return [str(c) for c in history.transitions["status"].cat.categories]
+__all__ = [
+    "BottleneckPart",
+    "bottleneck_part",
+    "bottlenecks",
+    "merge_bottlenecks",
+    "merge_variants",
+    "variant_part",
+    "variants",
+]
 
 
 def _bottleneck_part(
@@ -162,46 +158,89 @@ def _mergeslowest_jobs(
     return out
 
 
+@dataclass(frozen=True)
+class BottleneckPart:
+    """What one partition sends for ``bottlenecks``: its ``shares`` and ``slowest`` computed
+    with the statuses ``considered`` (its own statuses with time, in its category order), the
+    seconds of every status it has, and an empty frame of its group columns (their dtypes)."""
+
+    considered: list[str]
+    seconds: dict[str, float]
+    shares: pd.DataFrame
+    slowest: pd.DataFrame
+    groups: pd.DataFrame
+
+
+def bottleneck_part(history: JobHistory, options: Mapping[str, Any]) -> BottleneckPart:
+    """The partition's part of ``bottlenecks``, before the statuses of the whole history are
+    known: it considers every status that is not excluded and that some job of the partition
+    spent time in (more or less than none). A status no job spent time in changes no figure
+    (it is never a job's bottleneck and adds no seconds), so the part is exact unless one of
+    its statuses has no time in the whole history (its seconds add up to zero or less there)
+    or the whole history orders them otherwise (:func:`merge_bottlenecks` checks both)."""
+    excluded = check_exclude(options.get("exclude", ("Training",)))
+    e = entries(history, options.get("as_of"), options.get("machine"))
+    totals = np.nan_to_num(e.phase_seconds)
+    names = [e.status_names[k] for k in e.present_codes]
+    seconds = {n: float(t) for n, t in zip(names, totals.sum(axis=1), strict=True)}
+    some_time = totals.any(axis=1) if totals.size else np.zeros(len(names), dtype=bool)
+    considered = [n for n, t in zip(names, some_time, strict=True) if t and n not in excluded]
+    _, shares, slowest = _bottleneck_part(history, options, considered)
+    groups = group_frame(
+        history, options.get("by"), first_start=lambda: e.to_rows(e.first_start, NAT_NS)
+    )
+    present = groups.drop_duplicates().reset_index(drop=True)
+    if len(present.columns) and len(present):  # every group, when no status is considered
+        marks = present.assign(status=None, seconds=0.0, share=np.nan, bottleneck_jobs=0)
+        shares = pd.concat([shares.astype({"status": object}), marks], ignore_index=True)
+    return BottleneckPart(considered, seconds, shares, slowest, groups.iloc[:0])
+
+
 def bottlenecks(
     partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
 ) -> Bottlenecks:
     """The in-memory ``bottlenecks`` of the whole partitioned history (see the module)."""
-    dask = import_optional("dask")
+    from smstatus.dask.summaries import compute_tables
+
+    return compute_tables(partitions, {"bottlenecks": (func, options)}).tables["bottlenecks"]
+
+
+def merge_bottlenecks(
+    parts: Sequence[BottleneckPart],
+    categories: Sequence[Sequence[str]],
+    partitions: Sequence[Any],
+    func: Callable[..., Any],
+    options: Mapping[str, Any],
+) -> Bottlenecks:
+    """``bottlenecks`` of the whole history from the :func:`bottleneck_part` of each
+    partition (its status categories in ``categories``); the few partitions whose part
+    considered other statuses than the whole history does are computed again."""
     empty: Bottlenecks = func(JobHistory.empty(), **options)  # checks the options
     excluded = check_exclude(options.get("exclude", ("Training",)))
-    opts = dict(options)
-    found = dask.compute(
-        *[dask.delayed(_status_seconds)(p, opts) for p in partitions],
-        *[dask.delayed(_status_categories)(p) for p in partitions],
-    )
     totals: dict[str, float] = {}
-    for seconds in found[: len(partitions)]:
-        for status, s in seconds.items():
-            totals[status] = totals.get(status, 0.0) + s
-    names = [c for cats in found[len(partitions) :] for c in cats]
-    categories = pd.Index(pd.unique(np.asarray(names, dtype=object)))
-    kept = [s for s in categories if totals.get(s, 0.0) > 0 and s not in excluded]
-    parts = dask.compute(*[dask.delayed(_bottleneck_part)(p, opts, kept) for p in partitions])
+    for part in parts:
+        for status, seconds in part.seconds.items():
+            totals[status] = totals.get(status, 0.0) + seconds
+    names = [c for cats in categories for c in cats]
+    status_names = pd.Index(pd.unique(np.asarray(names, dtype=object)))
+    kept = [s for s in status_names if totals.get(s, 0.0) > 0 and s not in excluded]
+    again = [i for i, part in enumerate(parts) if not _considers(part, kept)]
+    if again:
+        dask = import_optional("dask")
+        opts = dict(options)
+        redone = dask.compute(
+            *[dask.delayed(_bottleneck_part)(partitions[i], opts, kept) for i in again]
+        )
+        parts = list(parts)
+        for i, (_, shares, slowest) in zip(again, redone, strict=True):
+            parts[i] = BottleneckPart(kept, parts[i].seconds, shares, slowest, parts[i].groups)
     keys = list(empty.by)
-    shares = _merge_shares([p[1] for p in parts], keys, kept, categories, empty.shares)
+    shares = _merge_shares([p.shares for p in parts], keys, kept, status_names, empty.shares)
     slowest = _mergeslowest_jobs(
-        [p[2] for p in parts], kept, int(options.get("top", 5)), categories, empty.slowest
-    )
-    # categorical group columns get the union of the partitions' categories (time buckets are
-    # ordered categoricals, which Dask cannot unite when they differ)
-    dtypes = {
-        k: merge_columns([p[0][k].iloc[:0] for p in parts]).dtype
-        for k in keys
-        if isinstance(empty.per_job[k].dtype, pd.CategoricalDtype)
-    }
-    meta = empty.per_job.astype(dtypes) if dtypes else empty.per_job
-    per_job = dask_frame(
-        [dask.delayed(_per_job)(p, opts, kept, dtypes) for p in partitions],
-        meta,
-        known=list(dtypes),
+        [p.slowest for p in parts], kept, int(options.get("top", 5)), status_names, empty.slowest
     )
     return Bottlenecks(
-        per_job=per_job,
+        per_job=_per_job_frame(partitions, options, kept, [p.groups for p in parts], empty),
         shares=shares,
         slowest=slowest,
         by=empty.by,
@@ -210,10 +249,41 @@ def bottlenecks(
     )
 
 
+def _considers(part: BottleneckPart, kept: list[str]) -> bool:
+    """Whether ``part`` was computed as with the statuses ``kept`` of the whole history: its
+    statuses are among them, in the same order (the first of equal times is the bottleneck)."""
+    own = set(part.considered)
+    return part.considered == [s for s in kept if s in own]
+
+
+def _per_job_frame(
+    partitions: Sequence[Any],
+    options: Mapping[str, Any],
+    kept: list[str],
+    groups: Sequence[pd.DataFrame],
+    empty: Bottlenecks,
+) -> Any:
+    """``per_job`` as a Dask frame (computed when asked); its categorical group columns get
+    the union of the partitions' categories (time buckets are ordered categoricals, which
+    Dask cannot unite when they differ)."""
+    delayed = import_optional("dask").delayed
+    dtypes = {
+        k: merge_columns([g[k] for g in groups]).dtype
+        for k in empty.by
+        if isinstance(empty.per_job[k].dtype, pd.CategoricalDtype)
+    }
+    meta = empty.per_job.astype(dtypes) if dtypes else empty.per_job
+    return dask_frame(
+        [delayed(_per_job)(p, dict(options), kept, dtypes) for p in partitions],
+        meta,
+        known=list(dtypes),
+    )
+
+
 # -- variants ---------------------------------------------------------------------------------
 
 
-def _variant_part(
+def variant_part(
     history: JobHistory, func: Callable[..., Any], options: Mapping[str, Any]
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The partition's variants and, for each, the known wall times of its jobs."""
@@ -236,9 +306,18 @@ def variants(
     partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
 ) -> pd.DataFrame:
     """The in-memory ``variants`` of the whole partitioned history (see the module)."""
-    dask = import_optional("dask")
+    from smstatus.dask.summaries import compute_tables
+
+    return compute_tables(partitions, {"variants": (func, options)}).tables["variants"]
+
+
+def merge_variants(
+    parts: Sequence[tuple[pd.DataFrame, dict[str, np.ndarray]]],
+    func: Callable[..., Any],
+    options: Mapping[str, Any],
+) -> pd.DataFrame:
+    """``variants`` of the whole history from the :func:`variant_part` of each partition."""
     empty: pd.DataFrame = func(JobHistory.empty(), **options)
-    parts = dask.compute(*[dask.delayed(_variant_part)(p, func, dict(options)) for p in partitions])
     frames = [f for f, _ in parts if len(f)]
     if not frames:
         return empty

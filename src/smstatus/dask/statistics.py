@@ -28,11 +28,16 @@ import pandas as pd
 
 from smstatus.analysis.groups import encode_groups, group_frame, percentile_names
 from smstatus.analysis.phases import entries
-from smstatus.dask.dependency import import_optional
 from smstatus.history import JobHistory
 from smstatus.timestamps import NAT_NS
 
-__all__ = ["duration_stats", "merge_columns", "part_durations"]
+__all__ = [
+    "duration_stats",
+    "merge_columns",
+    "merge_duration_stats",
+    "part_durations",
+    "status_categories",
+]
 
 
 def part_durations(history: JobHistory, options: Mapping[str, Any]) -> pd.DataFrame:
@@ -121,15 +126,22 @@ def duration_stats(
     partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
 ) -> pd.DataFrame:
     """The in-memory ``duration_stats`` of the whole partitioned history (see the module)."""
-    dask = import_optional("dask")
+    from smstatus.dask.summaries import compute_tables
+
+    return compute_tables(partitions, {"duration_stats": (func, options)}).tables["duration_stats"]
+
+
+def merge_duration_stats(
+    frames: Sequence[pd.DataFrame],
+    categories: Sequence[Sequence[str]],
+    func: Callable[..., Any],
+    options: Mapping[str, Any],
+) -> pd.DataFrame:
+    """``duration_stats`` of the whole history from the :func:`part_durations` of each
+    partition and the status categories of each."""
     percentiles = list(options.get("percentiles", (0.5, 0.9, 0.99)))
     names = percentile_names(percentiles)
     empty: pd.DataFrame = func(JobHistory.empty(), **options)
-    parts = dask.compute(
-        *[dask.delayed(part_durations)(p, dict(options)) for p in partitions],
-        *[dask.delayed(_status_categories)(p) for p in partitions],
-    )
-    frames, categories = parts[: len(partitions)], parts[len(partitions) :]
     frames = [f for f in frames if len(f)]
     status_cats = (
         pd.Index(pd.unique(np.concatenate([np.asarray(c, dtype=object) for c in categories])))
@@ -151,8 +163,10 @@ def duration_stats(
     values = [v for f in frames for v in f["values"]]
     group_id, firsts = _group_ids(codes, [*keys, "status"])
     n = len(firsts)
+    members = np.argsort(group_id, kind="stable")
+    bounds = np.searchsorted(group_id[members], np.arange(n + 1))
     merged_values = [
-        np.sort(np.concatenate([values[i] for i in np.flatnonzero(group_id == g)]))
+        np.sort(np.concatenate([values[i] for i in members[bounds[g] : bounds[g + 1]]]))
         for g in range(n)
     ]
     stats = _statistics(merged_values, percentiles)
@@ -169,7 +183,8 @@ def duration_stats(
     return out
 
 
-def _status_categories(history: JobHistory) -> list[str]:
+def status_categories(history: JobHistory) -> list[str]:
+    """The status categories of ``history``'s transitions, as names."""
     return [str(c) for c in history.transitions["status"].cat.categories]
 
 
