@@ -27,44 +27,60 @@ def fleet(tmp_path_factory) -> Path:
     return path
 
 
-def _engine_ready(func_name: str) -> bool:
-    """Whether the merged reductions of ``func_name`` exist yet (written apart from this)."""
-    history = from_history(smstatus.load_sample(), 2)
-    try:
-        getattr(smstatus, func_name)(history)
-    except TypeError as exc:
-        if "not supported by the Dask engine yet" in str(exc):
-            return False
-        raise
-    return True
-
-
 def _run(capsys, argv: list[str]) -> tuple[int, str, str]:
     code = main(argv)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
 
+@pytest.fixture(scope="module")
+def prices(tmp_path_factory) -> Path:
+    """Prices of some of the simulator's instance types (the others have none: a warning)."""
+    path = tmp_path_factory.mktemp("cli-prices") / "prices.csv"
+    path.write_text(
+        "instance_type,hourly_price,spot_hourly_price\n"
+        "ml.p3.2xlarge,3.825,1.2\nml.m5.xlarge,0.23,0.07\nml.g5.xlarge,1.4,0.5\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 @pytest.mark.parametrize(
-    ("command", "needs"),
+    "command",
     [
-        (["validate"], "validate"),
-        (["validate", "--format", "json"], "validate"),
-        (["stats", "--format", "json"], "duration_stats"),
-        (["stats", "--what", "durations"], "duration_stats"),
+        ["validate"],
+        ["validate", "--format", "json"],
+        ["stats"],
+        ["stats", "--format", "json"],
+        ["stats", "--what", "durations"],
+        ["stats", "--what", "bottlenecks", "--by", "instance_type,spot"],
+        ["stats", "--what", "variants", "--format", "csv"],
+        ["stats", "--what", "edges", "--format", "json"],
+        ["stats", "--what", "phases", "--format", "csv"],
+        ["stats", "--prices", "{prices}"],
+        ["stats", "--what", "cost", "--prices", "{prices}", "--format", "csv"],
     ],
 )
 def test_a_command_on_a_cluster_prints_what_it_prints_in_memory(
-    capsys, local_client, fleet, command, needs
+    capsys, local_client, fleet, prices, command
 ):
-    if not _engine_ready(needs):
-        pytest.skip(f"{needs}() has no merged reduction on this branch yet")
+    command = [str(prices) if arg == "{prices}" else arg for arg in command]
     address = local_client.scheduler.address
     in_memory = _run(capsys, [*command, str(fleet)])
     on_cluster = _run(capsys, [*command, str(fleet), "--scheduler", address])
     assert on_cluster[0] == in_memory[0] == 1
     assert on_cluster[1] == in_memory[1]
     assert on_cluster[2] == in_memory[2]
+
+
+@pytest.mark.parametrize("what", ["km", "trend"])
+def test_tables_the_engine_lacks_are_refused_in_one_line(capsys, local_client, fleet, what):
+    address = local_client.scheduler.address
+    code, out, err = _run(capsys, ["stats", str(fleet), "--what", what, "--scheduler", address])
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert f"--what {what} does not run on a cluster" in err
 
 
 def test_rejects_are_listed_on_stderr_and_exit_1(capsys, local_client, fleet, tmp_path):

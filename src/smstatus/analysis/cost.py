@@ -28,7 +28,13 @@ from smstatus.history import JobHistory, as_history
 from smstatus.machine import StatusMachine
 from smstatus.typing import TimeLike
 
-__all__ = ["PRICE_COLUMNS", "job_costs", "load_prices", "phase_costs"]
+__all__ = [
+    "PRICE_COLUMNS",
+    "job_costs",
+    "load_prices",
+    "phase_costs",
+    "warn_missing_prices",
+]
 
 PRICE_COLUMNS = ("instance_type", "hourly_price", "spot_hourly_price")
 """Columns of a price table (``spot_hourly_price`` optional)."""
@@ -227,6 +233,15 @@ NO_TIME = "no time: no billable time and no entries"
 NO_COUNT = "instance count unknown"
 NO_PRICE = "no price for the instance type"
 NO_TYPE = "instance type unknown"
+
+
+def warn_missing_prices(costs: pd.DataFrame) -> None:
+    """Warn of the jobs without a price in a :func:`job_costs` frame, as :func:`job_costs`
+    does: for a frame put together from parts computed apart (partitions of a fleet), whose
+    own warnings each counted a part."""
+    no_type = costs["instance_type"].isna().to_numpy()
+    no_price = (costs["missing"].astype(object) == NO_PRICE).to_numpy(dtype=bool)
+    _warn_missing(costs, no_price, no_type)
 
 
 def _labels(cases: list[tuple[np.ndarray, str]]) -> pd.Categorical:

@@ -2,10 +2,11 @@
 
 Given either, the command loads its inputs with :func:`smstatus.dask.load` and computes on
 the cluster: on the scheduler at ``ADDRESS``, or on a cluster of ``N`` local worker processes
-started for the run. Nothing is kept in the workers' memory between computations, so a
-worker's memory follows the size of a partition, not of the fleet: ``validate`` reads the
-inputs once (rejects, verdicts and violations in one pass); a command that computes several
-tables reads them once per table.
+started for the run. Nothing is kept in the workers' memory between computations, and each
+partition's result leaves the cluster as soon as it is done, so a worker's memory follows the
+size of a partition, not of the fleet. ``validate`` reads the inputs once (rejects, verdicts
+and violations in one pass), and so does ``stats`` (every fleet table, the counts and the
+rejects: :func:`smstatus.dask.summarize`).
 """
 
 from __future__ import annotations

@@ -106,9 +106,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # -- the tables -------------------------------------------------------------------------------
 
 
-def _tables(
-    history: Any, args: argparse.Namespace, machine: Any
-) -> dict[str, Callable[[], pd.DataFrame]]:
+Tables = dict[str, Callable[[], Any]]
+"""Each table of ``--what`` by name, as a function that computes it (``bottlenecks``: the
+whole :class:`~smstatus.analysis.hotspots.Bottlenecks`, whose ``shares`` is the table)."""
+
+FLEET = {
+    "durations": "duration_stats",
+    "bottlenecks": "bottlenecks",
+    "variants": "variants",
+    "edges": "observed_edges",
+}
+"""The tables a cluster computes in one pass (their names in :mod:`smstatus.dask.summaries`)."""
+
+
+def _tables(history: Any, args: argparse.Namespace, machine: Any) -> Tables:
     from smstatus.analysis.edges import observed_edges
     from smstatus.analysis.hotspots import bottlenecks, variants
     from smstatus.analysis.phases import duration_stats, phase_table
@@ -137,7 +148,7 @@ def _tables(
     return {
         "durations": lambda: duration_stats(history, by=by, as_of=as_of, machine=machine),
         "phases": lambda: phase_table(history, as_of=as_of, machine=machine),
-        "bottlenecks": lambda: bottlenecks(history, by=by, as_of=as_of, machine=machine).shares,
+        "bottlenecks": lambda: bottlenecks(history, by=by, as_of=as_of, machine=machine),
         "variants": lambda: variants(history, as_of=as_of, machine=machine),
         "edges": lambda: observed_edges(history, machine=machine),
         "cost": cost,
@@ -305,27 +316,22 @@ def _fit_texts(frame: pd.DataFrame, width: int) -> pd.DataFrame:
 
 
 def _summary(
-    history: Any, args: argparse.Namespace, machine: Any, out: IO[str], err: IO[str]
+    history: Any,
+    args: argparse.Namespace,
+    tables: Tables,
+    out: IO[str],
+    err: IO[str],
 ) -> None:
-    from smstatus.analysis.edges import observed_edges
-    from smstatus.analysis.hotspots import bottlenecks, variants
-    from smstatus.analysis.phases import duration_stats
-
-    by, as_of = args.by, args.as_of
-    stats = _call(lambda: duration_stats(history, by=by, as_of=as_of, machine=machine), err)
+    stats = _call(tables["durations"], err)
     when = stats.attrs.get("as_of")
     n_open = int(stats["censored"].sum()) if len(stats) else 0
+    counts = f"{history.n_jobs} jobs, {_n_entries(history)} entries"
     if when is None or pd.isna(when):
         until = "when each job was observed (its observed_at)"
-        out.write(_prose(f"{history.n_jobs} jobs, {len(history.transitions)} entries"))
+        out.write(_prose(counts))
     else:
         until = "that time"
-        out.write(
-            _prose(
-                f"{history.n_jobs} jobs, {len(history.transitions)} entries; "
-                f"as of {when.isoformat()} (given)"
-            )
-        )
+        out.write(_prose(f"{counts}; as of {when.isoformat()} (given)"))
     if n_open:
         out.write(
             _prose(
@@ -336,16 +342,16 @@ def _summary(
     out.write("\nTime per status\n")
     _table(_readable(stats), out)
 
-    b = _call(lambda: bottlenecks(history, by=by, as_of=as_of, machine=machine), err)
+    b = _call(tables["bottlenecks"], err)
     out.write(f"\nBottlenecks (excluding {', '.join(b.exclude) or 'nothing'})\n")
     _table(_readable(b.shares), out)
 
-    v = _call(lambda: variants(history, as_of=as_of, machine=machine), err)
+    v = _call(tables["variants"], err)
     out.write(f"\nVariants ({len(v)} distinct; top {min(args.top, len(v))})\n")
     shown = _readable(v.head(args.top)[["count", "share", "median_wall_s", "has_loop", "variant"]])
     _table(shown, out)
 
-    edges = _call(lambda: observed_edges(history, machine=machine), err)
+    edges = _call(tables["edges"], err)
     seen = edges[edges["count"] > 0]
     missing = seen[~seen["in_machine"]]
     inferred = seen[seen["basis"].fillna("") == "inferred"]
@@ -369,9 +375,7 @@ def _summary(
                 out.write(f"    ... and {len(rows) - args.top} more (--what edges lists all)\n")
 
     if args.prices:
-        from smstatus.analysis.cost import job_costs
-
-        costs = _call(lambda: job_costs(history, args.prices, as_of=as_of, machine=machine), err)
+        costs = _call(tables["cost"], err)
         priced = costs["cost"].notna()
         out.write(
             f"\nCost: {costs.loc[priced, 'cost'].sum():,.2f} for {int(priced.sum())} priced "
@@ -395,13 +399,12 @@ def _summary(
 
 
 def _json_all(
-    history: Any, args: argparse.Namespace, machine: Any, out: IO[str], err: IO[str]
+    history: Any, args: argparse.Namespace, tables: Tables, out: IO[str], err: IO[str]
 ) -> None:
-    tables = _tables(history, args, machine)
     names = ["durations", "bottlenecks", "variants", "edges"] + (["cost"] if args.prices else [])
-    doc: dict[str, Any] = {"jobs": history.n_jobs, "entries": len(history.transitions)}
+    doc: dict[str, Any] = {"jobs": history.n_jobs, "entries": _n_entries(history)}
     for name in names:
-        frame = _call(tables[name], err)
+        frame = _frame_of(_call(tables[name], err))
         if "as_of" not in doc:
             # null: each job's open entry was measured up to its own observed_at
             when = frame.attrs.get("as_of")
@@ -412,23 +415,109 @@ def _json_all(
     out.write("\n")
 
 
+def _frame_of(table: Any) -> pd.DataFrame:
+    """The frame a table prints (``bottlenecks``: its ``shares``)."""
+    return table if isinstance(table, pd.DataFrame) else table.shares
+
+
+def _n_entries(history: Any) -> int:
+    """Status entries loaded (on a cluster, counted in the pass that found the tables)."""
+    n = getattr(history, "n_entries", None)
+    return int(n) if n is not None else len(history.transitions)
+
+
+def _on_cluster(history: Any, args: argparse.Namespace, machine: Any, tables: Tables) -> Tables:
+    """On a cluster, the fleet tables the command prints computed in one pass over the
+    inputs (which also finds the rejects, listed on stderr, and the counts); the per-job
+    tables (``phases``, ``cost``) gathered from the partitions; ``km`` and ``trend`` refused
+    with a hint."""
+    if getattr(args, "dask_client", None) is None:
+        return tables
+    from smstatus.cli._cluster import report_rejects
+    from smstatus.dask.summaries import summarize
+
+    if args.what in ("km", "trend"):
+        raise CliError(
+            f"--what {args.what} does not run on a cluster: run it without --scheduler/--workers "
+            "on the jobs that fit in memory"
+        )
+    per_job = {"phases": lambda: _gathered(history, args, machine, "phases")}
+    if args.prices:
+        per_job["cost"] = lambda: _gathered(history, args, machine, "cost")
+    wanted = [args.what] if args.what in FLEET else list(FLEET) if args.what is None else []
+    if not wanted:
+        report_rejects(args, history, stderr=sys.stderr)
+        return {**tables, **per_job}
+    summary = _call(
+        lambda: summarize(
+            history,
+            tables=[FLEET[name] for name in wanted],
+            by=args.by,
+            as_of=args.as_of,
+            machine=machine,
+        ),
+        sys.stderr,
+    )
+    history.remember(summary.n_jobs, summary.unparsed, n_entries=summary.n_entries)
+    report_rejects(args, history, stderr=sys.stderr)
+    fleet = {name: _given(summary.tables[FLEET[name]]) for name in wanted}
+    return {**tables, **per_job, **fleet}
+
+
+def _gathered(history: Any, args: argparse.Namespace, machine: Any, name: str) -> pd.DataFrame:
+    """A per-job table of a history on a cluster, computed partition by partition and
+    gathered in input order (``phases``, or ``cost`` with the prices read here)."""
+    from smstatus.dask.results import gather_results
+
+    if name == "phases":
+        from smstatus.analysis.phases import phase_table
+
+        lazy: Any = phase_table(history, as_of=args.as_of, machine=machine)
+        return lazy.compute().reset_index(drop=True)
+    from smstatus.analysis.cost import job_costs, load_prices, warn_missing_prices
+    from smstatus.history import JobHistory
+
+    prices = load_prices(args.prices)
+    parts = gather_results(
+        history.map_partitions(_quiet_costs, prices, as_of=args.as_of, machine=machine)
+    )
+    costs = pd.concat([job_costs(JobHistory.empty(), prices), *parts], ignore_index=True)
+    warn_missing_prices(costs)  # once for the fleet, not once per partition (on a worker)
+    return costs
+
+
+def _quiet_costs(history: Any, prices: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """``job_costs`` of one partition, its warnings left to the merged frame."""
+    from smstatus.analysis.cost import job_costs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return job_costs(history, prices, **options)
+
+
+def _given(table: Any) -> Callable[[], Any]:
+    """A table function that returns ``table``, computed already."""
+    return lambda: table
+
+
 def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     """Run `stats`."""
     out = stdout or sys.stdout
     err = sys.stderr
     if args.top < 0:
         raise CliError("--top must be 0 or more")
+    if args.what is None and args.format == "csv":
+        raise CliError("--format csv prints one table: choose it with --what")
     machine = load_machine(args.machine)
-    history = load_history(args, stderr=err, machine=machine)
+    history = load_history(args, stderr=err, machine=machine, rejects_later=True)
+    tables = _on_cluster(history, args, machine, _tables(history, args, machine))
     if args.what is None:
-        if args.format == "csv":
-            raise CliError("--format csv prints one table: choose it with --what")
         if args.format == "json":
-            _json_all(history, args, machine, out, err)
+            _json_all(history, args, tables, out, err)
         else:
-            _summary(history, args, machine, out, err)
+            _summary(history, args, tables, out, err)
         return exit_status(history)
-    frame = _call(_tables(history, args, machine)[args.what], err)
+    frame = _frame_of(_call(tables[args.what], err))
     width = terminal_width()
     if args.format == "text" and width is not None:
         frame, note = fit_frame(frame, width)
