@@ -19,7 +19,8 @@ variants       a computed frame, counts and medians exact
 observed_edges a computed frame, counts and medians exact
 ============== =================================================================================
 
-The partitions are computed with whatever scheduler is current (``dask.compute``): a
+Each fleet figure reads every partition; :func:`smstatus.dask.summarize` computes several in one
+pass. The partitions are computed with whatever scheduler is current (``dask.compute``): a
 ``distributed.Client`` made by the caller is used.
 """
 
