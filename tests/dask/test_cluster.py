@@ -116,6 +116,6 @@ def test_a_local_cluster_that_cannot_start_is_a_clear_error(monkeypatch):
         raise RuntimeError("Nanny failed to start.\nmore lines")
 
     monkeypatch.setattr(distributed, "LocalCluster", fail)
-    expected = r"cannot start a local Dask cluster: Nanny failed to start\.$"
+    expected = r"^cannot start a local Dask cluster of 1 worker process: Nanny failed to start\.;"
     with pytest.raises(ClusterConnectionError, match=expected), connect(workers=1):
         pass

@@ -5,6 +5,11 @@
 it starts and closes. Inside the block the client is Dask's default, so ``dask.compute`` (and
 the functions of smstatus given a :class:`~smstatus.dask.DaskHistory`) run on it; on exit the
 client (and a local cluster) are closed and Dask's configuration is as it was.
+
+A scheduler that cannot be reached, or a local cluster that does not start, is a
+:class:`~smstatus.errors.ClusterConnectionError` of one line, whatever ``distributed`` raised
+(see :data:`_START_FAILURES`), and what had started is closed. Errors of the work done inside
+the block are not touched.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +28,15 @@ __all__ = ["DEFAULT_TIMEOUT", "connect"]
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds to wait for a scheduler to answer before giving up."""
+
+_START_FAILURES: tuple[type[Exception], ...] = (OSError, TimeoutError, RuntimeError, AssertionError)
+"""What ``distributed`` raises when a client or a local cluster does not start: ``OSError`` (a
+refused connection, no free port, a worker process that cannot be spawned), ``TimeoutError``
+(a scheduler, nanny or worker slower than its time-out), ``RuntimeError`` ("Cluster failed to
+start", "Nanny failed to start") and ``AssertionError`` (its event loop thread not running
+within 10 s on a loaded machine, or a worker still running when a failed start closes)."""
+
+_LOCAL_HINT = "try fewer workers, more memory for each, or again when the machine is less busy"
 
 
 @contextlib.contextmanager
@@ -58,7 +73,8 @@ def connect(
     Raises
     ------
     ClusterConnectionError
-        When the scheduler cannot be reached within ``timeout`` or its address is not one.
+        When the scheduler cannot be reached within ``timeout`` or its address is not one, or
+        when the local cluster or its client does not start (what had started is closed).
     MissingDependencyError
         When ``distributed`` is not installed (``pip install 'smstatus[dask]'``).
     ValueError
@@ -84,23 +100,34 @@ def connect(
 
 @contextlib.contextmanager
 def _client(distributed: Any, address: Any, timeout: float) -> Iterator[Any]:
-    where = address if isinstance(address, str) else "the local cluster"
     try:
         client = distributed.Client(address, timeout=timeout, set_as_default=True)
-    except (OSError, TimeoutError):  # asyncio's and distributed's time-outs included
-        raise ClusterConnectionError(
-            f"cannot reach the Dask scheduler at {where} within {timeout:g} s: is it running, "
-            "and can this machine reach that host and port?"
-        ) from None
+    except _START_FAILURES as exc:
+        _close_half_started(exc, distributed.Client, timeout)
+        raise ClusterConnectionError(_no_connection(address, timeout, exc)) from None
     except (ValueError, TypeError) as exc:
         raise ClusterConnectionError(
-            f"{where!r} is not the address of a Dask scheduler ({_first_line(exc)}); "
+            f"{address!r} is not the address of a Dask scheduler ({_first_line(exc)}); "
             "give one like tcp://scheduler.internal:8786"
         ) from None
-    try:
+    with _closing(client):
         yield client
-    finally:
-        client.close()
+
+
+def _no_connection(address: Any, timeout: float, exc: Exception) -> str:
+    """Why a client could not connect to the scheduler at ``address`` (a local cluster when not
+    a string), and what to try."""
+    if not isinstance(address, str):
+        return (
+            f"cannot connect to the local Dask cluster within {timeout:g} s: {_reason(exc)}; "
+            f"{_LOCAL_HINT}"
+        )
+    if isinstance(exc, OSError | TimeoutError):  # asyncio's and distributed's time-outs included
+        return (
+            f"cannot reach the Dask scheduler at {address} within {timeout:g} s: is it running, "
+            "and can this machine reach that host and port?"
+        )
+    return f"cannot connect to the Dask scheduler at {address}: {_reason(exc)}; try again"
 
 
 @contextlib.contextmanager
@@ -110,9 +137,10 @@ def _local_cluster(
     options: dict[str, Any] = {}
     if memory_limit is not None:
         options["memory_limit"] = memory_limit
+    n_workers = workers or os.cpu_count() or 1
     try:
         cluster = distributed.LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
+            n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
@@ -122,16 +150,67 @@ def _local_cluster(
             silence_logs=logging.CRITICAL,  # workers' heartbeats failing as the cluster closes
             **options,
         )
-    except (OSError, TimeoutError, RuntimeError) as exc:  # RuntimeError: a worker failed
+    except _START_FAILURES as exc:
+        _close_half_started(exc, distributed.SpecCluster, timeout)
+        each = f" of {memory_limit} each" if memory_limit is not None else ""
         raise ClusterConnectionError(
-            f"cannot start a local Dask cluster: {_first_line(exc)}"
+            f"cannot start a local Dask cluster of {n_workers} worker "
+            f"process{'es' if n_workers > 1 else ''}{each}: "
+            f"{_reason(exc)}; {_LOCAL_HINT}"
         ) from None
-    try:
+    with _closing(cluster):
         yield cluster
-    finally:
-        cluster.close()
+
+
+@contextlib.contextmanager
+def _closing(resource: Any) -> Iterator[Any]:
+    """``resource``, closed on exit; when an error is already leaving the block, a failure to
+    close does not replace it."""
+    try:
+        yield resource
+    except BaseException:
+        with contextlib.suppress(Exception):
+            resource.close()
+        raise
+    resource.close()
+
+
+def _close_half_started(exc: BaseException, kind: Any, timeout: float) -> None:
+    """Close the ``kind`` (a client, a cluster) whose constructor raised ``exc``, found as
+    ``self`` in the frames of its traceback: ``distributed`` may leave its event loop thread,
+    a scheduler or worker processes running. Best effort, within ``timeout``."""
+    started: list[Any] = []
+    if not isinstance(kind, type):  # a stand-in for distributed's class
+        return
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, kind) and all(candidate is not s for s in started):
+            started.append(candidate)
+    for thing in started:
+        with contextlib.suppress(Exception):
+            thing.close(timeout=timeout)
+        with contextlib.suppress(Exception):  # a client that failed to start closes no loop
+            thing._loop_runner.stop()
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of ``exc``'s message, with that of the error it was raised from when
+    that one says more ("Nanny failed to start. (no free port)")."""
+    text = _first_line(exc)
+    root, depth = exc, 0
+    while root.__cause__ is not None and depth < 10:
+        root, depth = root.__cause__, depth + 1
+    inner = _first_line(root)
+    return f"{text} ({inner})" if root is not exc and inner not in text else text
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    if text:
+        return text.splitlines()[0]
+    if isinstance(exc, AssertionError):
+        return (
+            "an internal check of distributed failed (AssertionError), as when its event loop "
+            "or a worker is slow to start"
+        )
+    return "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__

@@ -114,16 +114,37 @@ setattr(DaskHistory, ENGINE_PROTOCOL, _run_on_engine)
 
 
 def from_history(history: JobHistory, npartitions: int) -> DaskHistory:
-    """Split an in-memory history into ``npartitions`` partitions of whole jobs (for tests and
-    for moving a loaded history onto a cluster)."""
+    """Split an in-memory history into at most ``npartitions`` partitions of whole jobs (for
+    tests and for moving a loaded history onto a cluster).
+
+    The jobs are cut into runs of about equal length, in their order, so that the partitions
+    put together give the history back. Every row of a job name goes to one partition, as the
+    engine needs: a cut that would part the copies of a name given more than once (a
+    ``duplicate_job``) moves past the last copy, so copies far apart make fewer partitions.
+    """
     if npartitions < 1:
         raise ValueError(f"npartitions must be at least 1, got {npartitions}")
     delayed = import_optional("dask").delayed
     names = history.job_names
-    bounds = np.linspace(0, len(names), min(npartitions, max(len(names), 1)) + 1).astype(int)
     parts = []
-    for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+    for i, (lo, hi) in enumerate(itertools.pairwise(_cuts(names, npartitions))):
         part = history.select(names[lo:hi])  # carries every reject: keep them in the first only
         unparsed = history.unparsed if i == 0 else None
         parts.append(JobHistory(part.jobs, part.transitions, unparsed=unparsed, check=False))
     return DaskHistory([delayed(part, traverse=False) for part in parts])
+
+
+def _cuts(names: pd.Index, npartitions: int) -> np.ndarray:
+    """Bounds of about equal runs of ``names`` (the jobs rows), each moved forward to the next
+    place that parts no two rows of one name; the first is 0, the last ``len(names)``."""
+    n = len(names)
+    wanted = np.linspace(0, n, min(npartitions, max(n, 1)) + 1).astype(np.int64)
+    if n == 0:
+        return wanted  # one empty partition
+    codes = pd.factorize(names)[0]
+    first = np.unique(codes, return_index=True)[1]
+    last = n - 1 - np.unique(codes[::-1], return_index=True)[1]
+    # a cut at p (between rows p - 1 and p) parts the rows of a name when first < p <= last
+    parted = np.bincount(first + 1, minlength=n + 1) - np.bincount(last + 1, minlength=n + 1)
+    allowed = np.flatnonzero(np.cumsum(parted)[: n + 1] == 0)  # 0 and n are always allowed
+    return np.unique(allowed[np.searchsorted(allowed, wanted)])
