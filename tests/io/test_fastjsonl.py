@@ -797,3 +797,31 @@ def test_random_http_dates_same_as_record_path(tmp_path_factory, dates, observed
     with pytest.MonkeyPatch.context() as mp:
         slow = _slow(path, mp, errors="collect")
     _assert_same(fast, slow)
+
+
+@pytest.mark.parametrize("block_size", [700, 4096, 1 << 20])
+def test_a_cut_block_is_read_in_small_blocks_with_the_file_s_lines(
+    tmp_path, monkeypatch, block_size
+):
+    """What the Dask engine's workers parse: a block of whole lines cut from a file, read in
+    the fast path's blocks (smaller than it), its rejects on their lines of the whole file."""
+    import smstatus
+
+    lines = [json.dumps(r) for r in smstatus.simulate(40, seed=3, corrupt_share=0.2)]
+    lines[5:5] = ['{"cut', "[1, 2", '{"TrainingJobName": 5}']
+    lines[30:30] = ["not json"]
+    path = _write(tmp_path / "whole.jsonl", lines)
+    monkeypatch.setattr(_fastjsonl, "DEFAULT_BLOCK_SIZE", block_size)
+    block = ("\n".join(lines[3:]) + "\n").encode()
+    got = describe.read_describe_block(block, name=str(path), first_line=4, errors="collect")
+    whole = _slow(path, monkeypatch, errors="collect")
+    rest = whole.select(got.job_names)
+    pd.testing.assert_frame_equal(
+        got.jobs, rest.jobs.reset_index(drop=True), check_categorical=False
+    )
+    pd.testing.assert_frame_equal(
+        got.transitions, rest.transitions.reset_index(drop=True), check_categorical=False
+    )
+    assert set(whole.job_names) - set(got.job_names) == set(whole.job_names[:3])
+    by_line = whole.unparsed.sort_values("line", kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.unparsed, by_line)

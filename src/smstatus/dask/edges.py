@@ -18,7 +18,7 @@ from smstatus.analysis.phases import entries
 from smstatus.history import JobHistory
 from smstatus.machine import default_machine
 
-__all__ = ["edge_part", "merge_edges", "observed_edges"]
+__all__ = ["edge_part", "merge_edges"]
 
 
 def edge_part(history: JobHistory) -> pd.DataFrame:
@@ -52,15 +52,6 @@ def edge_part(history: JobHistory) -> pd.DataFrame:
             ),
         }
     )
-
-
-def observed_edges(
-    partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
-) -> pd.DataFrame:
-    """The in-memory ``observed_edges`` of the whole partitioned history (see the module)."""
-    from smstatus.dask.summaries import compute_tables
-
-    return compute_tables(partitions, {"observed_edges": (func, options)}).tables["observed_edges"]
 
 
 def merge_edges(

@@ -41,11 +41,9 @@ from smstatus.timestamps import NAT_NS
 __all__ = [
     "BottleneckPart",
     "bottleneck_part",
-    "bottlenecks",
     "merge_bottlenecks",
     "merge_variants",
     "variant_part",
-    "variants",
 ]
 
 
@@ -130,7 +128,7 @@ def _merge_shares(
     return out
 
 
-def _mergeslowest_jobs(
+def _merge_slowest(
     frames: Sequence[pd.DataFrame],
     kept: list[str],
     top: int,
@@ -196,15 +194,6 @@ def bottleneck_part(history: JobHistory, options: Mapping[str, Any]) -> Bottlene
     return BottleneckPart(considered, seconds, shares, slowest, groups.iloc[:0])
 
 
-def bottlenecks(
-    partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
-) -> Bottlenecks:
-    """The in-memory ``bottlenecks`` of the whole partitioned history (see the module)."""
-    from smstatus.dask.summaries import compute_tables
-
-    return compute_tables(partitions, {"bottlenecks": (func, options)}).tables["bottlenecks"]
-
-
 def merge_bottlenecks(
     parts: Sequence[BottleneckPart],
     categories: Sequence[Sequence[str]],
@@ -236,7 +225,7 @@ def merge_bottlenecks(
             parts[i] = BottleneckPart(kept, parts[i].seconds, shares, slowest, parts[i].groups)
     keys = list(empty.by)
     shares = _merge_shares([p.shares for p in parts], keys, kept, status_names, empty.shares)
-    slowest = _mergeslowest_jobs(
+    slowest = _merge_slowest(
         [p.slowest for p in parts], kept, int(options.get("top", 5)), status_names, empty.slowest
     )
     return Bottlenecks(
@@ -300,15 +289,6 @@ def variant_part(
         for k, group in pd.Series(wall).groupby(variant)
     }
     return frame, walls
-
-
-def variants(
-    partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
-) -> pd.DataFrame:
-    """The in-memory ``variants`` of the whole partitioned history (see the module)."""
-    from smstatus.dask.summaries import compute_tables
-
-    return compute_tables(partitions, {"variants": (func, options)}).tables["variants"]
 
 
 def merge_variants(

@@ -98,14 +98,6 @@ def run(
         from smstatus.dask.verdicts import validate
 
         return validate(partitions, func, options, wrap=wrap)
-    if name == "duration_stats":
-        from smstatus.dask.statistics import duration_stats
+    from smstatus.dask.summaries import compute_tables
 
-        return duration_stats(partitions, func, options)
-    if name == "observed_edges":
-        from smstatus.dask.edges import observed_edges
-
-        return observed_edges(partitions, func, options)
-    from smstatus.dask import hotspots
-
-    return getattr(hotspots, name)(partitions, func, options)
+    return compute_tables(partitions, {name: (func, options)}).tables[name]

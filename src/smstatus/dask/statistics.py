@@ -32,7 +32,6 @@ from smstatus.history import JobHistory
 from smstatus.timestamps import NAT_NS
 
 __all__ = [
-    "duration_stats",
     "merge_columns",
     "merge_duration_stats",
     "part_durations",
@@ -120,15 +119,6 @@ def _statistics(values: list[np.ndarray], percentiles: Sequence[float]) -> dict[
             if len(percentiles):
                 out["quantiles"][i] = np.quantile(v, list(percentiles))
     return out
-
-
-def duration_stats(
-    partitions: Sequence[Any], func: Callable[..., Any], options: Mapping[str, Any]
-) -> pd.DataFrame:
-    """The in-memory ``duration_stats`` of the whole partitioned history (see the module)."""
-    from smstatus.dask.summaries import compute_tables
-
-    return compute_tables(partitions, {"duration_stats": (func, options)}).tables["duration_stats"]
 
 
 def merge_duration_stats(

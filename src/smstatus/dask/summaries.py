@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
+from smstatus.analysis.groups import By
 from smstatus.analysis.hotspots import Bottlenecks
 from smstatus.analysis.phases import reuse_entries
 from smstatus.dask.dependency import import_optional
@@ -33,11 +34,22 @@ from smstatus.dask.statistics import (
     status_categories,
 )
 from smstatus.history import JobHistory
+from smstatus.machine import StatusMachine
+from smstatus.typing import TimeLike
 
 __all__ = ["TABLES", "FleetSummary", "compute_tables", "summarize", "summarize_partition"]
 
 TABLES: tuple[str, ...] = ("duration_stats", "bottlenecks", "variants", "observed_edges")
 """The fleet tables :func:`summarize` computes in one pass."""
+
+
+@runtime_checkable
+class Partitioned(Protocol):
+    """A history kept in partitions, as :class:`~smstatus.dask.history.DaskHistory` is."""
+
+    def to_delayed(self) -> list[Any]:
+        """The partitions, each a ``Delayed`` history."""
+
 
 Requests = Mapping[str, tuple[Callable[..., Any], Mapping[str, Any]]]
 """The tables asked for: each name with the in-memory function and its keyword options."""
@@ -144,12 +156,12 @@ def compute_tables(partitions: Sequence[Any], requests: Requests) -> FleetSummar
 
 
 def summarize(
-    history: Any,
+    history: Partitioned,
     *,
     tables: Sequence[str] = TABLES,
-    by: Any = None,
-    as_of: Any = None,
-    machine: Any = None,
+    by: By = None,
+    as_of: TimeLike | None = None,
+    machine: StatusMachine | None = None,
     percentiles: Sequence[float] = (0.5, 0.9, 0.99),
     exclude: Sequence[str] = ("Training",),
     top: int = 5,
@@ -160,7 +172,7 @@ def summarize(
     Parameters
     ----------
     history
-        The partitioned history.
+        The partitioned history (a :class:`~smstatus.dask.history.DaskHistory`).
     tables
         The tables to compute, among :data:`TABLES` (the names of their functions).
     by, as_of, machine, percentiles, exclude, top
@@ -211,7 +223,7 @@ def summarize(
         func = functions[name]
         accepted = inspect.signature(func).parameters
         requests[name] = (func, {k: v for k, v in given.items() if k in accepted})
-    if not hasattr(history, "to_delayed"):
+    if not isinstance(history, Partitioned):
         raise TypeError(
             f"summarize() takes a DaskHistory, not {type(history).__name__}: call the functions "
             "of smstatus on an in-memory history"
