@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _dask_compare import assert_same_history
 from hypothesis import HealthCheck, given, settings
@@ -150,6 +151,40 @@ def test_a_job_in_two_partitions_is_a_reject_naming_both_places(tmp_path):
     assert reject["file"] == str(tmp_path / "b.json")
     assert str(tmp_path / "a.json") in reject["reason"]
     assert record["TrainingJobName"] in reject["reason"]
+
+
+def _file_with_a_copy(tmp_path):
+    """JSON Lines of 30 jobs and, at its end, a copy of the first one."""
+    records = smstatus.simulate(30, seed=4)
+    path = tmp_path / "fleet.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [*records, records[0]]) + "\n")
+    return path, records[0]["TrainingJobName"]
+
+
+def test_a_job_in_two_blocks_of_a_file_is_a_reject_naming_both(tmp_path):
+    path, name = _file_with_a_copy(tmp_path)
+    loaded = smstatus.dask.load(path, blocksize=20_000)
+    assert loaded.npartitions > 3
+    got = _sync(loaded)
+    assert got.n_jobs == 31
+    assert len(got.unparsed) == 1
+    reason = got.unparsed.iloc[0]["reason"]
+    assert f"the job {name!r} is also in {path} (bytes from 0)" in reason
+    assert got.unparsed.iloc[0]["file"].startswith(f"{path} (bytes from ")
+
+
+def test_names_that_share_a_hash_are_not_taken_for_one_job(tmp_path, monkeypatch):
+    """The check compares 64-bit hashes, then reads the names again: a collision of two names
+    is no reject, a true copy still is."""
+    from smstatus.dask import readers
+
+    monkeypatch.setattr(readers, "_hashes_of", lambda names: np.zeros(len(names), np.uint64))
+    path, name = _file_with_a_copy(tmp_path)
+    got = _sync(smstatus.dask.load(path, blocksize=20_000))
+    assert len(got.unparsed) == 1
+    assert repr(name) in got.unparsed.iloc[0]["reason"]
+    path.write_text("\n".join(path.read_text().splitlines()[:-1]) + "\n")  # no copy
+    assert len(_sync(smstatus.dask.load(path, blocksize=20_000)).unparsed) == 0
 
 
 def test_a_job_twice_in_one_partition_is_left_to_validation(tmp_path):

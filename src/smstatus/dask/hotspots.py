@@ -6,6 +6,8 @@
   ``top`` of those (ties: the first jobs, partition by partition). The statuses considered are
   those with time in the *whole* history: a status whose seconds add up to zero or less over
   all partitions (negative durations in corrupt data) is left out everywhere, as in memory.
+  Each partition guesses them from its own statuses (:func:`bottleneck_part`), so that one
+  pass over the inputs gives every table; a partition whose guess was wrong is computed again.
 - ``variants``: counts add up per variant (by its text); ``median_wall_s`` is the exact
   median of the wall times the partitions send (8 bytes a job); ``example_job`` is the first
   job of the first partition that has the variant.
@@ -34,6 +36,7 @@ from smstatus.analysis.hotspots import (
 from smstatus.analysis.phases import entries
 from smstatus.dask.dependency import import_optional
 from smstatus.dask.frames import dask_frame
+from smstatus.dask.results import gather_results
 from smstatus.dask.statistics import merge_columns
 from smstatus.history import JobHistory
 from smstatus.timestamps import NAT_NS
@@ -215,10 +218,10 @@ def merge_bottlenecks(
     kept = [s for s in status_names if totals.get(s, 0.0) > 0 and s not in excluded]
     again = [i for i, part in enumerate(parts) if not _considers(part, kept)]
     if again:
-        dask = import_optional("dask")
+        delayed = import_optional("dask").delayed
         opts = dict(options)
-        redone = dask.compute(
-            *[dask.delayed(_bottleneck_part)(partitions[i], opts, kept) for i in again]
+        redone = gather_results(
+            [delayed(_bottleneck_part)(partitions[i], opts, kept) for i in again]
         )
         parts = list(parts)
         for i, (_, shares, slowest) in zip(again, redone, strict=True):

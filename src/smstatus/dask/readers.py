@@ -22,12 +22,13 @@ loaded apart, and the reject says where each is.
 
 from __future__ import annotations
 
+import functools
 import glob
 import gzip
 import io
 import operator
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -35,7 +36,6 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from smstatus.dask.dependency import import_optional
 from smstatus.dask.history import DaskHistory
@@ -499,34 +499,47 @@ def _shift_lines(history: JobHistory, lines_before: int, errors: Errors) -> JobH
     return history
 
 
-def _job_names(history: JobHistory) -> tuple[np.ndarray, pa.Array]:
-    """The partition's job names as 64-bit hashes and as one Arrow array (a few bytes a job,
-    never a Python object per job: the check of duplicates sees every job of the fleet)."""
-    names = history.jobs["job_name"]
-    hashes = pd.util.hash_array(names.to_numpy(dtype=object), categorize=False)
-    return hashes, pa.array(names.to_numpy(dtype=object), type=pa.large_string())
+def _job_hashes(history: JobHistory) -> np.ndarray:
+    """The partition's job names as 64-bit hashes (8 bytes a job: the check of duplicates sees
+    every job of the fleet, so it never holds a name, let alone a Python object, per job)."""
+    return _hashes_of(history.jobs["job_name"])
+
+
+def _hashes_of(names: pd.Series) -> np.ndarray:
+    return pd.util.hash_array(names.to_numpy(dtype=object), categorize=False)
 
 
 def _duplicates(
-    labels: Sequence[str], errors: Errors, *names: tuple[np.ndarray, pa.Array]
+    labels: Sequence[str],
+    readers: Sequence[Callable[[], JobHistory] | None],
+    errors: Errors,
+    *hashes: np.ndarray,
 ) -> JobHistory:
-    """One reject per copy of a job found in a partition after the first that holds it."""
-    if not names:
+    """One reject per copy of a job found in a partition after the first that holds it.
+
+    The check works on hashes; only a partition holding a repeated hash (none, in a fleet
+    without duplicates) is read again by its ``readers`` entry, for the names, so two names of
+    one hash are never taken for one job."""
+    if not hashes:
         return JobHistory.empty()
-    hashes = np.concatenate([h for h, _ in names])
-    part = np.repeat(np.arange(len(names)), [len(h) for h, _ in names])
-    order = np.argsort(hashes, kind="stable")
-    repeated = np.zeros(len(hashes), dtype=bool)
-    same = hashes[order][1:] == hashes[order][:-1]
-    repeated[order[1:][same]] = repeated[order[:-1][same]] = True  # only these need names
-    where = np.flatnonzero(repeated)
-    starts = np.concatenate([[0], np.cumsum([len(h) for h, _ in names])])
-    text = [
-        names[p][1][int(i - starts[p])].as_py() for p, i in zip(part[where], where, strict=True)
-    ]
-    frame = pd.DataFrame(
-        {"name": pd.Series(text, dtype=object), "part": part[where]}
-    ).drop_duplicates()
+    every = np.concatenate(hashes)
+    part = np.repeat(np.arange(len(hashes)), [len(h) for h in hashes])
+    order = np.argsort(every, kind="stable")
+    repeated = np.zeros(len(every), dtype=bool)
+    same = every[order][1:] == every[order][:-1]
+    repeated[order[1:][same]] = repeated[order[:-1][same]] = True
+    if not repeated.any():
+        return JobHistory.empty()
+    wanted = np.unique(every[repeated])
+    found = []
+    for p in np.unique(part[repeated]):
+        reader = readers[int(p)]
+        if reader is None:
+            continue
+        jobs = reader().jobs["job_name"]
+        keep = np.isin(_hashes_of(jobs), wanted)
+        found.append(pd.DataFrame({"name": jobs.to_numpy(dtype=object)[keep], "part": int(p)}))
+    frame = pd.concat(found, ignore_index=True).drop_duplicates()
     first = frame.drop_duplicates("name").set_index("name")["part"]
     extra = frame[frame["part"].to_numpy() != first.reindex(frame["name"]).to_numpy()]
     rejects = [
@@ -542,6 +555,13 @@ def _duplicates(
     ]
     history = empty_history(rejects)
     return _shift_lines(history, 0, errors)
+
+
+def _read_block_again(
+    ref: FileRef, offset: int, length: int, *, naive_tz: str, options: Mapping[str, Any]
+) -> JobHistory:
+    """The history of a block, read again (its line count left out)."""
+    return _read_block(ref, offset, length, naive_tz=naive_tz, options=options)[0]
 
 
 # -- the graph ------------------------------------------------------------------------------------
@@ -566,8 +586,14 @@ def _build(
     options: Mapping[str, Any],
 ) -> DaskHistory:
     delayed = import_optional("dask").delayed  # impure: a file loaded again is read again
-    read = {"source": source, "errors": errors, "naive_tz": naive_tz, "machine": machine}
+    read: dict[str, Any] = {
+        "source": source,
+        "errors": errors,
+        "naive_tz": naive_tz,
+        "machine": machine,
+    }
     parts: list[Any] = []
+    readers: list[Callable[[], JobHistory] | None] = []  # each partition read again, for names
     lines_before: Any = 0
     previous: FileRef | None = None
     for plan in plans:
@@ -575,6 +601,7 @@ def _build(
             if errors == "raise" and plan.reject is not None and len(plan.reject.unparsed):
                 _shift_lines(plan.reject, 0, errors)
             parts.append(delayed(plan.reject, traverse=False))
+            readers.append(None)
         elif plan.kind == "block":
             ref = plan.files[0]
             if ref != previous or plan.offset == 0:  # a file given twice starts again
@@ -583,15 +610,26 @@ def _build(
                 ref, plan.offset, plan.length, naive_tz=naive_tz, options=options
             )
             parts.append(delayed(_shift_lines)(history, lines_before, errors))
+            readers.append(
+                functools.partial(
+                    _read_block_again,
+                    ref,
+                    plan.offset,
+                    plan.length,
+                    naive_tz=naive_tz,
+                    options=options,
+                )
+            )
             lines_before = delayed(operator.add)(lines_before, count)
             previous = ref
             continue
         else:
             pack = plan.files
             parts.append(delayed(_read_pack)(pack, options=options, **read))
+            readers.append(functools.partial(_read_pack, pack, options=options, **read))
         previous = None
     if len(parts) > 1:
-        names = [delayed(_job_names)(p) for p in parts]
+        hashes = [delayed(_job_hashes)(p) for p in parts]
         labels = [_label(p) for p in plans]
-        parts.append(delayed(_duplicates)(labels, errors, *names))
+        parts.append(delayed(_duplicates)(labels, readers, errors, *hashes))
     return DaskHistory(parts)

@@ -28,6 +28,7 @@ from smstatus.analysis.phases import reuse_entries
 from smstatus.dask.dependency import import_optional
 from smstatus.dask.edges import edge_part, merge_edges
 from smstatus.dask.hotspots import bottleneck_part, merge_bottlenecks, merge_variants, variant_part
+from smstatus.dask.results import gather_results
 from smstatus.dask.statistics import (
     merge_duration_stats,
     part_durations,
@@ -128,10 +129,11 @@ def summarize_partition(history: JobHistory, requests: Requests) -> dict[str, An
 def compute_tables(partitions: Sequence[Any], requests: Requests) -> FleetSummary:
     """The tables of ``requests`` over every partition (``Delayed`` histories), in one pass."""
     delayed = import_optional("dask").delayed
+    unknown = [name for name in requests if name not in TABLES]
+    if unknown:
+        raise ValueError(f"no fleet table {unknown[0]!r}; the tables: {', '.join(TABLES)}")
     for func, options in requests.values():
         func(JobHistory.empty(), **options)  # bad options fail before any work
-    from smstatus.dask.results import gather_results
-
     requests = {name: (func, dict(options)) for name, (func, options) in requests.items()}
     parts = gather_results([delayed(summarize_partition)(p, requests) for p in partitions])
     categories = [part["categories"] for part in parts]
@@ -208,7 +210,7 @@ def summarize(
         "observed_edges": observed_edges,
     }
     unknown = [t for t in tables if t not in functions]
-    if unknown:
+    if unknown:  # before the options are sorted out by the tables' functions
         raise ValueError(f"no fleet table {unknown[0]!r}; the tables: {', '.join(TABLES)}")
     given = {
         "by": by,
