@@ -16,7 +16,14 @@ pytest.importorskip("distributed")
 import distributed
 from distributed.client import _get_global_client
 from distributed.core import CommClosedError
-from distributed.exceptions import WorkerStartTimeoutError
+
+try:  # distributed 2025.9+; older releases raise a plain TimeoutError with these words
+    from distributed.exceptions import WorkerStartTimeoutError
+except ImportError:  # pragma: no cover - the oldest stack
+
+    def WorkerStartTimeoutError(arrived: int, wanted: int, timeout: float) -> TimeoutError:
+        return TimeoutError(f"Only {arrived}/{wanted} workers arrived after {timeout}")
+
 
 import dask
 import smstatus
