@@ -481,9 +481,7 @@ def _gathered(history: Any, args: argparse.Namespace, machine: Any, name: str) -
     parts = gather_results(
         history.map_partitions(_quiet_costs, prices, as_of=args.as_of, machine=machine)
     )
-    costs = (
-        pd.concat(parts, ignore_index=True) if parts else job_costs(JobHistory.empty(), prices)
-    )
+    costs = pd.concat(parts, ignore_index=True) if parts else job_costs(JobHistory.empty(), prices)
     warn_missing_prices(costs)  # once for the fleet, not once per partition (on a worker)
     return costs
 
