@@ -154,3 +154,12 @@ def test_random_histories_with_repeated_names(data, history):
     dh = from_history(history, data.draw(st.integers(1, 8)))
     _assert_same_rows(history, dh)
     _assert_same_results(history, dh)
+
+
+def test_head_counts_jobs_rows_not_names(repeated):
+    """A name given twice in one partition: head(n) gives the first n jobs rows."""
+    history = from_history(repeated, 1)
+    for n in (1, 4, 5, 15):
+        head = history.head(n)
+        assert head.n_jobs == n
+        assert list(head.jobs["job_name"]) == list(repeated.jobs["job_name"][:n])

@@ -92,7 +92,8 @@ class DaskHistory:
                 break
             (history,) = dask.compute(part, **compute_options)
             if history.n_jobs > n - count:
-                part = history.select(history.job_names[: n - count])
+                first = np.arange(history.n_jobs) < n - count  # by position: a name may repeat
+                part = history.select(first)
                 history = JobHistory(part.jobs, part.transitions, unparsed=None, check=False)
             taken.append(history)
             count += history.n_jobs
