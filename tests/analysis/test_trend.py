@@ -147,3 +147,22 @@ def test_every_entry_lands_in_one_period_and_the_figures_hold(jobs):
 def test_phase_trend_is_public():
     assert smstatus.phase_trend is phase_trend
     assert "phase_trend" in smstatus.__all__ and "plot_trend" in smstatus.__all__
+
+
+@pytest.mark.parametrize("by", [None, "instance_type", ["spot", "instance_type"]])
+@pytest.mark.parametrize("top", [None, 2])
+def test_parts_computed_apart_make_the_trend_of_the_whole(by, top):
+    """What a cluster does: the entries of each part of a history, summarised together."""
+    import smstatus
+    from smstatus.analysis.trend import summarise_trend, trend_entries
+
+    history = smstatus.load_sample()
+    names = history.job_names
+    parts = [history.select(names[lo:hi]) for lo, hi in ((0, 7), (7, 100), (100, len(names)))]
+    statuses = ["Pending", "Starting"]
+    got = summarise_trend(
+        [trend_entries(p, statuses, by=by, freq="W") for p in parts], statuses, freq="W", top=top
+    )
+    want = phase_trend(history, statuses, by=by, freq="W", top=top)
+    pd.testing.assert_frame_equal(got, want, check_exact=False)
+    assert got.attrs == want.attrs

@@ -59,6 +59,9 @@ def prices(tmp_path_factory) -> Path:
         ["stats", "--what", "phases", "--format", "csv"],
         ["stats", "--prices", "{prices}"],
         ["stats", "--what", "cost", "--prices", "{prices}", "--format", "csv"],
+        ["stats", "--what", "trend", "--format", "csv"],
+        ["stats", "--what", "trend", "--status", "Starting", "Downloading", "--by", "spot"],
+        ["stats", "--what", "trend", "--freq", "W", "--format", "json", "--by", "instance_type"],
     ],
 )
 def test_a_command_on_a_cluster_prints_what_it_prints_in_memory(
@@ -73,7 +76,7 @@ def test_a_command_on_a_cluster_prints_what_it_prints_in_memory(
     assert on_cluster[2] == in_memory[2]
 
 
-@pytest.mark.parametrize("what", ["km", "trend"])
+@pytest.mark.parametrize("what", ["km"])
 def test_tables_the_engine_lacks_are_refused_in_one_line(capsys, local_client, fleet, what):
     address = local_client.scheduler.address
     code, out, err = _run(capsys, ["stats", str(fleet), "--what", what, "--scheduler", address])
@@ -81,6 +84,17 @@ def test_tables_the_engine_lacks_are_refused_in_one_line(capsys, local_client, f
     assert out == ""
     assert err.count("\n") == 1
     assert f"--what {what} does not run on a cluster" in err
+
+
+@pytest.mark.parametrize(
+    "options", [["--status", "Nonesuch"], ["--freq", "fortnight"], ["--status", "Pending", "Typo"]]
+)
+def test_a_bad_trend_option_is_the_in_memory_usage_error(capsys, local_client, fleet, options):
+    command = ["stats", str(fleet), "--what", "trend", *options]
+    in_memory = _run(capsys, command)
+    on_cluster = _run(capsys, [*command, "--scheduler", local_client.scheduler.address])
+    assert on_cluster == in_memory
+    assert in_memory[0] == 2
 
 
 def test_rejects_are_listed_on_stderr_and_exit_1(capsys, local_client, fleet, tmp_path):

@@ -8,6 +8,7 @@ period (day, week...) in which it starts and summarises each period, per group o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,14 @@ from smstatus.machine import StatusMachine
 from smstatus.timestamps import NAT_NS
 from smstatus.typing import TimeLike
 
-__all__ = ["OTHER_GROUP", "TREND_COLUMNS", "phase_trend"]
+__all__ = [
+    "OTHER_GROUP",
+    "TREND_COLUMNS",
+    "TrendEntries",
+    "phase_trend",
+    "summarise_trend",
+    "trend_entries",
+]
 
 OTHER_GROUP = "other"
 """The label of the groups beyond the ``top`` ones, merged into one."""
@@ -44,20 +52,22 @@ def _statuses(status: str | Sequence[str]) -> list[str]:
     return wanted
 
 
-def _check_known(wanted: list[str], measured: pd.DataFrame, machine: Any) -> None:
+def _statuses_of(status: pd.Series) -> list[str]:
+    """The statuses some row has."""
+    if isinstance(status.dtype, pd.CategoricalDtype):  # the categories in use, no row as text
+        codes = np.unique(status.cat.codes.to_numpy())
+        return [str(c) for c in status.cat.categories.take(codes[codes >= 0])]
+    return [str(s) for s in status.astype(str).unique()]
+
+
+def _check_known(wanted: list[str], in_data: set[str], machine: Any) -> None:
     """Refuse a status neither of AWS's, of the machine (the default one when ``None``) nor
     of the data: a typo would otherwise give an empty table."""
     from smstatus.history import KNOWN_STATUSES
     from smstatus.machine import default_machine
 
     machine = machine if machine is not None else default_machine()
-    known = set(KNOWN_STATUSES) | set(machine.statuses)
-    status = measured["status"]
-    if isinstance(status.dtype, pd.CategoricalDtype):  # the categories in use, no row as text
-        codes = np.unique(status.cat.codes.to_numpy())
-        known |= {str(c) for c in status.cat.categories.take(codes[codes >= 0])}
-    else:
-        known |= set(status.astype(str).unique())
+    known = set(KNOWN_STATUSES) | set(machine.statuses) | in_data
     unknown = [w for w in wanted if w not in known]
     if unknown:
         raise ValueError(f"{unknown[0]!r} is not a status of AWS, of the machine or of the data")
@@ -160,12 +170,53 @@ def phase_trend(
                          period  entries  median_s  total_s
     0 2024-01-01 00:00:00+00:00        1    3600.0   3600.0
     """
+    wanted = _statuses(status)
+    part = trend_entries(history, wanted, by=by, freq=freq, as_of=as_of, machine=machine)
+    return summarise_trend([part], wanted, freq=freq, top=top, machine=machine)
+
+
+@dataclass(frozen=True)
+class TrendEntries:
+    """The entries :func:`phase_trend` summarises, before it summarises them (so that parts of
+    a history, computed apart, make one trend: :func:`summarise_trend`).
+
+    Attributes
+    ----------
+    rows
+        One row per timed entry of the statuses asked for: the group columns (as objects),
+        ``status``, ``period``, ``duration_s``, ``censored``.
+    keys
+        The names of the group columns.
+    statuses
+        The statuses of the history's entries (for the check of the statuses asked for).
+    untimed
+        The entries of those statuses without a start or a duration.
+    as_of
+        The time open entries were measured up to (``None``: each job's ``observed_at``).
+    """
+
+    rows: pd.DataFrame
+    keys: list[str]
+    statuses: list[str]
+    untimed: int
+    as_of: Any
+
+
+def trend_entries(
+    history: JobHistory,
+    status: str | Sequence[str] = "Pending",
+    *,
+    by: By = None,
+    freq: str = "D",
+    as_of: TimeLike | None = None,
+    machine: StatusMachine | None = None,
+) -> TrendEntries:
+    """The entries of ``status`` that :func:`phase_trend` summarises, each in its period."""
     history = as_history(history)
     from smstatus.analysis.phases import durations, entries
 
     wanted = _statuses(status)
     measured = durations(history, as_of=as_of, machine=machine)
-    _check_known(wanted, measured, machine)
     e = entries(history, as_of, machine)  # rows in the order of ``measured``
     groups = group_frame(history, by, first_start=lambda: e.to_rows(e.first_start, NAT_NS))
     keys = list(groups.columns)
@@ -185,10 +236,35 @@ def phase_trend(
     data["period"] = _period_starts(part["start_time"], freq).array  # not one object a row
     data["duration_s"] = part["duration_s"].to_numpy(dtype=float)
     data["censored"] = part["censored"].to_numpy(dtype=bool)
-    frame = _merge_small_groups(pd.DataFrame(data), keys, top)
-    out = _summarise(frame, keys, wanted)
-    out.attrs["as_of"] = measured.attrs.get("as_of")
-    out.attrs["untimed"] = untimed
+    return TrendEntries(
+        rows=pd.DataFrame(data),
+        keys=keys,
+        statuses=_statuses_of(measured["status"]),
+        untimed=untimed,
+        as_of=measured.attrs.get("as_of"),
+    )
+
+
+def summarise_trend(
+    parts: Sequence[TrendEntries],
+    status: str | Sequence[str] = "Pending",
+    *,
+    freq: str = "D",
+    top: int | None = None,
+    machine: StatusMachine | None = None,
+) -> pd.DataFrame:
+    """:func:`phase_trend` of the entries of one or more parts of a history (in order)."""
+    wanted = _statuses(status)
+    _check_known(wanted, {s for part in parts for s in part.statuses}, machine)
+    keys = parts[0].keys if parts else []
+    frames = [part.rows for part in parts if len(part.rows)] or [p.rows for p in parts[:1]]
+    if len(frames) > 1:
+        frame = pd.concat(frames, ignore_index=True)
+    else:
+        frame = frames[0] if frames else pd.DataFrame()
+    out = _summarise(_merge_small_groups(frame, keys, top), keys, wanted)
+    out.attrs["as_of"] = parts[0].as_of if parts else None
+    out.attrs["untimed"] = sum(part.untimed for part in parts)
     out.attrs["freq"] = freq
     return out
 

@@ -8,6 +8,7 @@ With ``--what``: that one table, in ``--format text|json|csv``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import sys
@@ -429,21 +430,24 @@ def _n_entries(history: Any) -> int:
 def _on_cluster(history: Any, args: argparse.Namespace, machine: Any, tables: Tables) -> Tables:
     """On a cluster, the fleet tables the command prints computed in one pass over the
     inputs (which also finds the rejects, listed on stderr, and the counts); the per-job
-    tables (``phases``, ``cost``) gathered from the partitions; ``km`` and ``trend`` refused
-    with a hint."""
+    tables (``phases``, ``cost``) and the entries of ``trend`` gathered from the partitions;
+    ``km`` refused with a hint."""
     if getattr(args, "dask_client", None) is None:
         return tables
     from smstatus.cli._cluster import report_rejects
     from smstatus.dask.summaries import summarize
 
-    if args.what in ("km", "trend"):
+    if args.what == "km":
         raise CliError(
-            f"--what {args.what} does not run on a cluster: run it without --scheduler/--workers "
-            "on the jobs that fit in memory"
+            "--what km does not run on a cluster: run it without --scheduler/--workers on the "
+            "jobs that fit in memory"
         )
-    per_job = {"phases": lambda: _gathered(history, args, machine, "phases")}
+    per_job: Tables = {
+        name: functools.partial(_gathered, history, args, machine, name)
+        for name in ("phases", "trend")
+    }
     if args.prices:
-        per_job["cost"] = lambda: _gathered(history, args, machine, "cost")
+        per_job["cost"] = functools.partial(_gathered, history, args, machine, "cost")
     wanted = [args.what] if args.what in FLEET else list(FLEET) if args.what is None else []
     if not wanted:
         report_rejects(args, history, stderr=sys.stderr)
@@ -466,16 +470,23 @@ def _on_cluster(history: Any, args: argparse.Namespace, machine: Any, tables: Ta
 
 def _gathered(history: Any, args: argparse.Namespace, machine: Any, name: str) -> pd.DataFrame:
     """A per-job table of a history on a cluster, computed partition by partition and
-    gathered in input order (``phases``, or ``cost`` with the prices read here)."""
+    gathered in input order (``phases``, ``trend``, or ``cost`` with the prices read here)."""
     from smstatus.dask.results import gather_results
+    from smstatus.history import JobHistory
 
     if name == "phases":
         from smstatus.analysis.phases import phase_table
 
         lazy: Any = phase_table(history, as_of=args.as_of, machine=machine)
         return lazy.compute().reset_index(drop=True)
+    if name == "trend":
+        from smstatus.analysis.trend import summarise_trend, trend_entries
+
+        options = {"by": args.by, "freq": args.freq, "as_of": args.as_of, "machine": machine}
+        trend_entries(JobHistory.empty(), args.status, **options)  # bad options: before work
+        parts = gather_results(history.map_partitions(trend_entries, args.status, **options))
+        return summarise_trend(parts, args.status, freq=args.freq, machine=machine)
     from smstatus.analysis.cost import job_costs, load_prices, warn_missing_prices
-    from smstatus.history import JobHistory
 
     prices = load_prices(args.prices)
     parts = gather_results(
