@@ -119,3 +119,79 @@ def test_a_local_cluster_that_cannot_start_is_a_clear_error(monkeypatch):
     expected = r"^cannot start a local Dask cluster of 1 worker process: Nanny failed to start\.;"
     with pytest.raises(ClusterConnectionError, match=expected), connect(workers=1):
         pass
+
+
+@pytest.fixture
+def silent_port():
+    """A port of 127.0.0.1 that accepts connections and never answers (a dashboard, another
+    service): distributed's own client waits on it for ever."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield int(server.getsockname()[1])
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_port_that_never_answers_is_a_clear_error_in_time(silent_port):
+    started = time.perf_counter()
+    with (
+        pytest.raises(ClusterConnectionError, match="cannot reach the Dask scheduler") as info,
+        connect(scheduler=f"tcp://127.0.0.1:{silent_port}", timeout=2),
+    ):
+        pytest.fail("the block ran without a client")
+    assert time.perf_counter() - started < 15
+    assert "8786" in str(info.value) and len(str(info.value).splitlines()) == 1
+
+
+def test_a_worker_s_address_is_not_taken_for_a_scheduler(local):
+    client, _ = local
+    worker = next(iter(client.scheduler_info()["workers"]))
+    with (
+        pytest.raises(ClusterConnectionError, match="not as a Dask scheduler"),
+        connect(scheduler=worker, timeout=5),
+    ):
+        pytest.fail("the block ran without a client")
+
+
+def test_a_scheduler_without_workers_is_a_clear_error_in_time():
+    with (
+        distributed.LocalCluster(
+            n_workers=0,
+            processes=False,
+            protocol="tcp://",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as empty,
+        pytest.raises(ClusterConnectionError, match="has no worker") as info,
+        connect(scheduler=empty.scheduler_address, timeout=2),
+    ):
+        pytest.fail("the block ran without a client")
+    assert "dask worker" in str(info.value)
+
+
+def test_a_tls_scheduler_without_certificates_says_so(silent_port):
+    with (
+        pytest.raises(ClusterConnectionError, match="needs TLS certificates") as info,
+        connect(scheduler=f"tls://127.0.0.1:{silent_port}", timeout=2),
+    ):
+        pytest.fail("the block ran without a client")
+    assert "DASK_DISTRIBUTED__COMM__TLS__CA_FILE" in str(info.value)

@@ -154,6 +154,9 @@ def test_a_client_that_cannot_connect_to_the_local_cluster_closes_it(
 def test_a_client_that_does_not_start_on_a_scheduler_is_one_clear_error(
     monkeypatch, error, expected
 ):
+    from smstatus.dask import cluster
+
+    monkeypatch.setattr(cluster, "_ask_scheduler", lambda address, timeout: None)
     monkeypatch.setattr(distributed, "Client", _raising(error))
     with (
         pytest.raises(

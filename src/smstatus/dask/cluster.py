@@ -88,7 +88,10 @@ def connect(
                 "workers and memory_limit size a local cluster: a running scheduler "
                 f"({scheduler}) has the workers it has"
             )
+        if isinstance(scheduler, str):
+            _ask_scheduler(scheduler, timeout)
         with _client(distributed, scheduler, timeout) as client:
+            _wait_for_a_worker(client, str(scheduler), timeout)
             yield client
         return
     if workers is not None and workers < 1:
@@ -96,6 +99,59 @@ def connect(
     with _local_cluster(distributed, workers, memory_limit, timeout) as cluster:  # noqa: SIM117
         with _client(distributed, cluster, timeout) as client:
             yield client
+
+
+def _ask_scheduler(address: str, timeout: float) -> None:
+    """Ask the scheduler at ``address`` who it is; give up after ``timeout`` seconds.
+
+    ``distributed.Client`` waits for ever on a port that accepts connections but does not
+    answer in Dask's protocol (a scheduler's dashboard, another service), whatever its own
+    time-out; this question has a deadline. It runs in a thread of its own, so that it works
+    where an event loop is running already (Jupyter). A refused connection or a bad address is
+    left to the client, whose messages say what went wrong."""
+    import asyncio
+    import concurrent.futures
+
+    open_comm = import_optional("distributed.comm.core", package="distributed").connect
+
+    async def identity() -> Any:
+        comm = await open_comm(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    def ask() -> Any:
+        return asyncio.run(asyncio.wait_for(identity(), timeout))
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            answer = pool.submit(ask).result()
+        except OSError:  # refused, no route, or no answer in Dask's protocol (TimeoutError)
+            raise ClusterConnectionError(
+                f"cannot reach the Dask scheduler at {address} within {timeout:g} s: is it "
+                "running, can this machine reach that host and port, and is it the scheduler's "
+                "port (8786 by default; 8787 is its dashboard's)?"
+            ) from None
+        except (ValueError, TypeError):  # not an address: the client's message says why
+            return
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise ClusterConnectionError(
+            f"{address} answered, but not as a Dask scheduler: is it the scheduler's address?"
+        )
+
+
+def _wait_for_a_worker(client: Any, address: str, timeout: float) -> None:
+    """Wait up to ``timeout`` seconds for the scheduler to have a worker: without one, every
+    computation would wait for ever."""
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        raise ClusterConnectionError(
+            f"the Dask scheduler at {address} has no worker (none joined within {timeout:g} s): "
+            "start some with `dask worker " + address + "`"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -106,6 +162,13 @@ def _client(distributed: Any, address: Any, timeout: float) -> Iterator[Any]:
         _close_half_started(exc, distributed.Client, timeout)
         raise ClusterConnectionError(_no_connection(address, timeout, exc)) from None
     except (ValueError, TypeError) as exc:
+        if "ssl" in str(exc).lower():
+            raise ClusterConnectionError(
+                f"{address} needs TLS certificates, and Dask's configuration has none: set "
+                "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT "
+                "and DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY (or the same keys of Dask's "
+                "configuration files)"
+            ) from None
         raise ClusterConnectionError(
             f"{address!r} is not the address of a Dask scheduler ({_first_line(exc)}); "
             "give one like tcp://scheduler.internal:8786"
