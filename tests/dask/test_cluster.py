@@ -172,15 +172,19 @@ def test_a_worker_s_address_is_not_taken_for_a_scheduler(local):
         pytest.fail("the block ran without a client")
 
 
+def _cluster_without_workers() -> distributed.LocalCluster:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "port 8787 in use": another cluster on the machine
+        return distributed.LocalCluster(
+            n_workers=0, processes=False, protocol="tcp://", host="127.0.0.1"
+        )
+
+
 def test_a_scheduler_without_workers_is_a_clear_error_in_time():
     with (
-        distributed.LocalCluster(
-            n_workers=0,
-            processes=False,
-            protocol="tcp://",
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as empty,
+        _cluster_without_workers() as empty,
         pytest.raises(ClusterConnectionError, match="has no worker") as info,
         connect(scheduler=empty.scheduler_address, timeout=2),
     ):
@@ -189,9 +193,12 @@ def test_a_scheduler_without_workers_is_a_clear_error_in_time():
 
 
 def test_a_tls_scheduler_without_certificates_says_so(silent_port):
+    before = (dask.config.get("scheduler", None), _get_global_client())
     with (
         pytest.raises(ClusterConnectionError, match="needs TLS certificates") as info,
         connect(scheduler=f"tls://127.0.0.1:{silent_port}", timeout=2),
     ):
         pytest.fail("the block ran without a client")
     assert "DASK_DISTRIBUTED__COMM__TLS__CA_FILE" in str(info.value)
+    # the failed client had made itself Dask's scheduler: closed, it undid that
+    assert (dask.config.get("scheduler", None), _get_global_client()) == before

@@ -162,6 +162,7 @@ def _client(distributed: Any, address: Any, timeout: float) -> Iterator[Any]:
         _close_half_started(exc, distributed.Client, timeout)
         raise ClusterConnectionError(_no_connection(address, timeout, exc)) from None
     except (ValueError, TypeError) as exc:
+        _close_half_started(exc, distributed.Client, timeout)  # it may have set Dask's scheduler
         if "ssl" in str(exc).lower():
             raise ClusterConnectionError(
                 f"{address} needs TLS certificates, and Dask's configuration has none: set "
