@@ -173,6 +173,19 @@ def test_a_job_in_two_blocks_of_a_file_is_a_reject_naming_both(tmp_path):
     assert got.unparsed.iloc[0]["file"].startswith(f"{path} (bytes from ")
 
 
+def test_every_copy_of_a_job_in_two_partitions_is_invalid_as_in_memory(tmp_path):
+    path, name = _file_with_a_copy(tmp_path)
+    in_memory = smstatus.validate(smstatus.load(path))
+    with dask.config.set(scheduler="sync"):
+        report = smstatus.validate(smstatus.dask.load(path, blocksize=20_000))
+    assert (report.n_jobs, report.n_valid) == (in_memory.n_jobs, in_memory.n_valid)
+    assert report.valid_history().compute().n_jobs == in_memory.n_valid
+    assert name not in set(report.valid_history().compute().job_names)
+    rows = report.violations.compute()
+    named = rows[rows["code"].astype(str) == "unparsed_record"]["job_name"]
+    assert list(named) == [name]
+
+
 def test_names_that_share_a_hash_are_not_taken_for_one_job(tmp_path, monkeypatch):
     """The check compares 64-bit hashes, then reads the names again: a collision of two names
     is no reject, a true copy still is."""

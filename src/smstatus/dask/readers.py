@@ -547,12 +547,14 @@ def _duplicates(
             "line": None,
             "field": "TrainingJobName",
             "reason": f"the job {name!r} is also in {labels[int(first[name])]}: the Dask engine "
-            "keeps a job in one partition, so both copies are loaded apart (in memory they "
-            "would be one duplicate_job)",
+            "keeps a job in one partition, so both copies are loaded apart, and both are "
+            "invalid (in memory each would have a duplicate_job error)",
         }
         for name, part in zip(extra["name"], extra["part"], strict=True)
     ]
     history = empty_history(rejects)
+    # the reject names its job, so that validation counts every copy invalid, as in memory
+    history.unparsed["job_name"] = pd.array(extra["name"].to_numpy(dtype=object), dtype="string")
     return _shift_lines(history, 0, errors)
 
 
