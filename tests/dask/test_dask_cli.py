@@ -221,3 +221,12 @@ def test_report_on_a_cluster_shows_a_sample_and_never_reads_its_output(
     assert note in (out / "index.html").read_text(encoding="utf-8")
     second = _run(capsys, argv)
     assert second == first  # the same rejects: none from the CSVs of the first report
+
+
+@pytest.mark.parametrize("output", ["out.csv", "out.csv.gz", "OUT.JSONL"])
+def test_convert_on_a_cluster_refuses_a_file_s_name(capsys, fleet, tmp_path, output):
+    target = tmp_path / output
+    code, _, err = _run(capsys, ["convert", str(fleet), "-o", str(target), "--workers", "1"])
+    assert code == 2
+    assert "writes a folder of Parquet parts" in err and err.count("\n") == 1
+    assert not target.exists()

@@ -234,6 +234,12 @@ def convert_on_cluster(args: argparse.Namespace) -> int:
         raise CliError(
             "on a cluster, convert writes a dataset folder (-o FOLDER): no '-o -' or --jobs-out"
         )
+    name = args.output.rstrip("/").lower()
+    if name.endswith((".csv", ".csv.gz", ".gz", ".json", ".jsonl")):
+        raise CliError(
+            f"on a cluster, convert writes a folder of Parquet parts, not the file {args.output}: "
+            "give a folder (-o dataset/), or run without --scheduler/--workers for one file"
+        )
     check_folder(args.output.rstrip("/") or args.output)
     history = load_history(args, machine=_machine(args), as_is=True)
     try:
@@ -242,7 +248,7 @@ def convert_on_cluster(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     print(
         f"wrote {summary.n_entries} entries of {summary.n_jobs} jobs to the dataset "
-        f"{args.output} ({summary.parts} part pairs)",
+        f"{args.output} ({summary.parts} part pair{'' if summary.parts == 1 else 's'})",
         file=sys.stderr,
     )
     return 1 if len(history.unparsed) else 0

@@ -47,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--output",
         required=True,
         metavar="OUT",
-        help="the transitions table: OUT.csv, OUT.csv.gz, OUT.parquet, or - for CSV on stdout",
+        help="the transitions table: OUT.csv, OUT.csv.gz, OUT.parquet, or - for CSV on stdout; "
+        "with --scheduler/--workers, a folder for a Parquet dataset (part-NNNNN.parquet and "
+        "part-NNNNN.jobs.parquet pairs)",
     )
     parser.add_argument(
         "--jobs-out",
