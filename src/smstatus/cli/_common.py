@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,7 @@ __all__ = [
     "report_unparsed",
     "save_figure",
     "time_option",
+    "warnings_as_lines",
     "zone",
 ]
 
@@ -394,3 +396,20 @@ def emit_frame(
             "display.width", 200, "display.max_columns", 50, "display.max_colwidth", 80
         ):
             stream.write(frame.to_string(index=index) + "\n")
+
+
+@contextmanager
+def warnings_as_lines(stream: IO[str] | None = None) -> Iterator[None]:
+    """Each warning raised inside the block said once on ``stream`` (stderr), as a line
+    ``warning: ...``, when the block ends: several analyses of one history raise the same
+    warning, and a Python warning's two lines (file, source line) mean nothing to a user."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            said = dict.fromkeys(str(w.message) for w in caught)
+            if said:
+                sys.stdout.flush()
+            for message in said:
+                print(f"warning: {message}", file=stream or sys.stderr)

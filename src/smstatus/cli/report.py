@@ -23,6 +23,7 @@ from smstatus.cli._common import (
     exit_status,
     load_machine,
     time_option,
+    warnings_as_lines,
 )
 
 REPORT_STEPS = 8
@@ -95,7 +96,12 @@ def _progress(enabled: bool, total: int) -> Iterator[Callable[[str], None]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``report``."""
+    """Run ``report`` (each warning said once, at the end)."""
+    with warnings_as_lines(sys.stderr):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from smstatus.report.page import build_report
 
     _check_out_dir(args.out)

@@ -29,6 +29,7 @@ from smstatus.cli._common import (
     exit_status,
     load_machine,
     time_option,
+    warnings_as_lines,
 )
 from smstatus.spans import format_duration
 
@@ -158,23 +159,17 @@ def _tables(history: Any, args: argparse.Namespace, machine: Any) -> Tables:
     }
 
 
-def _call(fn: Callable[[], Any], stderr: IO[str]) -> Any:
-    """Run a table function: bad options become usage errors, warnings go to stderr."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = fn()
-        except ValueError as exc:
-            from smstatus.errors import SmStatusError
+def _call(fn: Callable[[], Any]) -> Any:
+    """Run a table function: bad options become usage errors (its warnings are said once, at
+    the end of the command: :func:`~smstatus.cli._common.warnings_as_lines`)."""
+    try:
+        return fn()
+    except ValueError as exc:
+        from smstatus.errors import SmStatusError
 
-            if isinstance(exc, SmStatusError):
-                raise
-            raise CliError(str(exc)) from exc
-    if caught:
-        sys.stdout.flush()
-    for w in caught:
-        print(f"warning: {w.message}", file=stderr)
-    return result
+        if isinstance(exc, SmStatusError):
+            raise
+        raise CliError(str(exc)) from exc
 
 
 # -- fitting text to the terminal -----------------------------------------------------------
@@ -321,9 +316,8 @@ def _summary(
     args: argparse.Namespace,
     tables: Tables,
     out: IO[str],
-    err: IO[str],
 ) -> None:
-    stats = _call(tables["durations"], err)
+    stats = _call(tables["durations"])
     when = stats.attrs.get("as_of")
     n_open = int(stats["censored"].sum()) if len(stats) else 0
     counts = f"{history.n_jobs} jobs, {_n_entries(history)} entries"
@@ -343,16 +337,16 @@ def _summary(
     out.write("\nTime per status\n")
     _table(_readable(stats), out)
 
-    b = _call(tables["bottlenecks"], err)
+    b = _call(tables["bottlenecks"])
     out.write(f"\nBottlenecks (excluding {', '.join(b.exclude) or 'nothing'})\n")
     _table(_readable(b.shares), out)
 
-    v = _call(tables["variants"], err)
+    v = _call(tables["variants"])
     out.write(f"\nVariants ({len(v)} distinct; top {min(args.top, len(v))})\n")
     shown = _readable(v.head(args.top)[["count", "share", "median_wall_s", "has_loop", "variant"]])
     _table(shown, out)
 
-    edges = _call(tables["edges"], err)
+    edges = _call(tables["edges"])
     seen = edges[edges["count"] > 0]
     missing = seen[~seen["in_machine"]]
     inferred = seen[seen["basis"].fillna("") == "inferred"]
@@ -376,7 +370,7 @@ def _summary(
                 out.write(f"    ... and {len(rows) - args.top} more (--what edges lists all)\n")
 
     if args.prices:
-        costs = _call(tables["cost"], err)
+        costs = _call(tables["cost"])
         priced = costs["cost"].notna()
         out.write(
             f"\nCost: {costs.loc[priced, 'cost'].sum():,.2f} for {int(priced.sum())} priced "
@@ -399,13 +393,11 @@ def _summary(
         _table(per_type, out)
 
 
-def _json_all(
-    history: Any, args: argparse.Namespace, tables: Tables, out: IO[str], err: IO[str]
-) -> None:
+def _json_all(history: Any, args: argparse.Namespace, tables: Tables, out: IO[str]) -> None:
     names = ["durations", "bottlenecks", "variants", "edges"] + (["cost"] if args.prices else [])
     doc: dict[str, Any] = {"jobs": history.n_jobs, "entries": _n_entries(history)}
     for name in names:
-        frame = _frame_of(_call(tables[name], err))
+        frame = _frame_of(_call(tables[name]))
         if "as_of" not in doc:
             # null: each job's open entry was measured up to its own observed_at
             when = frame.attrs.get("as_of")
@@ -459,8 +451,7 @@ def _on_cluster(history: Any, args: argparse.Namespace, machine: Any, tables: Ta
             by=args.by,
             as_of=args.as_of,
             machine=machine,
-        ),
-        sys.stderr,
+        )
     )
     history.remember(summary.n_jobs, summary.unparsed, n_entries=summary.n_entries)
     report_rejects(args, history, stderr=sys.stderr)
@@ -512,9 +503,12 @@ def _given(table: Any) -> Callable[[], Any]:
 
 
 def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
-    """Run `stats`."""
-    out = stdout or sys.stdout
-    err = sys.stderr
+    """Run `stats` (each warning said once, at the end)."""
+    with warnings_as_lines(sys.stderr):
+        return _run(args, stdout or sys.stdout, sys.stderr)
+
+
+def _run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.top < 0:
         raise CliError("--top must be 0 or more")
     if args.what is None and args.format == "csv":
@@ -524,11 +518,11 @@ def run(args: argparse.Namespace, *, stdout: IO[str] | None = None) -> int:
     tables = _on_cluster(history, args, machine, _tables(history, args, machine))
     if args.what is None:
         if args.format == "json":
-            _json_all(history, args, tables, out, err)
+            _json_all(history, args, tables, out)
         else:
-            _summary(history, args, tables, out, err)
+            _summary(history, args, tables, out)
         return exit_status(history)
-    frame = _frame_of(_call(tables[args.what], err))
+    frame = _frame_of(_call(tables[args.what]))
     width = terminal_width()
     if args.format == "text" and width is not None:
         frame, note = fit_frame(frame, width)
