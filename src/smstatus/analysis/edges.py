@@ -7,10 +7,12 @@ Starting``, is not an edge). Counting them over many histories is how the edge t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from smstatus.analysis.phases import entries
+from smstatus.analysis.phases import Entries, entries
 from smstatus.history import JobHistory, as_history, dispatch_to_engine, is_transitions_frame
 from smstatus.machine import StatusMachine, default_machine
 
@@ -45,37 +47,15 @@ def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None)
     """
     history = as_history(history)
     machine = machine or default_machine()
-    e = entries(history)
-    runs = e.run_start
-    job = e.ordered(e.job)
-    status = e.ordered(e.status).astype(np.int64)
-    # time in each run (repeats added up); NaN when an entry of the run has no duration
-    starts = np.flatnonzero(runs)
-    run_secs = np.add.reduceat(e.ordered(e.duration_s), starts) if len(starts) else np.zeros(0)
-    run_job, run_status = job[starts], status[starts]
-    leaves = run_job[1:] == run_job[:-1]  # run i is followed by run i + 1 of the same job
-    src, dst, secs = run_status[:-1][leaves], run_status[1:][leaves], run_secs[:-1][leaves]
-    ok = (src >= 0) & (dst >= 0)
-    src, dst, secs = src[ok], dst[ok], secs[ok]
-    n = e.n_status
-    key = src * n + dst
-    # a stable sort of small integer keys is a radix sort: linear time
-    small = np.int16 if n * n < np.iinfo(np.int16).max else np.int64
-    order = np.argsort(key.astype(small), kind="stable")
-    key, secs = key[order], secs[order]
-    bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
-    ends = np.r_[bounds[1:], len(key)].astype(np.int64) if len(key) else bounds
+    taken = _taken_edges(entries(history))
     medians = [
-        float(np.nanmedian(secs[a:b])) if np.isfinite(secs[a:b]).any() else np.nan
-        for a, b in zip(bounds, ends, strict=True)
+        float(np.nanmedian(s)) if np.isfinite(s).any() else np.nan for s in taken.seconds_of()
     ]  # one per distinct edge, not per job
-    names = e.status_names
-    edge = key[bounds]
     observed = pd.DataFrame(
         {
-            "source": pd.array([names[i] for i in edge // n], dtype=object),
-            "dest": pd.array([names[i] for i in edge % n], dtype=object),
-            "count": (ends - bounds).astype(np.int64),
+            "source": pd.array(taken.source, dtype=object),
+            "dest": pd.array(taken.dest, dtype=object),
+            "count": taken.counts,
             "median_s": np.asarray(medians, dtype=float),
         }
     )
@@ -106,6 +86,64 @@ def observed_edges(history: JobHistory, *, machine: StatusMachine | None = None)
         out[col] = pd.Categorical(out[col], categories=categories)
     out.attrs["machine_version"] = machine.version
     return out[list(_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class TakenEdges:
+    """Every edge taken in some histories, grouped by distinct edge (in the order of the
+    status codes of its source, then of its destination)."""
+
+    source: list[str]
+    """The source status of each distinct edge."""
+    dest: list[str]
+    """Its destination status."""
+    bounds: np.ndarray
+    """Where each distinct edge's takings start in :attr:`seconds`."""
+    ends: np.ndarray
+    """Where they end."""
+    seconds: np.ndarray
+    """Each taking's time in the source before it (its repeats added up; NaN when unknown)."""
+
+    @property
+    def counts(self) -> np.ndarray:
+        """How many times each distinct edge was taken."""
+        return (self.ends - self.bounds).astype(np.int64)
+
+    def seconds_of(self) -> list[np.ndarray]:
+        """The times of each distinct edge's takings."""
+        return [self.seconds[a:b] for a, b in zip(self.bounds, self.ends, strict=True)]
+
+
+def _taken_edges(e: Entries) -> TakenEdges:
+    """The edges taken in the measured entries ``e``: one per run of a status followed by a
+    run of another in the same job."""
+    job = e.ordered(e.job)
+    status = e.ordered(e.status).astype(np.int64)
+    # time in each run (repeats added up); NaN when an entry of the run has no duration
+    starts = np.flatnonzero(e.run_start)
+    run_secs = np.add.reduceat(e.ordered(e.duration_s), starts) if len(starts) else np.zeros(0)
+    run_job, run_status = job[starts], status[starts]
+    leaves = run_job[1:] == run_job[:-1]  # run i is followed by run i + 1 of the same job
+    src, dst, secs = run_status[:-1][leaves], run_status[1:][leaves], run_secs[:-1][leaves]
+    ok = (src >= 0) & (dst >= 0)
+    src, dst, secs = src[ok], dst[ok], secs[ok]
+    n = max(e.n_status, 1)
+    key = src * n + dst
+    # a stable sort of small integer keys is a radix sort: linear time
+    small = np.int16 if n * n < np.iinfo(np.int16).max else np.int64
+    order = np.argsort(key.astype(small), kind="stable")
+    key, secs = key[order], secs[order]
+    bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
+    ends = np.r_[bounds[1:], len(key)].astype(np.int64) if len(key) else bounds
+    names = e.status_names
+    edge = key[bounds]
+    return TakenEdges(
+        source=[names[i] for i in edge // n],
+        dest=[names[i] for i in edge % n],
+        bounds=bounds,
+        ends=ends,
+        seconds=secs,
+    )
 
 
 def _edges(data: JobHistory | pd.DataFrame, machine: StatusMachine | None) -> pd.DataFrame:
@@ -140,3 +178,7 @@ def never_seen(
     """
     edges = _edges(data, machine)
     return edges[edges["in_machine"].astype(bool) & (edges["count"] == 0)].reset_index(drop=True)
+
+
+# the building block the Dask engine (smstatus.dask.edges) runs partition by partition
+taken_edges = _taken_edges

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smstatus.analysis.edges import taken_edges
 from smstatus.analysis.phases import entries
 from smstatus.history import JobHistory
 from smstatus.machine import default_machine
@@ -25,31 +26,13 @@ def edge_part(history: JobHistory) -> pd.DataFrame:
     """Every distinct edge taken in ``history``: ``source, dest`` (names), ``count`` and
     ``seconds`` (the known times spent in the source before taking it, repeats added up, as
     one array per edge)."""
-    e = entries(history)
-    starts = np.flatnonzero(e.run_start)
-    run_secs = np.add.reduceat(e.ordered(e.duration_s), starts) if len(starts) else np.zeros(0)
-    job = e.ordered(e.job)[starts]
-    status = e.ordered(e.status).astype(np.int64)[starts]
-    leaves = job[1:] == job[:-1]
-    src, dst, secs = status[:-1][leaves], status[1:][leaves], run_secs[:-1][leaves]
-    ok = (src >= 0) & (dst >= 0)
-    key = src[ok] * max(e.n_status, 1) + dst[ok]
-    secs = secs[ok]
-    order = np.argsort(key, kind="stable")
-    key, secs = key[order], secs[order]
-    bounds = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, int)
-    ends = np.r_[bounds[1:], len(key)].astype(np.int64) if len(key) else bounds
-    names = np.asarray(e.status_names, dtype=object)
-    edge = key[bounds]
+    taken = taken_edges(entries(history))
     return pd.DataFrame(
         {
-            "source": names[edge // max(e.n_status, 1)],
-            "dest": names[edge % max(e.n_status, 1)],
-            "count": (ends - bounds).astype(np.int64),
-            "seconds": pd.Series(
-                [secs[a:b][~np.isnan(secs[a:b])] for a, b in zip(bounds, ends, strict=True)],
-                dtype=object,
-            ),
+            "source": np.asarray(taken.source, dtype=object),
+            "dest": np.asarray(taken.dest, dtype=object),
+            "count": taken.counts,
+            "seconds": pd.Series([s[~np.isnan(s)] for s in taken.seconds_of()], dtype=object),
         }
     )
 
