@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pandas as pd
@@ -17,3 +18,20 @@ def assert_same_history(expected: Any, got: Any) -> None:
             check_categorical=False,
             obj=frame,
         )
+
+
+def split(history: Any, cuts: list[int]) -> Any:
+    """``history`` cut into partitions of whole jobs at the job positions ``cuts`` (its
+    rejects in the first), as a ``DaskHistory``."""
+    import dask
+    from smstatus.dask import DaskHistory
+    from smstatus.history import JobHistory
+
+    names = history.job_names
+    bounds = [0, *sorted(set(cuts)), len(names)]
+    parts = []
+    for lo, hi in itertools.pairwise(bounds):
+        part = history.select(names[lo:hi])
+        unparsed = history.unparsed if lo == 0 else None
+        parts.append(JobHistory(part.jobs, part.transitions, unparsed=unparsed, check=False))
+    return DaskHistory([dask.delayed(p, traverse=False) for p in parts])

@@ -39,3 +39,13 @@ def same_history() -> Any:
     from _dask_compare import assert_same_history
 
     return assert_same_history
+
+
+@pytest.fixture
+def sync_scheduler() -> Iterator[None]:
+    """Dask's single-threaded scheduler for the test (``pytestmark`` of the modules that
+    compute in this process)."""
+    import dask
+
+    with dask.config.set(scheduler="sync"):
+        yield

@@ -3,8 +3,6 @@ are split into partitions."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +10,7 @@ import pytest
 pytest.importorskip("dask")
 pytest.importorskip("distributed")
 
+from _dask_compare import split
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,10 +26,7 @@ from smstatus.simulation.sample import load_sample
 BYS = [None, "instance_type", "creation_month", ["spot", "start_week"]]
 
 
-@pytest.fixture(autouse=True)
-def sync_scheduler():
-    with dask.config.set(scheduler="sync"):
-        yield
+pytestmark = pytest.mark.usefixtures("sync_scheduler")
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +37,6 @@ def fleet() -> JobHistory:
 @pytest.fixture(scope="module")
 def sample() -> JobHistory:
     return load_sample()
-
-
-def split(history: JobHistory, cuts: list[int]) -> DaskHistory:
-    """``history`` cut into partitions of whole jobs at the job positions ``cuts``."""
-    names = history.job_names
-    bounds = [0, *sorted(set(cuts)), len(names)]
-    parts = []
-    for lo, hi in itertools.pairwise(bounds):
-        part = history.select(names[lo:hi])
-        unparsed = history.unparsed if lo == 0 else None
-        parts.append(JobHistory(part.jobs, part.transitions, unparsed=unparsed, check=False))
-    return DaskHistory([dask.delayed(p, traverse=False) for p in parts])
 
 
 def same_frame(in_memory: pd.DataFrame, on_dask: pd.DataFrame, *, lazy: bool = False) -> None:

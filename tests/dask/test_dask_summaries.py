@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 pytest.importorskip("dask")
 pytest.importorskip("distributed")
 
+from _dask_compare import split
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,10 +25,7 @@ from smstatus.io.describe import from_describe
 OPTIONS = {"by": "instance_type", "as_of": None}
 
 
-@pytest.fixture(autouse=True)
-def sync_scheduler():
-    with dask.config.set(scheduler="sync"):
-        yield
+pytestmark = pytest.mark.usefixtures("sync_scheduler")
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +65,7 @@ def test_every_table_is_the_in_memory_one(fleet):
     by=st.sampled_from([None, "instance_type", "creation_month", ["spot", "start_week"]]),
 )
 def test_any_split_gives_the_in_memory_tables(fleet, cuts, by):
-    names = fleet.job_names
-    bounds = [0, *sorted(set(cuts)), len(names)]
-    parts = []
-    for lo, hi in itertools.pairwise(bounds):
-        part = fleet.select(names[lo:hi])
-        unparsed = fleet.unparsed if lo == 0 else None
-        parts.append(JobHistory(part.jobs, part.transitions, unparsed=unparsed, check=False))
-    history = DaskHistory([dask.delayed(p, traverse=False) for p in parts])
-    _assert_summary_is_in_memory(fleet, summarize(history, by=by), by=by)
+    _assert_summary_is_in_memory(fleet, summarize(split(fleet, cuts), by=by), by=by)
 
 
 def test_each_partition_is_read_once(fleet):

@@ -19,11 +19,7 @@ from _histories import histories
 from smstatus.dask import from_history
 from smstatus.history import JobHistory
 
-
-@pytest.fixture(autouse=True)
-def sync_scheduler():
-    with dask.config.set(scheduler="sync"):
-        yield
+pytestmark = pytest.mark.usefixtures("sync_scheduler")
 
 
 @pytest.fixture(scope="module")
