@@ -40,6 +40,7 @@ from smstatus.validation.report import (
     ValidationReport,
     ViolationCode,
     empty_violations,
+    report_head,
     write_report_json,
 )
 
@@ -282,18 +283,6 @@ class DaskValidationReport:
             violations=errors,
         )
 
-    def _head(self) -> dict[str, Any]:
-        """The keys of :meth:`to_dict` before ``violations``, in their order."""
-        return {
-            "jobs": self.n_jobs,
-            "valid_jobs": self.n_valid,
-            "ok": self.ok,
-            "machine_version": self.machine_version,
-            "strict": self.strict,
-            "by_code": self.by_code(),
-            "by_severity": self.by_severity(),
-        }
-
     def _rows(self, limit: int | None, compute_options: Mapping[str, Any]) -> pd.DataFrame:
         """The violations in memory: all of them, or the first ``limit``."""
         rows = self.violations
@@ -308,7 +297,7 @@ class DaskValidationReport:
     ) -> None:
         """Write the JSON of :meth:`to_dict` to ``stream`` a piece at a time, as
         :meth:`ValidationReport.write_json` does (the violations computed when they are not)."""
-        write_report_json(stream, self._head(), self._rows(None, compute_options), extra=extra)
+        write_report_json(stream, report_head(self), self._rows(None, compute_options), extra=extra)
 
     def to_dict(
         self, *, max_violations: int | None = None, **compute_options: Any
@@ -316,7 +305,7 @@ class DaskValidationReport:
         """The JSON-ready summary of :meth:`ValidationReport.to_dict` (the violations listed
         are computed: all of them, or the first ``max_violations``)."""
         rows = self._rows(max_violations, compute_options)
-        return {**self._head(), "violations": _in_memory(rows, self).to_dict()["violations"]}
+        return {**report_head(self), "violations": _in_memory(rows, self).to_dict()["violations"]}
 
     def headline(self) -> str:
         """One line: jobs, valid jobs, violations by severity, machine version."""

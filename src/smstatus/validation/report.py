@@ -32,6 +32,7 @@ __all__ = [
     "Severity",
     "ValidationReport",
     "ViolationCode",
+    "report_head",
     "write_report_json",
 ]
 
@@ -286,16 +287,7 @@ class ValidationReport:
                 strict=True,
             )
         ]
-        return {
-            "jobs": self.n_jobs,
-            "valid_jobs": self.n_valid,
-            "ok": self.ok,
-            "machine_version": self.machine_version,
-            "strict": self.strict,
-            "by_code": self.by_code(),
-            "by_severity": self.by_severity(),
-            "violations": records,
-        }
+        return {**report_head(self), "violations": records}
 
     def to_json(self, *, extra: Mapping[str, Any] | None = None) -> str:
         """:meth:`to_dict` as JSON text, exactly ``json.dumps({**self.to_dict(), **extra})``.
@@ -318,9 +310,7 @@ class ValidationReport:
 
     def write_json(self, stream: IO[str], *, extra: Mapping[str, Any] | None = None) -> None:
         """Write :meth:`to_json` to ``stream``, a piece at a time (no copy of the whole text)."""
-        head = self.to_dict(max_violations=0)
-        del head["violations"]
-        write_report_json(stream, head, self.violations, extra=extra)
+        write_report_json(stream, report_head(self), self.violations, extra=extra)
 
     # -- display --------------------------------------------------------------------------------
 
@@ -364,6 +354,20 @@ class ValidationReport:
 _JSON_ROWS_PER_PIECE = 1 << 16
 _JSON_PLAIN = "[^ !#-\\[\\]-~]"
 """Characters that ``json.dumps`` writes escaped (all but printable ASCII, ``"`` and ``\\``)."""
+
+
+def report_head(report: Any) -> dict[str, Any]:
+    """The keys of a report's JSON before its ``violations``, in their order (of an in-memory
+    :class:`ValidationReport` or of the Dask engine's, which counts its own way)."""
+    return {
+        "jobs": report.n_jobs,
+        "valid_jobs": report.n_valid,
+        "ok": report.ok,
+        "machine_version": report.machine_version,
+        "strict": report.strict,
+        "by_code": report.by_code(),
+        "by_severity": report.by_severity(),
+    }
 
 
 def write_report_json(
