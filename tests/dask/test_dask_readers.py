@@ -309,3 +309,16 @@ def test_s3_without_s3fs_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "s3fs", None)  # import s3fs raises ImportError
     with pytest.raises(MissingDependencyError, match=r"smstatus\[s3\]"):
         smstatus.dask.load("s3://histories/x.jsonl")
+
+
+def test_a_gzip_bomb_in_s3_is_refused_as_in_memory(bucket, monkeypatch):
+    """Remote gzip files go through the in-memory loader's gunzip: its expansion limit holds."""
+    import smstatus.io.inputs
+
+    s3, options = bucket
+    monkeypatch.setattr(smstatus.io.inputs, "MAX_EXPANDED_BYTES", 1 << 20)
+    record = b'{"TrainingJobName": "x", "pad": "' + b"a" * (4 << 20) + b'"}\n'
+    s3.put_object(Bucket="histories", Key="bomb.jsonl.gz", Body=gzip.compress(record))
+    got = _sync(smstatus.dask.load("s3://histories/bomb.jsonl.gz", storage_options=options))
+    assert got.n_jobs == 0
+    assert "expands past 1,048,576 bytes" in got.unparsed.iloc[0]["reason"]

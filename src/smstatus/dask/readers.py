@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import functools
 import glob
-import gzip
 import io
 import operator
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -43,7 +41,7 @@ from smstatus.errors import InputNotFoundError, ParseError
 from smstatus.history import JobHistory, concat_histories
 from smstatus.io import Errors, Source, detect_source, expand_inputs
 from smstatus.io.builder import empty_history
-from smstatus.io.inputs import GZIP_MAGIC, InputFile
+from smstatus.io.inputs import GZIP_MAGIC, InputFile, gunzipped
 from smstatus.machine import StatusMachine
 
 __all__ = ["load"]
@@ -237,37 +235,6 @@ def _expand_url(url: str, options: Mapping[str, Any]) -> list[FileRef]:
 # -- opening files on a worker --------------------------------------------------------------
 
 
-class _GzipErrors(io.RawIOBase):
-    """The decompressed bytes of a gzip stream; a bad or cut stream is a ParseError."""
-
-    def __init__(self, raw: BinaryIO, name: str) -> None:
-        super().__init__()
-        self._raw = raw
-        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
-        self._name = name
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        try:
-            block = self._gzip.read1(len(buffer))
-        except EOFError as exc:
-            raise ParseError(
-                "the gzip stream ends early (the file is cut off)", file=self._name
-            ) from exc
-        except (gzip.BadGzipFile, zlib.error) as exc:
-            raise ParseError(f"not a gzip stream: {exc}", file=self._name) from exc
-        buffer[: len(block)] = block
-        return len(block)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._gzip.close()
-            self._raw.close()
-        super().close()
-
-
 def input_file(ref: FileRef, options: Mapping[str, Any]) -> InputFile:
     """The :class:`~smstatus.io.inputs.InputFile` of a file: local paths as
     :func:`smstatus.load` opens them, URLs through ``fsspec`` (gzip-aware)."""
@@ -283,7 +250,7 @@ def input_file(ref: FileRef, options: Mapping[str, Any]) -> InputFile:
         except OSError as exc:
             raise ParseError(f"cannot read it: {exc}", file=ref.name) from exc
         if magic == GZIP_MAGIC:
-            return io.BufferedReader(_GzipErrors(raw, ref.name), 1 << 16)
+            return gunzipped(raw, ref.name)  # as the in-memory loader: its limits, its rejects
         return io.BufferedReader(raw, 1 << 16)
 
     stem = PurePosixPath(ref.path).name
